@@ -1,0 +1,148 @@
+package dev.braintrust;
+
+import dev.braintrust.context.ContextService;
+import dev.braintrust.context.ContextSnapshot;
+import dev.braintrust.context.FolderContextSource;
+import dev.braintrust.home.PaiHome;
+import dev.braintrust.journal.Journal;
+import dev.braintrust.skills.SkillRegistry;
+import dev.braintrust.skills.SkillRunner;
+import dev.braintrust.skills.Skill;
+import dev.braintrust.sync.FolderWatcher;
+import dev.braintrust.workflow.SavedWorkflow;
+import dev.braintrust.workflow.WorkflowLibrary;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The composition root: builds every service from one {@link Config} and closes them in reverse
+ * order. The server and the CLI are thin shells over the services this hands out.
+ */
+public final class BrainTrust implements AutoCloseable {
+    private final Config config;
+    private final PaiHome home;
+    private final Clock clock;
+    private final ContextService context;
+    private final SkillRegistry skills;
+    private final SkillRunner skillRunner;
+    private final WorkflowLibrary workflows;
+    private final Journal journal;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    private BrainTrust(Config config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        this.home = new PaiHome(config.home());
+        home.checkUsable();
+        this.context = new ContextService(new FolderContextSource(home.context(), clock), config.contextTtl());
+        this.skills = new SkillRegistry(home::skills, config.contextTtl());
+        this.skillRunner = new SkillRunner(config.skillTimeout(), config.skillOutputCap());
+        closeables.add(skillRunner);
+        this.workflows = new WorkflowLibrary(home::workflows);
+        this.journal = new Journal(home.logs(), clock);
+        context.onInvalidate(skills::invalidate);
+    }
+
+    /** Builds the services over an existing home (see {@link PaiHome#init()} to create one). */
+    public static BrainTrust open(Config config) {
+        return new BrainTrust(config, Clock.systemDefaultZone());
+    }
+
+    /**
+     * Watches the home for edits (local mode), so a saved change is visible to the next read.
+     *
+     * @throws BrainTrustException.Unavailable when the operating system refuses a watch
+     */
+    public void watchForChanges() {
+        try {
+            closeables.add(new FolderWatcher(home.root(), PaiHome.SYNCED_FOLDERS, context::invalidate));
+        } catch (IOException e) {
+            throw new BrainTrustException.Unavailable("cannot watch " + home.root() + " for changes: " + e.getMessage(), e);
+        }
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public PaiHome home() {
+        return home;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public ContextService context() {
+        return context;
+    }
+
+    public SkillRegistry skills() {
+        return skills;
+    }
+
+    public SkillRunner skillRunner() {
+        return skillRunner;
+    }
+
+    public WorkflowLibrary workflows() {
+        return workflows;
+    }
+
+    public Journal journal() {
+        return journal;
+    }
+
+    public StatusReport status() {
+        ContextSnapshot snapshot = context.snapshot();
+        List<String> warnings = new ArrayList<>(snapshot.warnings());
+        List<SavedWorkflow> saved = workflows.list();
+        saved.stream().filter(w -> !w.usable()).forEach(w -> warnings.add(w.problem()));
+        return new StatusReport(
+                config.cloudMode() ? "cloud" : "local",
+                home.root(),
+                config.cloudMode()
+                        ? "the git repository " + config.gitUrl() + " (branch " + config.gitBranch() + ")"
+                        : "the folder " + home.root(),
+                snapshot.revision(),
+                snapshot.loadedAt(),
+                snapshot.files().stream().map(f -> f.name()).toList(),
+                snapshot.missing(),
+                skills.list().stream().map(Skill::name).toList(),
+                skills.skipped(),
+                saved.stream().filter(SavedWorkflow::usable).map(SavedWorkflow::name).toList(),
+                warnings,
+                configuredProviders());
+    }
+
+    /** Model providers that can be used: those with a key, and Ollama, which needs none. */
+    public List<String> configuredProviders() {
+        Config.ModelKeys m = config.models();
+        List<String> providers = new ArrayList<>();
+        if (m.openAiKey() != null || m.openAiBaseUrl() != null) {
+            providers.add("openai");
+        }
+        if (m.anthropicKey() != null) {
+            providers.add("anthropic");
+        }
+        if (m.geminiKey() != null) {
+            providers.add("gemini");
+        }
+        providers.add("ollama");
+        return providers;
+    }
+
+    @Override
+    public void close() {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            try {
+                closeables.get(i).close();
+            } catch (Exception e) {
+                org.slf4j.LoggerFactory.getLogger(BrainTrust.class).warn("closing {}: {}", closeables.get(i), e.toString());
+            }
+        }
+    }
+}

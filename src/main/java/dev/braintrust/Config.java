@@ -1,0 +1,271 @@
+package dev.braintrust;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Every setting of Brain Trust, read once from the environment (and command-line flags) at
+ * start-up. Nothing else in the program reads environment variables. Each secret can also be
+ * given as a file through the same name with {@code _FILE} appended (for container secrets).
+ *
+ * @param home            PAI_HOME, default {@code ~/.pai}
+ * @param host            BRAIN_TRUST_HOST, default 127.0.0.1
+ * @param port            BRAIN_TRUST_PORT, default 8000
+ * @param apiKey          BRAIN_TRUST_API_KEY; null means loopback-only, no key asked
+ * @param webhookSecret   WEBHOOK_SECRET; null disables the webhook (503)
+ * @param gitUrl          BRAIN_TRUST_GIT_URL; set means cloud mode
+ * @param gitBranch       BRAIN_TRUST_GIT_BRANCH, default main
+ * @param gitToken        BRAIN_TRUST_GIT_TOKEN for HTTPS remotes
+ * @param gitUsername     BRAIN_TRUST_GIT_USERNAME, default x-access-token
+ * @param gitSshKey       BRAIN_TRUST_GIT_SSH_KEY, a private key file for SSH remotes
+ * @param gitKnownHosts   BRAIN_TRUST_GIT_KNOWN_HOSTS, default ~/.ssh/known_hosts
+ * @param syncInterval    BRAIN_TRUST_SYNC_INTERVAL, default 5 min; zero turns periodic sync off
+ * @param contextTtl      BRAIN_TRUST_CONTEXT_TTL, default 60 s: the longest a cached snapshot lives
+ * @param dbUrl           BRAIN_TRUST_DB_URL; null means SQLite at state/brain-trust.db
+ * @param dbUser          BRAIN_TRUST_DB_USER
+ * @param dbPassword      BRAIN_TRUST_DB_PASSWORD
+ * @param defaultModel    BRAIN_TRUST_DEFAULT_MODEL, default gpt-4o-mini
+ * @param models          model provider keys and endpoints
+ * @param maxParallel     BRAIN_TRUST_MAX_PARALLEL, default 4 agents at once
+ * @param maxToolRounds   BRAIN_TRUST_MAX_TOOL_ROUNDS, default 5 tool-call rounds per agent
+ * @param modelTimeout    BRAIN_TRUST_MODEL_TIMEOUT, default 120 s per model call
+ * @param runTimeout      BRAIN_TRUST_RUN_TIMEOUT, default 30 min per workflow run
+ * @param skillTimeout    BRAIN_TRUST_SKILL_TIMEOUT, default 30 s per skill run
+ * @param skillOutputCap  BRAIN_TRUST_SKILL_OUTPUT_LIMIT, default 64 KiB of captured output
+ * @param corsOrigins     BRAIN_TRUST_CORS_ORIGINS, comma-separated; default none
+ * @param logFormat       BRAIN_TRUST_LOG_FORMAT: text (default) or json
+ */
+public record Config(
+        Path home,
+        String host,
+        int port,
+        Secret apiKey,
+        Secret webhookSecret,
+        String gitUrl,
+        String gitBranch,
+        Secret gitToken,
+        String gitUsername,
+        Path gitSshKey,
+        Path gitKnownHosts,
+        Duration syncInterval,
+        Duration contextTtl,
+        String dbUrl,
+        String dbUser,
+        Secret dbPassword,
+        String defaultModel,
+        ModelKeys models,
+        int maxParallel,
+        int maxToolRounds,
+        Duration modelTimeout,
+        Duration runTimeout,
+        Duration skillTimeout,
+        int skillOutputCap,
+        List<String> corsOrigins,
+        String logFormat) {
+
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 8000;
+    public static final String DEFAULT_BRANCH = "main";
+    public static final String DEFAULT_GIT_USERNAME = "x-access-token";
+    public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_CONTEXT_TTL = Duration.ofSeconds(60);
+    public static final String DEFAULT_MODEL = "gpt-4o-mini";
+    public static final int DEFAULT_MAX_PARALLEL = 4;
+    public static final int DEFAULT_MAX_TOOL_ROUNDS = 5;
+    public static final Duration DEFAULT_MODEL_TIMEOUT = Duration.ofSeconds(120);
+    public static final Duration DEFAULT_RUN_TIMEOUT = Duration.ofMinutes(30);
+    public static final Duration DEFAULT_SKILL_TIMEOUT = Duration.ofSeconds(30);
+    public static final int DEFAULT_SKILL_OUTPUT_CAP = 64 * 1024;
+    public static final String DEFAULT_OLLAMA_BASE_URL = "http://localhost:11434";
+
+    /** The names of every variable that holds a secret; skills never see them. */
+    public static final List<String> SECRET_VARIABLES = List.of(
+            "BRAIN_TRUST_API_KEY", "WEBHOOK_SECRET", "BRAIN_TRUST_GIT_TOKEN", "BRAIN_TRUST_DB_PASSWORD",
+            "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY");
+
+    public Config {
+        corsOrigins = List.copyOf(corsOrigins);
+        if (port < 0 || port > 65535) {
+            throw new BrainTrustException.BadConfig("BRAIN_TRUST_PORT must be between 0 and 65535, not " + port);
+        }
+    }
+
+    /**
+     * Provider keys and endpoints, by the variables of ARCHITECTURE.md §4. The base URLs other
+     * than Ollama's are optional and let any server speaking the provider's protocol stand in.
+     */
+    public record ModelKeys(
+            Secret openAiKey, String openAiBaseUrl,
+            Secret anthropicKey, String anthropicBaseUrl,
+            Secret geminiKey, String geminiBaseUrl,
+            String ollamaBaseUrl) {
+    }
+
+    public boolean cloudMode() {
+        return gitUrl != null;
+    }
+
+    public Path contextDir() {
+        return home.resolve("context");
+    }
+
+    /** Reads the configuration from the process environment. */
+    public static Config fromEnvironment() {
+        return fromEnv(System.getenv());
+    }
+
+    /**
+     * Reads the configuration from a map of variables.
+     *
+     * @throws BrainTrustException.BadConfig naming the variable whose value is wrong
+     */
+    public static Config fromEnv(Map<String, String> env) {
+        Vars v = new Vars(env);
+        String userHome = v.get("HOME", System.getProperty("user.home"));
+        Path home = Path.of(v.get("PAI_HOME", userHome + "/.pai")).toAbsolutePath().normalize();
+        return new Config(
+                home,
+                v.get("BRAIN_TRUST_HOST", DEFAULT_HOST),
+                v.integer("BRAIN_TRUST_PORT", DEFAULT_PORT),
+                v.secret("BRAIN_TRUST_API_KEY"),
+                v.secret("WEBHOOK_SECRET"),
+                v.get("BRAIN_TRUST_GIT_URL", null),
+                v.get("BRAIN_TRUST_GIT_BRANCH", DEFAULT_BRANCH),
+                v.secret("BRAIN_TRUST_GIT_TOKEN"),
+                v.get("BRAIN_TRUST_GIT_USERNAME", DEFAULT_GIT_USERNAME),
+                v.path("BRAIN_TRUST_GIT_SSH_KEY"),
+                Path.of(v.get("BRAIN_TRUST_GIT_KNOWN_HOSTS", userHome + "/.ssh/known_hosts")),
+                v.duration("BRAIN_TRUST_SYNC_INTERVAL", DEFAULT_SYNC_INTERVAL),
+                v.duration("BRAIN_TRUST_CONTEXT_TTL", DEFAULT_CONTEXT_TTL),
+                v.get("BRAIN_TRUST_DB_URL", null),
+                v.get("BRAIN_TRUST_DB_USER", null),
+                v.secret("BRAIN_TRUST_DB_PASSWORD"),
+                v.get("BRAIN_TRUST_DEFAULT_MODEL", DEFAULT_MODEL),
+                new ModelKeys(
+                        v.secret("OPENAI_API_KEY"), v.get("OPENAI_BASE_URL", null),
+                        v.secret("ANTHROPIC_API_KEY"), v.get("ANTHROPIC_BASE_URL", null),
+                        v.secret("GEMINI_API_KEY"), v.get("GEMINI_BASE_URL", null),
+                        v.get("OLLAMA_BASE_URL", DEFAULT_OLLAMA_BASE_URL)),
+                v.positive("BRAIN_TRUST_MAX_PARALLEL", DEFAULT_MAX_PARALLEL),
+                v.positive("BRAIN_TRUST_MAX_TOOL_ROUNDS", DEFAULT_MAX_TOOL_ROUNDS),
+                v.duration("BRAIN_TRUST_MODEL_TIMEOUT", DEFAULT_MODEL_TIMEOUT),
+                v.duration("BRAIN_TRUST_RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT),
+                v.duration("BRAIN_TRUST_SKILL_TIMEOUT", DEFAULT_SKILL_TIMEOUT),
+                v.positive("BRAIN_TRUST_SKILL_OUTPUT_LIMIT", DEFAULT_SKILL_OUTPUT_CAP),
+                v.list("BRAIN_TRUST_CORS_ORIGINS"),
+                v.choice("BRAIN_TRUST_LOG_FORMAT", "text", "text", "json"));
+    }
+
+    public Config withHome(Path newHome) {
+        return new Config(newHome.toAbsolutePath().normalize(), host, port, apiKey, webhookSecret, gitUrl, gitBranch,
+                gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
+                defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
+                skillOutputCap, corsOrigins, logFormat);
+    }
+
+    public Config withListen(String newHost, int newPort) {
+        return new Config(home, newHost, newPort, apiKey, webhookSecret, gitUrl, gitBranch,
+                gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
+                defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
+                skillOutputCap, corsOrigins, logFormat);
+    }
+
+    public Config withGit(String newGitUrl, String newBranch) {
+        return new Config(home, host, port, apiKey, webhookSecret, newGitUrl, newBranch,
+                gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
+                defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
+                skillOutputCap, corsOrigins, logFormat);
+    }
+
+    /** Parses "300", "300s", "5m", "1h", "500ms" and "0". */
+    public static Duration parseDuration(String name, String text) {
+        Matcher m = DURATION.matcher(text.strip().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new BrainTrustException.BadConfig(name + " must be a duration such as 30s, 5m, 1h or 500ms, not '" + text + "'");
+        }
+        long amount = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return switch (unit) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            case "h" -> Duration.ofHours(amount);
+            default -> Duration.ofSeconds(amount);
+        };
+    }
+
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)?");
+
+    private record Vars(Map<String, String> env) {
+        String get(String name, String fallback) {
+            String value = env.get(name);
+            return value == null || value.isBlank() ? fallback : value.strip();
+        }
+
+        Secret secret(String name) {
+            String file = get(name + "_FILE", null);
+            if (file == null) {
+                return Secret.ofNullable(env.get(name));
+            }
+            try {
+                return Secret.ofNullable(Files.readString(Path.of(file)));
+            } catch (IOException | RuntimeException e) {
+                throw new BrainTrustException.BadConfig(
+                        name + "_FILE points to " + file + ", which cannot be read (" + e.getClass().getSimpleName()
+                                + "); fix the path or the file's permissions", e);
+            }
+        }
+
+        Path path(String name) {
+            String value = get(name, null);
+            return value == null ? null : Path.of(value);
+        }
+
+        int integer(String name, int fallback) {
+            String value = get(name, null);
+            if (value == null) {
+                return fallback;
+            }
+            try {
+                return Integer.parseInt(value);
+            } catch (NumberFormatException e) {
+                throw new BrainTrustException.BadConfig(name + " must be a whole number, not '" + value + "'");
+            }
+        }
+
+        int positive(String name, int fallback) {
+            int value = integer(name, fallback);
+            if (value < 1) {
+                throw new BrainTrustException.BadConfig(name + " must be at least 1, not " + value);
+            }
+            return value;
+        }
+
+        Duration duration(String name, Duration fallback) {
+            String value = get(name, null);
+            return value == null ? fallback : parseDuration(name, value);
+        }
+
+        List<String> list(String name) {
+            String value = get(name, null);
+            return value == null ? List.of()
+                    : Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        }
+
+        String choice(String name, String fallback, String... allowed) {
+            String value = Optional.ofNullable(get(name, null)).map(s -> s.toLowerCase(Locale.ROOT)).orElse(fallback);
+            if (!List.of(allowed).contains(value)) {
+                throw new BrainTrustException.BadConfig(name + " must be one of " + String.join(", ", allowed) + ", not '" + value + "'");
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.braintrust;
+
+import dev.braintrust.skills.SkippedScript;
+import dev.braintrust.workflow.SavedWorkflow;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Everything {@code brain-trust status} and {@code GET /api/v1/status} report. Never holds a secret:
+ * providers are listed by name only.
+ *
+ * @param mode           "local" or "cloud"
+ * @param sourceOfTruth  in words, e.g. "the folder /home/me/.pai" or "the git repository https://… (branch main)"
+ * @param contextFiles   names of the context files loaded, in load order
+ * @param missing        expected context files that are missing
+ * @param warnings       problems with the home, one line each, saying what to do
+ * @param providers      model providers that are configured (have a key, or need none)
+ */
+public record StatusReport(
+        String mode,
+        Path home,
+        String sourceOfTruth,
+        String revision,
+        Instant contextLoadedAt,
+        List<String> contextFiles,
+        List<String> missing,
+        List<String> skills,
+        List<SkippedScript> skippedSkills,
+        List<String> workflows,
+        List<String> warnings,
+        List<String> providers) {
+
+    public StatusReport {
+        contextFiles = List.copyOf(contextFiles);
+        missing = List.copyOf(missing);
+        skills = List.copyOf(skills);
+        skippedSkills = List.copyOf(skippedSkills);
+        workflows = List.copyOf(workflows);
+        warnings = List.copyOf(warnings);
+        providers = List.copyOf(providers);
+    }
+}

@@ -1,0 +1,55 @@
+package dev.braintrust.cli;
+
+import dev.braintrust.BrainTrust;
+import dev.braintrust.Config;
+import dev.braintrust.home.InitReport;
+import dev.braintrust.home.PaiHome;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/** What every subcommand shares: the configuration, the output streams, opening the home. */
+abstract class BaseCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    Main main() {
+        return (Main) spec.root().userObject();
+    }
+
+    Config config() {
+        Config config = Config.fromEnv(main().env);
+        return main().home == null ? config : config.withHome(main().home);
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    /** Opens the services; a home that does not exist yet is refused with the command that creates it. */
+    BrainTrust open(Config config) {
+        PaiHome home = new PaiHome(config.home());
+        home.checkUsable();
+        if (!home.isInitialized()) {
+            throw new dev.braintrust.BrainTrustException.BadConfig("no Brain Trust home at " + home.root()
+                    + "; run 'brain-trust init' to create one with examples (or set PAI_HOME)");
+        }
+        return BrainTrust.open(config);
+    }
+
+    /** Opens the services, creating the home with examples first when it does not exist (serve, run). */
+    BrainTrust openCreatingHome(Config config) {
+        PaiHome home = new PaiHome(config.home());
+        if (!home.isInitialized()) {
+            InitReport report = home.init();
+            err().println("Created a new Brain Trust home at " + report.home() + " with example context, skills and workflows.");
+            err().flush();
+        }
+        return BrainTrust.open(config);
+    }
+}

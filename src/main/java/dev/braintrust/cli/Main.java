@@ -1,0 +1,80 @@
+package dev.braintrust.cli;
+
+import ch.qos.logback.classic.Level;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/** {@code brain-trust}: the command-line face of every service. Exit codes: 0 ok, 1 run failed, 2 bad input. */
+@Command(name = "brain-trust",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+                "Your personal, context-aware multi-agent AI server.",
+                "Context (mission, goals, beliefs, identity) lives as Markdown in PAI_HOME/context/,",
+                "your tools as executable scripts in PAI_HOME/skills/, and a journal of every run in PAI_HOME/logs/."},
+        subcommands = {
+                InitCommand.class,
+                StatusCommand.class,
+                ContextCommand.class,
+                SkillsCommand.class,
+                LogsCommand.class,
+                CommandLine.HelpCommand.class},
+        footer = {"", "Environment: PAI_HOME (default ~/.pai). See the README for every variable."})
+public final class Main implements Runnable {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int BAD_INPUT = 2;
+
+    final Map<String, String> env;
+
+    @Option(names = "--home", scope = ScopeType.INHERIT, paramLabel = "<dir>",
+            description = "The home folder (overrides PAI_HOME; default ~/.pai).")
+    Path home;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public Main(Map<String, String> env) {
+        this.env = env;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** A command line wired with our exception handling, for {@link #main} and for tests. */
+    public static CommandLine commandLine(Map<String, String> env) {
+        CommandLine cli = new CommandLine(new Main(env));
+        cli.setExecutionExceptionHandler(new ErrorHandler());
+        cli.setParameterExceptionHandler(ErrorHandler::onBadParameters);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        return cli;
+    }
+
+    public static void main(String[] args) {
+        boolean serving = args.length > 0 && args[0].equals("serve");
+        if (!serving) {
+            quietLogging();
+        }
+        int code = commandLine(System.getenv()).execute(args);
+        if (!serving || code != OK) {
+            System.exit(code);
+        }
+    }
+
+    /** One-shot commands print their own output; only warnings from the libraries belong on stderr. */
+    private static void quietLogging() {
+        Logger root = LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+        if (root instanceof ch.qos.logback.classic.Logger logback) {
+            logback.setLevel(Level.WARN);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package dev.braintrust.skills;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * An executable script in {@code skills/} that agents can call as a tool.
+ *
+ * @param name        from the {@code # NAME:} header, else the file stem
+ * @param description from the {@code # DESCRIPTION:} header, may be empty
+ * @param params      from the {@code # PARAM:} headers, in order; passed to the script as argv in this order
+ * @param script      the file to execute
+ */
+public record Skill(String name, String description, List<SkillParam> params, Path script) {
+    public Skill {
+        params = List.copyOf(params);
+    }
+
+    public Optional<SkillParam> param(String paramName) {
+        return params.stream().filter(p -> p.name().equals(paramName)).findFirst();
+    }
+}

@@ -1,0 +1,134 @@
+package dev.braintrust.skills;
+
+import dev.braintrust.BrainTrustException;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * The skills found in {@code skills/}: every regular file with the executable bit and a valid
+ * header. The scan is cached until {@link #invalidate()} (called by the file watcher or a sync)
+ * or until it is older than the TTL, so a new or edited script is seen without a restart.
+ */
+public final class SkillRegistry {
+    private final Supplier<Path> folder;
+    private final long ttlNanos;
+    private volatile Scan scan;
+
+    /** The result of one scan of the folder. */
+    public record Scan(List<Skill> skills, List<SkippedScript> skipped, long scannedAtNanos) {
+        public Scan {
+            skills = List.copyOf(skills);
+            skipped = List.copyOf(skipped);
+        }
+    }
+
+    /**
+     * @param folder where the scripts are; a supplier because in cloud mode it is the current
+     *               checkout of the mirror, which changes with each sync
+     */
+    public SkillRegistry(Supplier<Path> folder, Duration ttl) {
+        this.folder = folder;
+        this.ttlNanos = ttl.toNanos();
+    }
+
+    public List<Skill> list() {
+        return current().skills();
+    }
+
+    public List<SkippedScript> skipped() {
+        return current().skipped();
+    }
+
+    /**
+     * @throws BrainTrustException.BadInput when the name could not be a skill name (path separators, dots)
+     * @throws BrainTrustException.NotFound when no skill has this name
+     */
+    public Skill find(String name) {
+        if (name == null || !SkillHeaderParser.VALID_NAME.matcher(name).matches()) {
+            throw new BrainTrustException.BadInput("'" + name + "' is not a skill name: names use letters, digits, '_' and '-' only");
+        }
+        return list().stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> new BrainTrustException.NotFound("no skill named '" + name + "'; 'brain-trust skills list' shows the skills there are"));
+    }
+
+    public void invalidate() {
+        scan = null;
+    }
+
+    private Scan current() {
+        Scan s = scan;
+        if (s == null || System.nanoTime() - s.scannedAtNanos() >= ttlNanos) {
+            s = scanNow();
+            scan = s;
+        }
+        return s;
+    }
+
+    private Scan scanNow() {
+        Path dir = folder.get();
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            entries.forEach(files::add);
+        } catch (NoSuchFileException e) {
+            return new Scan(List.of(), List.of(), System.nanoTime());
+        } catch (IOException e) {
+            throw new BrainTrustException.Unavailable("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        files.sort(Comparator.comparing(p -> p.getFileName().toString()));
+        Map<String, Skill> skills = new LinkedHashMap<>();
+        List<SkippedScript> skipped = new ArrayList<>();
+        for (Path file : files) {
+            String fileName = file.getFileName().toString();
+            if (isIgnored(fileName) || Files.isDirectory(file)) {
+                continue;
+            }
+            if (!Files.isExecutable(file)) {
+                skipped.add(new SkippedScript(fileName, "not executable; run 'chmod +x skills/" + fileName + "' to make it a skill"));
+                continue;
+            }
+            try {
+                Skill skill = SkillHeaderParser.parse(file, headerLines(file));
+                Skill earlier = skills.putIfAbsent(skill.name(), skill);
+                if (earlier != null) {
+                    skipped.add(new SkippedScript(fileName, "its name '" + skill.name() + "' is already used by "
+                            + earlier.script().getFileName() + "; give it another '# NAME:'"));
+                }
+            } catch (IllegalArgumentException e) {
+                skipped.add(new SkippedScript(fileName, e.getMessage()));
+            } catch (IOException e) {
+                skipped.add(new SkippedScript(fileName, "cannot be read (" + e.getClass().getSimpleName() + ")"));
+            }
+        }
+        return new Scan(new ArrayList<>(skills.values()), skipped, System.nanoTime());
+    }
+
+    private static List<String> headerLines(Path file) throws IOException {
+        try (Stream<String> lines = Files.lines(file, StandardCharsets.UTF_8)) {
+            return lines.limit(SkillHeaderParser.HEADER_LINES).toList();
+        } catch (java.io.UncheckedIOException e) {
+            if (e.getCause() instanceof CharacterCodingException) {
+                return List.of(); // a binary executable: no header, the file stem names it
+            }
+            throw e.getCause();
+        }
+    }
+
+    private static boolean isIgnored(String fileName) {
+        return fileName.startsWith(".") || fileName.endsWith("~") || fileName.endsWith(".md")
+                || fileName.endsWith(".txt") || fileName.endsWith(".swp") || fileName.endsWith(".tmp");
+    }
+}

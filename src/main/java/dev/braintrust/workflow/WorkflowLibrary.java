@@ -1,0 +1,97 @@
+package dev.braintrust.workflow;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.braintrust.BrainTrustException;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/** The saved workflows: every {@code *.json} file in {@code workflows/}, runnable by its file stem. */
+public final class WorkflowLibrary {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Supplier<Path> folder;
+
+    /** @param folder the workflows folder; a supplier because in cloud mode it is the mirror's current checkout */
+    public WorkflowLibrary(Supplier<Path> folder) {
+        this.folder = folder;
+    }
+
+    public List<SavedWorkflow> list() {
+        Path dir = folder.get();
+        List<SavedWorkflow> all = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
+            for (Path file : files) {
+                if (!file.getFileName().toString().startsWith(".") && Files.isRegularFile(file)) {
+                    all.add(inspect(file));
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new BrainTrustException.Unavailable("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        all.sort(Comparator.comparing(SavedWorkflow::name));
+        return all;
+    }
+
+    /**
+     * The JSON of a saved workflow.
+     *
+     * @throws BrainTrustException.BadInput when the name could not be a file in the folder, or the file is not JSON
+     * @throws BrainTrustException.NotFound when there is no such workflow
+     */
+    public JsonNode read(String name) {
+        Path file = fileFor(name);
+        try {
+            return JSON.readTree(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            throw new BrainTrustException.NotFound("no saved workflow named '" + name + "' in workflows/; "
+                    + "'brain-trust run --list' shows the saved ones");
+        } catch (JsonProcessingException e) {
+            throw new BrainTrustException.BadInput("workflows/" + name + ".json is not valid JSON (line "
+                    + e.getLocation().getLineNr() + "): fix or remove it");
+        } catch (IOException e) {
+            throw new BrainTrustException.Unavailable("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The file a workflow of this name lives in; the name cannot reach outside the folder. */
+    public Path fileFor(String name) {
+        String stem = name != null && name.endsWith(".json") ? name.substring(0, name.length() - 5) : name;
+        if (stem == null || !NAME.matcher(stem).matches() || stem.contains("..")) {
+            throw new BrainTrustException.BadInput("'" + name + "' is not a workflow name: use letters, digits, '.', '_' and '-'");
+        }
+        return folder.get().resolve(stem + ".json");
+    }
+
+    private static SavedWorkflow inspect(Path file) {
+        String stem = file.getFileName().toString().replaceFirst("\\.json$", "");
+        try {
+            JsonNode root = JSON.readTree(Files.readString(file));
+            if (root == null || !root.isObject()) {
+                return new SavedWorkflow(stem, stem, file, "workflows/" + file.getFileName()
+                        + " is not a JSON object with nodes and edges; fix or remove it");
+            }
+            String title = root.path("name").isTextual() ? root.get("name").asText() : stem;
+            return new SavedWorkflow(stem, title, file, null);
+        } catch (JsonProcessingException e) {
+            return new SavedWorkflow(stem, stem, file, "workflows/" + file.getFileName() + " is not valid JSON (line "
+                    + e.getLocation().getLineNr() + "); fix or remove it");
+        } catch (IOException e) {
+            return new SavedWorkflow(stem, stem, file, "workflows/" + file.getFileName() + " cannot be read ("
+                    + e.getClass().getSimpleName() + ")");
+        }
+    }
+}
