@@ -25,6 +25,7 @@ import java.util.Map;
                 ContextCommand.class,
                 SkillsCommand.class,
                 LogsCommand.class,
+                ServeCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Environment: PAI_HOME (default ~/.pai). See the README for every variable."})
 public final class Main implements Runnable {
