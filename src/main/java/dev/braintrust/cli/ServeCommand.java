@@ -37,24 +37,26 @@ final class ServeCommand extends BaseCommand {
                 Thread.currentThread().interrupt();
             }
         }, "brain-trust-shutdown");
-        try (BrainTrust bt = openCreatingHome(config)) {
-            if (!config.cloudMode()) {
-                bt.watchForChanges();
+        try {
+            try (BrainTrust bt = openCreatingHome(config)) {
+                if (!config.cloudMode()) {
+                    bt.watchForChanges();
+                }
+                try (ApiServer server = new ApiServer(bt).start()) {
+                    Runtime.getRuntime().addShutdownHook(hook);
+                    out().println("Brain Trust is serving on " + server.url() + " (home " + bt.home().root()
+                            + (config.apiKey() == null ? ", no API key: local clients only" : ", API key required") + ")");
+                    out().flush();
+                    stopRequested.await();
+                    err().println("Stopping: letting requests in flight finish...");
+                    err().flush();
+                }
             }
-            try (ApiServer server = new ApiServer(bt).start()) {
-                Runtime.getRuntime().addShutdownHook(hook);
-                out().println("Brain Trust is serving on " + server.url() + " (home " + bt.home().root()
-                        + (config.apiKey() == null ? ", no API key: local clients only" : ", API key required") + ")");
-                out().flush();
-                stopRequested.await();
-                err().println("Stopping: letting requests in flight finish...");
-                err().flush();
-            }
+            err().println("Stopped.");
+            err().flush();
         } finally {
-            stopped.countDown();
+            stopped.countDown(); // lets the shutdown hook return, and the JVM exit
         }
-        err().println("Stopped.");
-        err().flush();
         return Main.OK;
     }
 }

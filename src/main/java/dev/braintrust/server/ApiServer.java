@@ -11,6 +11,8 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.json.JavalinJackson;
 import io.javalin.router.Endpoint;
 import io.javalin.util.JavalinBindException;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +35,7 @@ import java.util.List;
 public final class ApiServer implements AutoCloseable {
     /** How long {@link #close()} waits for in-flight requests. */
     public static final long STOP_TIMEOUT_MS = 30_000;
+    private static final long SHUTDOWN_IDLE_TIMEOUT_MS = 100;
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
 
     private final BrainTrust brainTrust;
@@ -104,7 +107,7 @@ public final class ApiServer implements AutoCloseable {
         firstSnapshotProblem(brainTrust.context());
         app = Javalin.create(this::configure);
         try {
-            app.start(config.host(), config.port());
+            app.start();
         } catch (JavalinBindException e) {
             app = null;
             throw new BrainTrustException.Unavailable("cannot listen on " + config.host() + ":" + config.port()
@@ -123,6 +126,13 @@ public final class ApiServer implements AutoCloseable {
             server.insertHandler(new GracefulHandler());
             server.setStopTimeout(STOP_TIMEOUT_MS);
             server.setErrorHandler(new JettyErrorHandler());
+        });
+        cfg.jetty.addConnector((server, http) -> {
+            ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+            connector.setHost(config.host());
+            connector.setPort(config.port());
+            connector.setShutdownIdleTimeout(SHUTDOWN_IDLE_TIMEOUT_MS); // idle keep-alive connections do not hold up a stop
+            return connector;
         });
         if (!config.corsOrigins().isEmpty()) {
             enableCors(cfg, config.corsOrigins());
