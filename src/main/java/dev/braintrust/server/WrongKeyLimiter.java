@@ -42,6 +42,10 @@ final class WrongKeyLimiter {
         return Math.max(1, TimeUnit.NANOSECONDS.toSeconds(WINDOW_NANOS - (now - w.startNanos) + 999_999_999L));
     }
 
+    int trackedAddresses() {
+        return windows.size();
+    }
+
     /** Records one wrong key and returns how many this address sent in its current window. */
     int recordFailure(String address) {
         long now = nanoTime.getAsLong();
