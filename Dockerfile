@@ -9,7 +9,7 @@ COPY .mvn/ .mvn/
 COPY mvnw pom.xml ./
 RUN ./mvnw -B -q dependency:go-offline
 COPY src/ src/
-RUN ./mvnw -B -q -o -DskipTests package
+RUN ./mvnw -B -q -DskipTests package
 
 FROM eclipse-temurin:17-jre
 RUN apt-get update \
