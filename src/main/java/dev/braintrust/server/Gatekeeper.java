@@ -182,6 +182,9 @@ final class Gatekeeper {
         if (address == null) {
             return false;
         }
+        if (address.startsWith("[") && address.endsWith("]")) {
+            address = address.substring(1, address.length() - 1);
+        }
         if (address.startsWith("127.") || address.equals("::1") || address.equals("0:0:0:0:0:0:0:1")) {
             return true;
         }

@@ -1,6 +1,7 @@
 package dev.braintrust.cli;
 
 import dev.braintrust.home.PaiHome;
+import dev.braintrust.testing.Poll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,10 +93,10 @@ class ServeCommandTest {
         String body = "{\"args\":{\"started\":\"" + started + "\",\"release\":\"" + release + "\"}}";
         CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(HttpRequest.newBuilder(URI.create(child.url + "/api/v1/skills/wait_for/run"))
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        waitFor(() -> Files.exists(started), 20);
+        Poll.until(Duration.ofSeconds(20), "the skill has started", () -> Files.exists(started));
         child.process.destroy(); // SIGTERM while the skill runs
         assertThat(child.stderrUntil("Stopping", 10)).contains("Stopping");
-        waitFor(() -> !answers(child.url + "/health"), 10);
+        Poll.until(Duration.ofSeconds(10), "the server stops accepting requests", () -> !answers(child.url + "/health"));
         assertThat(child.process.isAlive()).as("the server waits for the request in flight").isTrue();
         Files.writeString(release, "go");
 
@@ -168,14 +169,6 @@ class ServeCommandTest {
             return true;
         } catch (Exception e) {
             return false;
-        }
-    }
-
-    static void waitFor(java.util.function.BooleanSupplier condition, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition not met within %d s", seconds).isLessThan(deadline);
-            Thread.sleep(20);
         }
     }
 }

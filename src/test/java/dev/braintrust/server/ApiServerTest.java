@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.braintrust.BrainTrustException;
 import dev.braintrust.Json;
 import dev.braintrust.journal.JournalEntry;
+import dev.braintrust.testing.Poll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -306,11 +307,7 @@ class ApiServerTest {
                 HttpRequest.newBuilder(s.uri("/api/v1/slow")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
         CompletableFuture<Void> closing = CompletableFuture.runAsync(s::close);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (accepts(port) && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
-        assertThat(accepts(port)).as("new connections are refused while stopping").isFalse();
+        Poll.until(Duration.ofSeconds(10), "new connections are refused while stopping", () -> !accepts(port));
         assertThat(closing).isNotDone();
         release.countDown();
         HttpResponse<String> r = inFlight.get(10, TimeUnit.SECONDS);
