@@ -40,6 +40,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 now_ms() { date +%s%3N; }
 free_port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 wait_healthy() { # url deadline_ms
@@ -92,9 +93,13 @@ wait_healthy "$url_anchor" 60000
 curl -sf "$url_ours/api/v1/context" >/dev/null
 curl -sf "$url_anchor/api/v1/context" >/dev/null
 
-# run_wrk name url pid -> sets rps p50 p99 rss
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+tick_us=$(( 1000000 / $(getconf CLK_TCK) ))
+
+# run_wrk name url pid -> sets rps p50 p99 rss cpu_us (server CPU time per request, robust to a busy machine)
 run_wrk() {
-  local out="$work/wrk-$1.txt" peak=0 r
+  local out="$work/wrk-$1.txt" peak=0 r cpu0 cpu1 requests
+  cpu0=$(cpu_ticks "$3")
   wrk -t2 -c64 -d"$duration" --latency "$2/api/v1/context" >"$out" 2>&1 &
   local wrk_pid=$!
   while kill -0 "$wrk_pid" 2>/dev/null; do
@@ -102,6 +107,9 @@ run_wrk() {
     sleep 0.25
   done
   wait "$wrk_pid"
+  cpu1=$(cpu_ticks "$3")
+  requests=$(awk '/requests in/ { print $1 }' "$out")
+  cpu_us=$(awk -v t=$(( (cpu1 - cpu0) * tick_us )) -v n="$requests" 'BEGIN { printf "%.0f", (n > 0 ? t / n : 0) }')
   if grep -qE 'Non-2xx|Socket errors' "$out"; then
     echo "bench: $1 answered with errors:" >&2; grep -E 'Non-2xx|Socket errors' "$out" >&2
   fi
@@ -116,15 +124,16 @@ wrk -t2 -c64 -d"$warmup" "$url_anchor/api/v1/context" >/dev/null 2>&1
 wrk -t2 -c64 -d"$warmup" "$url_ours/api/v1/context" >/dev/null 2>&1
 
 printf '\nGET /api/v1/context, wrk -t2 -c64 -d%s --latency, %s core(s), round by round\n' "$duration" "$(nproc)"
-printf '%-7s %-14s %10s %9s %9s %9s\n' round server 'req/s' 'p50 ms' 'p99 ms' 'RSS MiB'
+printf '%-7s %-14s %10s %9s %9s %9s %12s\n' round server 'req/s' 'p50 ms' 'p99 ms' 'RSS MiB' 'CPU us/req'
 best_ratio=0
 for round in $(seq 1 "$rounds"); do
-  run_wrk anchor "$url_anchor" "$pid_anchor"; a_rps=$rps; a_p50=$p50; a_p99=$p99; a_rss=$rss
-  printf '%-7s %-14s %10s %9s %9s %9s\n' "$round" anchor "$a_rps" "$a_p50" "$a_p99" "$a_rss"
-  run_wrk ours "$url_ours" "$pid_ours"; o_rps=$rps; o_p50=$p50; o_p99=$p99; o_rss=$rss
-  printf '%-7s %-14s %10s %9s %9s %9s\n' "$round" brain-trust "$o_rps" "$o_p50" "$o_p99" "$o_rss"
+  run_wrk anchor "$url_anchor" "$pid_anchor"; a_rps=$rps; a_p50=$p50; a_p99=$p99; a_rss=$rss; a_cpu=$cpu_us
+  printf '%-7s %-14s %10s %9s %9s %9s %12s\n' "$round" anchor "$a_rps" "$a_p50" "$a_p99" "$a_rss" "$a_cpu"
+  run_wrk ours "$url_ours" "$pid_ours"; o_rps=$rps; o_p50=$p50; o_p99=$p99; o_rss=$rss; o_cpu=$cpu_us
+  printf '%-7s %-14s %10s %9s %9s %9s %12s\n' "$round" brain-trust "$o_rps" "$o_p50" "$o_p99" "$o_rss" "$o_cpu"
   ratio=$(awk -v o="$o_rps" -v a="$a_rps" 'BEGIN { printf "%.2f", (a > 0 ? o / a : 0) }')
-  printf '%-7s %-14s %10sx\n' "$round" ratio "$ratio"
+  cpu_ratio=$(awk -v o="$o_cpu" -v a="$a_cpu" 'BEGIN { printf "%.2f", (o > 0 ? a / o : 0) }')
+  printf '%-7s %-14s %10sx %29s %11sx\n' "$round" 'ratio (ours)' "$ratio" '' "$cpu_ratio"
 done
 
 verdict() { if awk "BEGIN { exit !($1) }"; then echo met; else echo MISSED; fi; }
@@ -133,4 +142,4 @@ printf '\nstart-to-healthy, median of %d: brain-trust %d ms (all: %s), anchor %d
 printf 'Targets (last round): req/s >= 3x anchor: %sx %s | p99 < 10 ms: %s %s | start < 1000 ms: %s %s | RSS < 150 MiB: %s %s\n' \
   "$ratio" "$(verdict "$ratio >= 3")" "$o_p99" "$(verdict "$o_p99 < 10")" \
   "$start_ms" "$(verdict "$start_ms < 1000")" "$o_rss" "$(verdict "$o_rss < 150")"
-printf 'JVM options: %s\n' "${BRAIN_TRUST_JAVA_OPTS:-(launcher defaults)}"
+printf 'JVM options: %s; machine load average before/after: %s / %s\n' "${BRAIN_TRUST_JAVA_OPTS:-(launcher defaults)}" "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)"
