@@ -36,6 +36,7 @@ public final class ApiServer implements AutoCloseable {
     /** How long {@link #close()} waits for in-flight requests. */
     public static final long STOP_TIMEOUT_MS = 30_000;
     private static final long SHUTDOWN_IDLE_TIMEOUT_MS = 100;
+    private static final String JETTY_REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
 
     private final BrainTrust brainTrust;
@@ -105,6 +106,7 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer start() {
         Gatekeeper.checkListenAddress(config.host(), config.apiKey());
         firstSnapshotProblem(brainTrust.context());
+        spareJettyTheJmxLookup();
         app = Javalin.create(this::configure);
         try {
             app.start();
@@ -160,6 +162,18 @@ public final class ApiServer implements AutoCloseable {
             rule.exposeHeader("X-Context-Revision");
             rule.maxAge = 600;
         }));
+    }
+
+    /**
+     * Without this property Jetty starts the JMX platform server only to ask whether object
+     * references are compressed (a tenth of a second of start-up on a small machine); the answer
+     * follows from the heap size, and a wrong one would only change padding.
+     */
+    private static void spareJettyTheJmxLookup() {
+        if (System.getProperty(JETTY_REFERENCES_PER_CACHE_LINE) == null) {
+            boolean compressedReferences = Runtime.getRuntime().maxMemory() < (32L << 30);
+            System.setProperty(JETTY_REFERENCES_PER_CACHE_LINE, compressedReferences ? "16" : "8");
+        }
     }
 
     /** Null once a snapshot has loaded; else tries to load one and says why it cannot. */
