@@ -17,7 +17,7 @@ final class HealthRoutes implements Routes {
 
     @Override
     public void addTo(RoutesConfig routes) {
-        routes.get("/health", ctx -> ctx.contentType(ContentType.APPLICATION_JSON).result(HEALTHY));
+        routes.get("/health", ctx -> ContextRoutes.writeDirectly(ctx, ContentType.JSON, HEALTHY));
         routes.get("/ready", ctx -> {
             Map<String, String> checks = readiness.evaluate();
             Map<String, Object> body = new LinkedHashMap<>();
