@@ -31,6 +31,8 @@ import java.util.List;
  * JSON error mapping, CORS and request metrics with no further wiring. A route that must be open
  * without a key is listed in {@link Gatekeeper#PUBLIC_ROUTES}; a service outside {@link BrainTrust}
  * can bring its routes with {@link #withRoutes(Routes)} and its readiness with {@link #readiness()}.
+ * Static files (a UI at {@code /}) are not routes: the gatekeeper asks a key for every match it does
+ * not know to be public, so whoever adds them also decides, in {@link Gatekeeper}, that they are open.
  */
 public final class ApiServer implements AutoCloseable {
     /** How long {@link #close()} waits for in-flight requests. */
