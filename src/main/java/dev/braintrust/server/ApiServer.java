@@ -77,7 +77,8 @@ public final class ApiServer implements AutoCloseable {
                 new ContextRoutes(brainTrust.context(), mapper),
                 new SkillRoutes(brainTrust.skills(), brainTrust.skillRunner(), bodies),
                 new LogRoutes(brainTrust.journal()),
-                new MetricsRoutes(metrics)));
+                new MetricsRoutes(metrics),
+                new DashboardRoutes(brainTrust.context(), brainTrust.workflows(), config.cloudMode(), bodies, workflow -> { })));
         all.addAll(extraRoutes);
         return all;
     }
@@ -147,6 +148,7 @@ public final class ApiServer implements AutoCloseable {
                     (long) (ms * 1_000_000));
         });
         cfg.routes.beforeMatched(gatekeeper::check);
+        Dashboard.addTo(cfg);
         ErrorMapper.addTo(cfg.routes);
         capabilities().forEach(r -> r.addTo(cfg.routes));
     }

@@ -15,7 +15,8 @@ import java.util.List;
 
 /**
  * {@code GET /api/v1/context} (the snapshot: revision, loadedAt, files with bytes and sha256),
- * {@code GET /api/v1/context/{name}} (one file's Markdown, from the snapshot: never a path on disk)
+ * {@code GET /api/v1/context/{name}} (one file's Markdown, from the snapshot: never a path on disk;
+ * with {@code ?format=html} rendered as a safe HTML fragment, see {@link MarkdownHtml})
  * and {@code POST /api/v1/context/invalidate}. The snapshot's JSON is rendered once per snapshot,
  * so a cached read does no I/O and writes bytes it already has.
  */
@@ -55,7 +56,12 @@ final class ContextRoutes implements Routes {
             ContextFile file = s.file(fileName(ctx.pathParam("name"))).orElseThrow(() -> new BrainTrustException.NotFound(
                     "no context file named '" + ctx.pathParam("name") + "' in revision " + s.revision()
                             + "; GET /api/v1/context lists the files"));
-            ctx.header("X-Context-Revision", s.revision()).contentType(MARKDOWN).result(file.content());
+            ctx.header("X-Context-Revision", s.revision());
+            if (MarkdownHtml.wanted(ctx)) {
+                MarkdownHtml.answer(ctx, file.content());
+            } else {
+                ctx.contentType(MARKDOWN).result(file.content());
+            }
         });
         routes.post("/api/v1/context/invalidate", ctx -> {
             String previous = context.snapshot().revision();

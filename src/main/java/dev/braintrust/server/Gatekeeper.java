@@ -29,6 +29,9 @@ import java.util.stream.Collectors;
  * the server's own origin or one in {@code BRAIN_TRUST_CORS_ORIGINS}, so a page elsewhere cannot make
  * a browser run a skill (a "simple" cross-site POST needs no preflight). Without a key, the
  * {@code Host} header must also name a loopback host, which defeats DNS rebinding.
+ *
+ * <p>The dashboard's static files ({@link Dashboard}) are open: they hold no data, and every API call
+ * the page makes carries the key.
  */
 final class Gatekeeper {
     static final String HEADER = "X-API-Key";
@@ -72,7 +75,7 @@ final class Gatekeeper {
 
     /** Runs before every matched route; throws the status to answer with when the caller may not pass. */
     void check(Context ctx) {
-        if (ctx.method() == HandlerType.OPTIONS || isPublic(ctx)) {
+        if (ctx.method() == HandlerType.OPTIONS || isPublic(ctx) || Dashboard.isStaticFile(ctx)) {
             return;
         }
         String origin = ctx.header("Origin");

@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * {@code GET /api/v1/logs} (the days with a journal, newest first) and {@code GET /api/v1/logs/{date}}
- * (that day's Markdown). The date must be YYYY-MM-DD, so it can only name a file in {@code logs/}.
+ * (that day's Markdown; with {@code ?format=html} a safe HTML fragment). The date must be YYYY-MM-DD, so it can only name a file in {@code logs/}.
  */
 final class LogRoutes implements Routes {
     private final Journal journal;
@@ -23,6 +23,13 @@ final class LogRoutes implements Routes {
     @Override
     public void addTo(RoutesConfig routes) {
         routes.get("/api/v1/logs", ctx -> ctx.json(new Days(journal.days())));
-        routes.get("/api/v1/logs/{date}", ctx -> ctx.contentType(ContextRoutes.MARKDOWN).result(journal.read(ctx.pathParam("date"))));
+        routes.get("/api/v1/logs/{date}", ctx -> {
+            String markdown = journal.read(ctx.pathParam("date"));
+            if (MarkdownHtml.wanted(ctx)) {
+                MarkdownHtml.answer(ctx, markdown);
+            } else {
+                ctx.contentType(ContextRoutes.MARKDOWN).result(markdown);
+            }
+        });
     }
 }

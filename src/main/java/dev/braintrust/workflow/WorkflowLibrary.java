@@ -10,6 +10,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -64,6 +65,38 @@ public final class WorkflowLibrary {
                     + e.getLocation().getLineNr() + "): fix or remove it");
         } catch (IOException e) {
             throw new BrainTrustException.Unavailable("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes a workflow to {@code workflows/<name>.json}, replacing the file if there is one. The
+     * file is written beside it and moved into place, so a reader sees the old or the new file, never half.
+     *
+     * @throws BrainTrustException.BadInput when the name could not be a file in the folder, or the JSON is not an object
+     * @throws BrainTrustException.Unavailable when the file cannot be written
+     */
+    public SavedWorkflow save(String name, JsonNode workflow) {
+        Path file = fileFor(name);
+        if (workflow == null || !workflow.isObject()) {
+            throw new BrainTrustException.BadInput("a workflow is a JSON object with \"nodes\" and \"edges\"");
+        }
+        Path temp = null;
+        try {
+            Files.createDirectories(file.getParent());
+            temp = Files.createTempFile(file.getParent(), ".saving-", ".tmp");
+            Files.write(temp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(workflow));
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return inspect(file);
+        } catch (IOException e) {
+            throw new BrainTrustException.Unavailable("cannot write " + file + ": " + e.getMessage(), e);
+        } finally {
+            if (temp != null) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException ignored) {
+                    // a leftover hidden temp file is not listed and is replaced by the next save
+                }
+            }
         }
     }
 

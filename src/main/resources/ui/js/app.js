@@ -1,0 +1,70 @@
+// The dashboard's shell: a hash router (#/context, #/runs/<id>, ...), the navigation, and the
+// server's status, which every page may read (mode decides what can be edited).
+import { api } from './api.js';
+import { h, clear, errorBox } from './dom.js';
+import * as overview from './pages/overview.js';
+import * as context from './pages/context.js';
+import * as skills from './pages/skills.js';
+import * as workflows from './pages/workflows.js';
+import * as runs from './pages/runs.js';
+import * as journal from './pages/journal.js';
+
+const PAGES = { '': overview, context, skills, workflows, runs, journal };
+
+const main = document.getElementById('main');
+let current = null; // { controller, cleanup }
+
+export const app = {
+  status: null,
+  async refreshStatus() {
+    app.status = await api('/api/v1/status');
+    const badge = document.getElementById('mode-badge');
+    badge.textContent = app.status.mode === 'cloud' ? 'cloud mode' : 'local mode';
+    badge.className = `mode-badge ${app.status.mode}`;
+    badge.hidden = false;
+    return app.status;
+  },
+};
+
+function parseHash() {
+  const path = decodeURIComponent(location.hash.replace(/^#\/?/, ''));
+  const [page, ...rest] = path.split('/');
+  return { page: page || '', param: rest.join('/') || null };
+}
+
+async function route() {
+  const { page, param } = parseHash();
+  const module = PAGES[page];
+  if (current) {
+    current.controller.abort();
+    if (current.cleanup) current.cleanup();
+    current = null;
+  }
+  for (const link of document.querySelectorAll('.nav a')) {
+    const active = link.dataset.page === (page || 'overview');
+    link.classList.toggle('active', active);
+    if (active) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
+  }
+  const controller = new AbortController();
+  const mine = { controller, cleanup: null };
+  current = mine;
+  clear(main);
+  main.dataset.page = page || 'overview';
+  if (!module) {
+    main.append(h('h1', null, 'Not found'), h('p', null, 'No page here. ', h('a', { href: '#/' }, 'Back to the overview')));
+    return;
+  }
+  try {
+    if (!app.status) await app.refreshStatus();
+    const root = h('div', { class: 'page' });
+    main.append(root);
+    const cleanup = await module.render(root, { param, signal: controller.signal, app });
+    if (current === mine) mine.cleanup = cleanup || null; else if (cleanup) cleanup();
+  } catch (err) {
+    if (err.name === 'AbortError' || controller.signal.aborted) return;
+    if (current === mine) main.append(errorBox(err));
+  }
+}
+
+window.addEventListener('hashchange', route);
+route();

@@ -1,0 +1,129 @@
+// Overview: mode and source of truth in plain words, context revision and age, last sync, skills,
+// providers, health, and "Sync now" in cloud mode.
+import { api } from '../api.js';
+import { h, clear, dl, errorBox } from '../dom.js';
+import { ago, agoFrom, duration, shortRev, time } from '../format.js';
+
+export async function render(root, { signal, app }) {
+  const body = h('div', { class: 'grid' });
+  root.append(h('h1', null, 'Overview'), body);
+
+  const draw = async () => {
+    const [status, ready] = await Promise.all([app.refreshStatus(), readiness()]);
+    if (signal.aborted) return;
+    const fetchedAt = Date.now();
+    clear(body).append(
+      modeCard(status),
+      contextCard(status, fetchedAt),
+      status.mode === 'cloud' ? syncCard(status, app, draw) : null,
+      capabilitiesCard(status),
+      healthCard(ready),
+      status.warnings && status.warnings.length ? warningsCard(status.warnings) : null,
+    );
+  };
+  await draw();
+  const timer = setInterval(() => { if (!document.hidden) draw().catch(() => {}); }, 10_000);
+  return () => clearInterval(timer);
+}
+
+async function readiness() {
+  const [health, ready] = await Promise.all([
+    fetch('/health').then(r => r.ok, () => false),
+    fetch('/ready').then(r => r.json().catch(() => ({ status: `HTTP ${r.status}` })), e => ({ status: 'unreachable', detail: e.message })),
+  ]);
+  return { health, ready };
+}
+
+function modeCard(status) {
+  const cloud = status.mode === 'cloud';
+  const words = cloud
+    ? [h('strong', null, 'Cloud mode.'), ' The source of truth is ', h('span', { class: 'source' }, status.sourceOfTruth),
+       '. This server keeps a read-only mirror of it and follows the branch by periodic sync, webhook, or the “Sync now” button. ',
+       'To change context, skills or workflows, commit and push to the repository.']
+    : [h('strong', null, 'Local mode.'), ' The source of truth is ', h('span', { class: 'source' }, status.sourceOfTruth),
+       '. Edits saved there are seen at once (a file watcher reloads the context).'];
+  return h('section', { class: 'card wide', id: 'mode' },
+    h('h2', null, 'Where your Brain Trust lives'),
+    h('p', { class: 'mode-words', dataset: { mode: status.mode } }, words),
+    dl(['Home', status.home]));
+}
+
+function contextCard(status, fetchedAt) {
+  const age = h('span', { class: 'age' }, ago(status.contextAgeSeconds));
+  const tick = setInterval(() => {
+    if (!age.isConnected) { clearInterval(tick); return; }
+    age.textContent = ago(status.contextAgeSeconds + (Date.now() - fetchedAt) / 1000);
+  }, 1000);
+  return h('section', { class: 'card', id: 'context-summary' },
+    h('h2', null, h('a', { href: '#/context' }, 'Context')),
+    dl(['Revision', h('code', { class: 'revision', title: status.revision }, shortRev(status.revision))],
+       ['Loaded', [age, ' (', time(status.contextLoadedAt), ')']],
+       ['Files', status.contextFiles.length ? status.contextFiles.join(', ') : 'none'],
+       status.missing.length ? ['Missing', h('span', { class: 'warn' }, status.missing.join(', '))] : null));
+}
+
+function syncCard(status, app, redraw) {
+  const sync = status.sync || {};
+  const result = h('div', { class: 'sync-result', 'aria-live': 'polite' });
+  const button = h('button', { class: 'primary', id: 'sync-now', type: 'button' }, 'Sync now');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    clear(result).append(h('p', { class: 'muted' }, 'Syncing…'));
+    try {
+      const r = await api('/api/v1/sync', { method: 'POST' });
+      const changed = r.changed || [];
+      clear(result).append(h('p', { class: r.status === 'failed' ? 'error' : 'ok', id: 'sync-outcome' },
+        r.status === 'failed' ? `Sync failed: ${r.error}` :
+          (r.previous === r.revision ? `Already up to date at ${shortRev(r.revision)}.`
+            : `Synced to ${shortRev(r.revision)} (was ${shortRev(r.previous)}), ${changed.length} file${changed.length === 1 ? '' : 's'} changed, in ${duration(r.durationMs)}.`)),
+        changed.length ? h('ul', { class: 'changed' }, changed.slice(0, 20).map(p => h('li', null, h('code', null, p)))) : null);
+      setTimeout(() => redraw().catch(() => {}), 0);
+    } catch (err) {
+      clear(result).append(errorBox(err));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  const outcome = sync.lastOutcome;
+  return h('section', { class: 'card', id: 'sync' },
+    h('h2', null, 'Sync'),
+    dl(['Repository', `${sync.repository || ''} (branch ${sync.branch || ''})`],
+       ['Last sync', sync.lastSyncAt ? `${agoFrom(sync.lastSyncAt)} (${time(sync.lastSyncAt)})` : 'not yet'],
+       ['Outcome', h('span', { class: `outcome ${outcome === 'failed' ? 'error-text' : ''}`, id: 'sync-last-outcome' }, outcome || '—')],
+       ['Revision', h('code', { title: sync.lastRevision || '' }, shortRev(sync.lastRevision || sync.revision))],
+       sync.lastDurationMs != null ? ['Took', duration(sync.lastDurationMs)] : null,
+       sync.lastError ? ['Error', h('span', { class: 'error-text' }, sync.lastError)] : null,
+       ['Next', sync.nextSyncAt ? time(sync.nextSyncAt) : 'periodic sync is off'],
+       ['Webhook', sync.webhookEnabled ? 'enabled' : 'off (set WEBHOOK_SECRET)']),
+    sync.note ? h('p', { class: 'muted' }, sync.note) : null,
+    h('div', { class: 'actions' }, button),
+    result);
+}
+
+function capabilitiesCard(status) {
+  return h('section', { class: 'card', id: 'capabilities' },
+    h('h2', null, 'Skills, workflows and models'),
+    dl(['Skills', [h('a', { href: '#/skills', id: 'skill-count' }, String(status.skillCount ?? status.skills.length)),
+                   status.skills.length ? ` — ${status.skills.join(', ')}` : '']],
+       status.skippedSkills && status.skippedSkills.length ? ['Skipped', `${status.skippedSkills.length} script(s), see Skills`] : null,
+       ['Workflows', [h('a', { href: '#/workflows' }, String(status.workflows.length)),
+                      status.workflows.length ? ` — ${status.workflows.join(', ')}` : '']],
+       ['Providers', h('span', { class: 'chips', id: 'providers' }, status.providers.map(p => h('span', { class: 'chip' }, p)))]));
+}
+
+function healthCard({ health, ready }) {
+  const checks = ready.checks || {};
+  const ok = ready.status === 'ready';
+  return h('section', { class: 'card', id: 'health' },
+    h('h2', null, 'Health'),
+    dl(['Process', h('span', { class: health ? 'ok' : 'error-text' }, health ? 'alive' : 'not answering')],
+       ['Ready', h('span', { class: ok ? 'ok' : 'error-text', id: 'ready-state' }, ok ? 'ready' : (ready.detail || ready.status))]),
+    Object.keys(checks).length ? h('ul', { class: 'checks' },
+      Object.entries(checks).map(([name, v]) => h('li', null, h('span', { class: v === 'ok' ? 'ok' : 'error-text' }, v === 'ok' ? '✓ ' : '✗ '), `${name}: ${v}`))) : null);
+}
+
+function warningsCard(warnings) {
+  return h('section', { class: 'card wide', id: 'warnings' },
+    h('h2', null, 'Warnings'),
+    h('ul', { class: 'warnings' }, warnings.map(w => h('li', null, w))));
+}

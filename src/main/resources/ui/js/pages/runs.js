@@ -1,0 +1,75 @@
+// Runs: the history (time, workflow, status, duration, revision) and one run with every step:
+// agent, model, system prompt, task, output, tool calls, tokens, timings. A run still going on
+// is followed live.
+import { api } from '../api.js';
+import { h, clear, dl, errorBox, pre } from '../dom.js';
+import { duration, shortRev, time } from '../format.js';
+import { followRun, stepDetails } from '../runview.js';
+
+const PAGE = 50;
+
+export async function render(root, ctx) {
+  if (ctx.param) return runPage(root, ctx);
+  const table = h('tbody');
+  const more = h('button', { type: 'button', id: 'older-runs', hidden: true }, 'Older runs');
+  root.append(h('h1', null, 'Runs'),
+    h('table', { class: 'runs', id: 'run-list' },
+      h('thead', null, h('tr', null, ['Started', 'Workflow', 'Status', 'Duration', 'Revision', 'Agents'].map(t => h('th', null, t)))),
+      table),
+    h('div', { class: 'actions' }, more));
+  let offset = 0;
+  const load = async () => {
+    const page = await api(`/api/v1/runs?limit=${PAGE}&offset=${offset}`, { signal: ctx.signal });
+    if (offset === 0 && !page.runs.length) {
+      table.append(h('tr', null, h('td', { colSpan: 6 }, 'No runs yet: run a workflow from the Workflows page.')));
+    }
+    for (const r of page.runs) {
+      const link = `#/runs/${encodeURIComponent(r.id)}`;
+      table.append(h('tr', { dataset: { runId: r.id, status: r.status } },
+        h('td', { dataset: { label: 'Started' } }, h('a', { href: link }, time(r.startedAt))),
+        h('td', { dataset: { label: 'Workflow' } }, r.workflow),
+        h('td', { dataset: { label: 'Status' } }, h('span', { class: `status ${r.status}` }, r.status)),
+        h('td', { dataset: { label: 'Duration' } }, duration(r.durationMs)),
+        h('td', { dataset: { label: 'Revision' } }, h('code', { title: r.revision || '' }, shortRev(r.revision))),
+        h('td', { dataset: { label: 'Agents' } }, String(r.agentCount))));
+    }
+    offset += page.runs.length;
+    more.hidden = page.runs.length < PAGE;
+  };
+  more.addEventListener('click', () => load().catch(err => root.append(errorBox(err))));
+  await load();
+}
+
+async function runPage(root, { param, signal }) {
+  const body = h('div', { id: 'run-detail' });
+  root.append(h('p', { class: 'crumbs' }, h('a', { href: '#/runs' }, 'Runs'), ' / ', param), body);
+  const draw = run => {
+    root.dataset.status = run.status;
+    clear(body).append(
+      h('h1', null, run.workflow),
+      dl(['Status', h('span', { class: `status ${run.status}`, id: 'run-status-value' }, run.status)],
+         ['Started', time(run.startedAt)],
+         ['Finished', run.finishedAt ? time(run.finishedAt) : '—'],
+         ['Duration', duration(run.durationMs)],
+         ['Context revision', h('code', { title: run.revision || '' }, shortRev(run.revision))],
+         ['Agents', String(run.agentCount)],
+         ['Started by', run.source || ''],
+         ['Run id', h('code', null, run.id)],
+         run.error ? ['Error', h('span', { class: 'error-text' }, run.error)] : null),
+      h('section', { class: 'card' }, h('h2', null, 'Final output'), pre(run.finalOutput || (run.status === 'running' ? '(running…)' : '(none)'), 'text final-output')),
+      h('h2', null, 'Steps'),
+      run.steps.length ? run.steps.map(step => stepDetails(step, true)) : h('p', { class: 'muted' }, 'No step has started yet.'));
+  };
+  let run = await api(`/api/v1/runs/${encodeURIComponent(param)}`, { signal });
+  draw(run);
+  if (run.status === 'running') {
+    let refreshing = null;
+    const refresh = () => {
+      refreshing ||= api(`/api/v1/runs/${encodeURIComponent(param)}`, { signal })
+        .then(r => { run = r; draw(r); }, () => {}).finally(() => { refreshing = null; });
+      return refreshing;
+    };
+    followRun(param, type => { if (type !== 'tool-call') refresh(); }, signal)
+      .then(() => refresh()).catch(err => { if (!signal.aborted) body.append(errorBox(err)); });
+  }
+}

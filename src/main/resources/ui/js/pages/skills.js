@@ -1,0 +1,80 @@
+// Skills: each with its description and parameters, a form to run it, and the output.
+import { api } from '../api.js';
+import { h, clear, dl, errorBox, pre } from '../dom.js';
+import { duration } from '../format.js';
+
+export async function render(root, { signal }) {
+  const { skills, skipped } = await api('/api/v1/skills', { signal });
+  root.append(
+    h('h1', null, 'Skills'),
+    h('p', { class: 'muted' }, 'Executable scripts in skills/. Agents call them as tools; you can run them here.'),
+    skills.length ? h('div', { class: 'skills' }, skills.map(skillCard))
+      : h('p', null, 'No skills yet: put an executable script with a “# DESCRIPTION:” header in skills/.'),
+    skipped.length ? h('section', { class: 'card', id: 'skipped' },
+      h('h2', null, 'Scripts skipped'),
+      h('ul', null, skipped.map(s => h('li', null, h('code', null, s.file || s.name || ''), ` — ${s.reason || ''}`)))) : null);
+}
+
+function skillCard(skill) {
+  const output = h('div', { class: 'skill-output', 'aria-live': 'polite' });
+  const fields = skill.params.map(p => field(skill, p));
+  const run = h('button', { type: 'submit', class: 'primary' }, 'Run');
+  const form = h('form', { class: 'skill-form', dataset: { skill: skill.name } },
+    fields.map(f => f.row),
+    h('div', { class: 'actions' }, run));
+  form.addEventListener('submit', async e => {
+    e.preventDefault();
+    const args = {};
+    for (const f of fields) {
+      const v = f.value();
+      if (v !== '') args[f.name] = v;
+    }
+    run.disabled = true;
+    clear(output).append(h('p', { class: 'muted' }, 'Running…'));
+    try {
+      const r = await api(`/api/v1/skills/${encodeURIComponent(skill.name)}/run`, { method: 'POST', body: { args } });
+      clear(output).append(result(r));
+    } catch (err) {
+      clear(output).append(errorBox(err));
+    } finally {
+      run.disabled = false;
+    }
+  });
+  return h('section', { class: 'card skill', id: `skill-${skill.name}` },
+    h('h2', null, skill.name),
+    h('p', null, skill.description || h('span', { class: 'muted' }, 'No description.')),
+    skill.params.length ? h('p', { class: 'muted small' }, `Script ${skill.file}; arguments are passed as argv in this order.`)
+      : h('p', { class: 'muted small' }, `Script ${skill.file}; no parameters.`),
+    form,
+    output);
+}
+
+function field(skill, p) {
+  const id = `skill-${skill.name}-${p.name}`;
+  const type = (p.type || 'str').toLowerCase();
+  let input;
+  if (type === 'bool') {
+    input = h('select', { id, name: p.name }, h('option', { value: '' }, '—'), h('option', null, 'true'), h('option', null, 'false'));
+  } else if (type === 'int' || type === 'float') {
+    input = h('input', { id, name: p.name, type: 'number', step: type === 'int' ? '1' : 'any', required: p.required });
+  } else {
+    input = h('input', { id, name: p.name, type: 'text', required: p.required, autocomplete: 'off' });
+  }
+  const row = h('div', { class: 'field' },
+    h('label', { for: id }, p.name, ' ', h('span', { class: 'muted small' }, `(${type}${p.required ? '' : ', optional'})`)),
+    input,
+    p.description ? h('span', { class: 'muted small' }, p.description) : null);
+  return { name: p.name, row, value: () => input.value };
+}
+
+function result(r) {
+  return h('div', { class: `result ${r.ok ? 'ok-box' : 'error-box'}` },
+    dl(['Outcome', h('span', { class: r.ok ? 'ok' : 'error-text', dataset: { outcome: r.outcome } }, r.outcome)],
+       ['Exit code', String(r.exitCode)],
+       ['Took', duration(r.durationMs)],
+       r.truncated ? ['Note', 'output truncated at the server’s limit'] : null,
+       r.timedOut ? ['Note', 'timed out and killed'] : null),
+    h('h3', null, 'Output'),
+    pre(r.output || '(no output)', 'text output'),
+    r.stderr ? [h('h3', null, 'Standard error (end)'), pre(r.stderr, 'text stderr')] : null);
+}
