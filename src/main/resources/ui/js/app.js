@@ -1,7 +1,7 @@
 // The dashboard's shell: a hash router (#/context, #/runs/<id>, ...), the navigation, and the
 // server's status, which every page may read (mode decides what can be edited).
 import { api } from './api.js';
-import { h, clear, errorBox } from './dom.js';
+import { h, clear, errorBox, add } from './dom.js';
 import * as overview from './pages/overview.js';
 import * as context from './pages/context.js';
 import * as skills from './pages/skills.js';
@@ -51,18 +51,18 @@ async function route() {
   clear(main);
   main.dataset.page = page || 'overview';
   if (!module) {
-    main.append(h('h1', null, 'Not found'), h('p', null, 'No page here. ', h('a', { href: '#/' }, 'Back to the overview')));
+    add(main, h('h1', null, 'Not found'), h('p', null, 'No page here. ', h('a', { href: '#/' }, 'Back to the overview')));
     return;
   }
   try {
     if (!app.status) await app.refreshStatus();
     const root = h('div', { class: 'page' });
-    main.append(root);
+    add(main, root);
     const cleanup = await module.render(root, { param, signal: controller.signal, app });
     if (current === mine) mine.cleanup = cleanup || null; else if (cleanup) cleanup();
   } catch (err) {
     if (err.name === 'AbortError' || controller.signal.aborted) return;
-    if (current === mine) main.append(errorBox(err));
+    if (current === mine) add(main, errorBox(err));
   }
 }
 

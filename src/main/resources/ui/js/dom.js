@@ -62,3 +62,15 @@ export function errorBox(err) {
 export function pre(text, cls) {
   return h('pre', { class: cls || 'text' }, text == null ? '' : String(text));
 }
+
+/** Appends children, skipping null, undefined and false (Element.append would write "null"). */
+export function add(el, ...children) {
+  append(el, children);
+  return el;
+}
+
+/** Replaces the children. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  return add(el, ...children);
+}

@@ -35,8 +35,13 @@ final class MarkdownHtml {
             .nodeRendererFactory(ImageAsLink::new)
             .attributeProviderFactory(context -> (node, tag, attributes) -> {
                 if (node instanceof Link) {
-                    attributes.put("rel", "noopener noreferrer nofollow");
-                    attributes.put("target", "_blank");
+                    if (attributes.getOrDefault("href", "").isEmpty()) {
+                        attributes.remove("href"); // its URL was unsafe: plain text that looks like a link, going nowhere
+                        attributes.put("class", "md-removed-link");
+                    } else {
+                        attributes.put("rel", "noopener noreferrer nofollow");
+                        attributes.put("target", "_blank");
+                    }
                 }
             })
             .build();
@@ -113,10 +118,13 @@ final class MarkdownHtml {
         public void render(Node node) {
             Image image = (Image) node;
             Map<String, String> attributes = new LinkedHashMap<>();
-            attributes.put("href", context.encodeUrl(SafeUrls.safe(image.getDestination())));
+            String url = SafeUrls.safe(image.getDestination());
+            if (!url.isEmpty()) {
+                attributes.put("href", context.encodeUrl(url));
+                attributes.put("rel", "noopener noreferrer nofollow");
+                attributes.put("target", "_blank");
+            }
             attributes.put("class", "md-image");
-            attributes.put("rel", "noopener noreferrer nofollow");
-            attributes.put("target", "_blank");
             html.tag("a", attributes);
             html.text("image: ");
             for (Node child = image.getFirstChild(); child != null; child = child.getNext()) {

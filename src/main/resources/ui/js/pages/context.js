@@ -1,7 +1,7 @@
 // Context: every file rendered from Markdown (by the server, raw HTML escaped), the composed prompt
 // an agent receives, and live refresh: the page polls the snapshot's revision and redraws on change.
 import { api } from '../api.js';
-import { h, clear, dl, errorBox, pre, trustedHtml } from '../dom.js';
+import { h, dl, errorBox, pre, trustedHtml, add, fill } from '../dom.js';
 import { bytes, shortRev, time } from '../format.js';
 
 /** How often the page asks for the context revision while it is visible. */
@@ -14,7 +14,7 @@ export async function render(root, { signal, app }) {
     placeholder: 'Agent instructions (its backstory), e.g. You are my editor.' }, 'You are my editor.');
   const promptOut = h('div', { id: 'prompt-output' });
   const compose = h('button', { type: 'button', id: 'prompt-compose' }, 'Compose');
-  root.append(
+  add(root, 
     h('h1', null, 'Context'),
     head,
     files,
@@ -32,9 +32,9 @@ export async function render(root, { signal, app }) {
   const showPrompt = async () => {
     try {
       const p = await api(`/api/v1/prompt?instructions=${encodeURIComponent(instructions.value)}`, { signal });
-      clear(promptOut).append(h('p', { class: 'muted' }, `Revision ${shortRev(p.revision)}`), pre(p.prompt, 'prompt'));
+      fill(promptOut, h('p', { class: 'muted' }, `Revision ${shortRev(p.revision)}`), pre(p.prompt, 'prompt'));
     } catch (err) {
-      if (!signal.aborted) clear(promptOut).append(errorBox(err));
+      if (!signal.aborted) fill(promptOut, errorBox(err));
     }
   };
   compose.addEventListener('click', showPrompt);
@@ -49,7 +49,7 @@ export async function render(root, { signal, app }) {
     const live = app.status.mode === 'local'
       ? `Live: edits saved in ${app.status.home}/context appear here within seconds.`
       : 'Cloud mode: the context changes when the server syncs the repository.';
-    clear(head).append(
+    fill(head, 
       dl(['Revision', h('code', { id: 'context-revision', title: revision }, shortRev(revision))],
          ['Loaded', time(snapshot.loadedAt)],
          lastChange ? ['Changed', h('span', { class: 'ok', id: 'context-changed' }, `updated ${time(lastChange)}`)] : null,
@@ -61,7 +61,7 @@ export async function render(root, { signal, app }) {
           document.getElementById(fileId(f.name))?.scrollIntoView({ behavior: 'smooth' });
         } }, f.name))) : h('p', null, 'No context files yet: add Markdown files to context/.'),
       snapshot.warnings.length ? h('ul', { class: 'warnings' }, snapshot.warnings.map(w => h('li', null, w))) : null);
-    clear(files).append(...rendered.map(({ file, html, err }) =>
+    fill(files, ...rendered.map(({ file, html, err }) =>
       h('article', { class: 'card file', id: fileId(file.name), dataset: { file: file.name } },
         h('header', { class: 'file-head' }, h('h2', null, file.name),
           h('span', { class: 'muted' }, `${bytes(file.bytes)} · sha256 ${file.sha256.slice(0, 12)}`)),
@@ -77,6 +77,7 @@ export async function render(root, { signal, app }) {
     busy = true;
     try {
       const snapshot = await api('/api/v1/context', { signal });
+      root.dataset.polls = String(Number(root.dataset.polls || 0) + 1);
       if (snapshot.revision !== revision) {
         lastChange = new Date().toISOString();
         await draw(snapshot);

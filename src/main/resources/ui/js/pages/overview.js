@@ -1,18 +1,18 @@
 // Overview: mode and source of truth in plain words, context revision and age, last sync, skills,
 // providers, health, and "Sync now" in cloud mode.
 import { api } from '../api.js';
-import { h, clear, dl, errorBox } from '../dom.js';
+import { h, dl, errorBox, add, fill } from '../dom.js';
 import { ago, agoFrom, duration, shortRev, time } from '../format.js';
 
 export async function render(root, { signal, app }) {
   const body = h('div', { class: 'grid' });
-  root.append(h('h1', null, 'Overview'), body);
+  add(root, h('h1', null, 'Overview'), body);
 
   const draw = async () => {
     const [status, ready] = await Promise.all([app.refreshStatus(), readiness()]);
     if (signal.aborted) return;
     const fetchedAt = Date.now();
-    clear(body).append(
+    fill(body, 
       modeCard(status),
       contextCard(status, fetchedAt),
       status.mode === 'cloud' ? syncCard(status, app, draw) : null,
@@ -68,18 +68,18 @@ function syncCard(status, app, redraw) {
   const button = h('button', { class: 'primary', id: 'sync-now', type: 'button' }, 'Sync now');
   button.addEventListener('click', async () => {
     button.disabled = true;
-    clear(result).append(h('p', { class: 'muted' }, 'Syncing…'));
+    fill(result, h('p', { class: 'muted' }, 'Syncing…'));
     try {
       const r = await api('/api/v1/sync', { method: 'POST' });
       const changed = r.changed || [];
-      clear(result).append(h('p', { class: r.status === 'failed' ? 'error' : 'ok', id: 'sync-outcome' },
+      fill(result, h('p', { class: r.status === 'failed' ? 'error' : 'ok', id: 'sync-outcome' },
         r.status === 'failed' ? `Sync failed: ${r.error}` :
           (r.previous === r.revision ? `Already up to date at ${shortRev(r.revision)}.`
             : `Synced to ${shortRev(r.revision)} (was ${shortRev(r.previous)}), ${changed.length} file${changed.length === 1 ? '' : 's'} changed, in ${duration(r.durationMs)}.`)),
         changed.length ? h('ul', { class: 'changed' }, changed.slice(0, 20).map(p => h('li', null, h('code', null, p)))) : null);
       setTimeout(() => redraw().catch(() => {}), 0);
     } catch (err) {
-      clear(result).append(errorBox(err));
+      fill(result, errorBox(err));
     } finally {
       button.disabled = false;
     }

@@ -2,7 +2,7 @@
 // agent, model, system prompt, task, output, tool calls, tokens, timings. A run still going on
 // is followed live.
 import { api } from '../api.js';
-import { h, clear, dl, errorBox, pre } from '../dom.js';
+import { h, dl, errorBox, pre, add, fill } from '../dom.js';
 import { duration, shortRev, time } from '../format.js';
 import { followRun, stepDetails } from '../runview.js';
 
@@ -12,7 +12,7 @@ export async function render(root, ctx) {
   if (ctx.param) return runPage(root, ctx);
   const table = h('tbody');
   const more = h('button', { type: 'button', id: 'older-runs', hidden: true }, 'Older runs');
-  root.append(h('h1', null, 'Runs'),
+  add(root, h('h1', null, 'Runs'),
     h('table', { class: 'runs', id: 'run-list' },
       h('thead', null, h('tr', null, ['Started', 'Workflow', 'Status', 'Duration', 'Revision', 'Agents'].map(t => h('th', null, t)))),
       table),
@@ -21,11 +21,11 @@ export async function render(root, ctx) {
   const load = async () => {
     const page = await api(`/api/v1/runs?limit=${PAGE}&offset=${offset}`, { signal: ctx.signal });
     if (offset === 0 && !page.runs.length) {
-      table.append(h('tr', null, h('td', { colSpan: 6 }, 'No runs yet: run a workflow from the Workflows page.')));
+      add(table, h('tr', null, h('td', { colSpan: 6 }, 'No runs yet: run a workflow from the Workflows page.')));
     }
     for (const r of page.runs) {
       const link = `#/runs/${encodeURIComponent(r.id)}`;
-      table.append(h('tr', { dataset: { runId: r.id, status: r.status } },
+      add(table, h('tr', { dataset: { runId: r.id, status: r.status } },
         h('td', { dataset: { label: 'Started' } }, h('a', { href: link }, time(r.startedAt))),
         h('td', { dataset: { label: 'Workflow' } }, r.workflow),
         h('td', { dataset: { label: 'Status' } }, h('span', { class: `status ${r.status}` }, r.status)),
@@ -36,16 +36,16 @@ export async function render(root, ctx) {
     offset += page.runs.length;
     more.hidden = page.runs.length < PAGE;
   };
-  more.addEventListener('click', () => load().catch(err => root.append(errorBox(err))));
+  more.addEventListener('click', () => load().catch(err => add(root, errorBox(err))));
   await load();
 }
 
 async function runPage(root, { param, signal }) {
   const body = h('div', { id: 'run-detail' });
-  root.append(h('p', { class: 'crumbs' }, h('a', { href: '#/runs' }, 'Runs'), ' / ', param), body);
+  add(root, h('p', { class: 'crumbs' }, h('a', { href: '#/runs' }, 'Runs'), ' / ', param), body);
   const draw = run => {
     root.dataset.status = run.status;
-    clear(body).append(
+    fill(body, 
       h('h1', null, run.workflow),
       dl(['Status', h('span', { class: `status ${run.status}`, id: 'run-status-value' }, run.status)],
          ['Started', time(run.startedAt)],
@@ -70,6 +70,6 @@ async function runPage(root, { param, signal }) {
       return refreshing;
     };
     followRun(param, type => { if (type !== 'tool-call') refresh(); }, signal)
-      .then(() => refresh()).catch(err => { if (!signal.aborted) body.append(errorBox(err)); });
+      .then(() => refresh()).catch(err => { if (!signal.aborted) add(body, errorBox(err)); });
   }
 }

@@ -1,11 +1,11 @@
 // Skills: each with its description and parameters, a form to run it, and the output.
 import { api } from '../api.js';
-import { h, clear, dl, errorBox, pre } from '../dom.js';
+import { h, dl, errorBox, pre, add, fill } from '../dom.js';
 import { duration } from '../format.js';
 
 export async function render(root, { signal }) {
   const { skills, skipped } = await api('/api/v1/skills', { signal });
-  root.append(
+  add(root, 
     h('h1', null, 'Skills'),
     h('p', { class: 'muted' }, 'Executable scripts in skills/. Agents call them as tools; you can run them here.'),
     skills.length ? h('div', { class: 'skills' }, skills.map(skillCard))
@@ -30,12 +30,12 @@ function skillCard(skill) {
       if (v !== '') args[f.name] = v;
     }
     run.disabled = true;
-    clear(output).append(h('p', { class: 'muted' }, 'Running…'));
+    fill(output, h('p', { class: 'muted' }, 'Running…'));
     try {
       const r = await api(`/api/v1/skills/${encodeURIComponent(skill.name)}/run`, { method: 'POST', body: { args } });
-      clear(output).append(result(r));
+      fill(output, result(r));
     } catch (err) {
-      clear(output).append(errorBox(err));
+      fill(output, errorBox(err));
     } finally {
       run.disabled = false;
     }

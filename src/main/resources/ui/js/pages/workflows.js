@@ -2,7 +2,7 @@
 // done / failed live, from the run's Server-Sent Events), each agent's output and the final output,
 // and a JSON editor checked by the server (a dry run) before running; saving in local mode.
 import { api } from '../api.js';
-import { h, clear, dl, errorBox, pre } from '../dom.js';
+import { h, clear, dl, errorBox, pre, add, fill } from '../dom.js';
 import { duration, shortRev } from '../format.js';
 import { agentName, drawGraph, nodeState } from '../graph.js';
 import { followRun, stepDetails } from '../runview.js';
@@ -19,7 +19,7 @@ const TEMPLATE = {
 export async function render(root, ctx) {
   if (ctx.param) return detail(root, ctx);
   const { workflows } = await api('/api/v1/workflows', { signal: ctx.signal });
-  root.append(
+  add(root, 
     h('h1', null, 'Workflows'),
     h('p', { class: 'muted' }, 'Saved in workflows/ as JSON (the graph the original Brain Trust UI produces).'),
     h('div', { class: 'actions' }, h('a', { class: 'button', href: '#/workflows/new', id: 'new-workflow' }, 'New workflow')),
@@ -49,7 +49,7 @@ async function detail(root, { param, signal, app }) {
   const saveButton = h('button', { type: 'button', id: 'save-workflow', disabled: cloud }, 'Save');
   const title = h('h1', null, initial.name || param);
 
-  root.append(
+  add(root, 
     h('p', { class: 'crumbs' }, h('a', { href: '#/workflows' }, 'Workflows'), ' / ', isNew ? 'new' : param),
     title,
     h('section', { class: 'card' }, graphBox,
@@ -68,7 +68,7 @@ async function detail(root, { param, signal, app }) {
   let parsed = initial;
   const redraw = () => {
     graph = drawGraph(parsed, { vertical: graphBox.clientWidth > 0 && graphBox.clientWidth < 600 });
-    clear(graphBox).append(graph.nodes.length ? graph.svg : h('p', { class: 'muted' }, 'No agent nodes to draw.'));
+    fill(graphBox, graph.nodes.length ? graph.svg : h('p', { class: 'muted' }, 'No agent nodes to draw.'));
   };
   redraw();
 
@@ -88,12 +88,12 @@ async function detail(root, { param, signal, app }) {
   validateButton.addEventListener('click', async () => {
     const wf = readEditor(editor, messages, true);
     if (!wf) return;
-    clear(messages).append(h('p', { class: 'muted' }, 'Checking…'));
+    fill(messages, h('p', { class: 'muted' }, 'Checking…'));
     try {
       const dry = await api('/api/v1/runs', { method: 'POST', body: { workflow: wf, dryRun: true }, signal });
-      clear(messages).append(dryRunView(dry));
+      fill(messages, dryRunView(dry));
     } catch (err) {
-      clear(messages).append(h('div', { class: 'error', role: 'alert', id: 'validation-error' }, err.message));
+      fill(messages, h('div', { class: 'error', role: 'alert', id: 'validation-error' }, err.message));
     }
   });
 
@@ -103,10 +103,10 @@ async function detail(root, { param, signal, app }) {
     const name = nameInput.value.trim();
     try {
       const saved = await api(`/api/v1/workflows/${encodeURIComponent(name)}`, { method: 'PUT', body: wf, signal });
-      clear(messages).append(h('p', { class: 'ok', id: 'save-outcome' }, `Saved to ${saved.file}.`));
+      fill(messages, h('p', { class: 'ok', id: 'save-outcome' }, `Saved to ${saved.file}.`));
       if (name !== param) history.replaceState(null, '', `#/workflows/${encodeURIComponent(saved.name)}`);
     } catch (err) {
-      clear(messages).append(h('div', { class: 'error', role: 'alert', id: 'save-error' }, err.message));
+      fill(messages, h('div', { class: 'error', role: 'alert', id: 'save-error' }, err.message));
     }
   });
 
@@ -120,7 +120,7 @@ async function detail(root, { param, signal, app }) {
     try {
       await runAndFollow(wf, graph, runBox, signal);
     } catch (err) {
-      if (!signal.aborted) clear(runBox).append(h('h2', null, 'Run'), errorBox(err));
+      if (!signal.aborted) fill(runBox, h('h2', null, 'Run'), errorBox(err));
     } finally {
       runButton.disabled = false;
     }
@@ -135,7 +135,7 @@ function readEditor(editor, messages, strict) {
     if (!strict) clear(messages);
     return wf;
   } catch (err) {
-    clear(messages).append(h('div', { class: 'error', role: 'alert', id: 'json-error' }, `Not valid JSON yet: ${err.message}`));
+    fill(messages, h('div', { class: 'error', role: 'alert', id: 'json-error' }, `Not valid JSON yet: ${err.message}`));
     return null;
   }
 }
@@ -159,12 +159,12 @@ async function runAndFollow(wf, graph, box, signal) {
   const status = h('p', { id: 'run-status', class: 'muted' }, 'Starting…');
   const log = h('ul', { class: 'events', id: 'run-events' });
   const results = h('div', { id: 'run-results' });
-  clear(box).append(h('h2', null, 'Run'), status, log, results);
+  fill(box, h('h2', null, 'Run'), status, log, results);
 
   const started = await api('/api/v1/runs', { method: 'POST', body: { workflow: wf }, signal });
   const id = started.runId;
   box.dataset.runId = id;
-  clear(status).append('Running… ', h('a', { href: `#/runs/${encodeURIComponent(id)}` }, `run ${id}`),
+  fill(status, 'Running… ', h('a', { href: `#/runs/${encodeURIComponent(id)}` }, `run ${id}`),
     ` on context ${shortRev(started.revision)}`);
   const names = new Map(graph.nodes.map(n => [n.id, agentName(n)]));
   let done = null;
@@ -172,14 +172,14 @@ async function runAndFollow(wf, graph, box, signal) {
     const who = ev.agent || names.get(ev.nodeId) || ev.nodeId;
     if (type === 'node-started') {
       graph.setStatus(ev.nodeId, 'running');
-      log.append(h('li', null, `${who} started`));
+      add(log, h('li', null, `${who} started`));
     } else if (type === 'node-finished') {
       const state = nodeState(ev.status);
       graph.setStatus(ev.nodeId, state, ev.durationMs != null ? `${state} ${duration(ev.durationMs)}` : state);
-      log.append(h('li', { class: state === 'failed' ? 'error-text' : null },
+      add(log, h('li', { class: state === 'failed' ? 'error-text' : null },
         `${who} ${ev.status}${ev.durationMs != null ? ` in ${duration(ev.durationMs)}` : ''}${ev.detail ? `: ${ev.detail}` : ''}`));
     } else if (type === 'tool-call' && ev.toolCall) {
-      log.append(h('li', { class: 'muted' }, `${who} called ${ev.toolCall.tool} (${ev.toolCall.outcome})`));
+      add(log, h('li', { class: 'muted' }, `${who} called ${ev.toolCall.tool} (${ev.toolCall.outcome})`));
     } else if (type === 'done') {
       done = ev;
     }
@@ -188,10 +188,10 @@ async function runAndFollow(wf, graph, box, signal) {
   for (const step of run.steps) graph.setStatus(step.nodeId, nodeState(step.status),
     step.durationMs != null ? `${nodeState(step.status)} ${duration(step.durationMs)}` : undefined);
   box.dataset.status = run.status;
-  clear(status).append(h('span', { class: run.status === 'succeeded' ? 'ok' : 'error-text', id: 'run-outcome' }, run.status),
+  fill(status, h('span', { class: run.status === 'succeeded' ? 'ok' : 'error-text', id: 'run-outcome' }, run.status),
     ` in ${duration(run.durationMs)} — `, h('a', { href: `#/runs/${encodeURIComponent(id)}` }, 'every step of this run'),
     run.error ? h('p', { class: 'error-text' }, run.error) : null);
-  clear(results).append(
+  fill(results, 
     h('h3', null, 'Final output'),
     pre(run.finalOutput || (done && done.detail) || '(none)', 'text final-output'),
     h('h3', null, 'Each agent'),
