@@ -1,0 +1,624 @@
+package dev.braintrust.sync;
+
+import dev.braintrust.BrainTrustException;
+import dev.braintrust.context.ContextSource;
+import dev.braintrust.home.PaiHome;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.api.errors.InvalidRemoteException;
+import org.eclipse.jgit.api.errors.TransportException;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheCheckout;
+import org.eclipse.jgit.errors.CorruptObjectException;
+import org.eclipse.jgit.errors.NoWorkTreeException;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.lib.SubmoduleConfig;
+import org.eclipse.jgit.lib.TreeFormatter;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.FetchResult;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.TagOpt;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.treewalk.filter.TreeFilter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The server's copy of the repository that is the source of truth: a git clone in {@code PAI_HOME}
+ * that a sync moves to exactly the remote branch head, force-pushes included, never merging and
+ * never stopping on a conflict or a lock left by a crash.
+ *
+ * <p>Readers never look at the working tree, which a sync rewrites file by file. Context is read
+ * from the objects of the current commit ({@link #contextSource}), and skills and workflows from a
+ * checkout of that whole commit under {@code state/sync/checkouts/} ({@link #skillsFolder()}),
+ * written before the mirror switches to it. Switching is one volatile write, so every reader sees
+ * one whole commit, the old one or the new one. The working tree is kept equal to the commit for
+ * the people who look at the folder, and its local edits are overwritten by the next sync.
+ *
+ * <p>{@code logs/} and {@code state/} are never touched: they are excluded from git, and a commit
+ * that contains such folders is checked out without them.
+ */
+public final class GitMirror implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GitMirror.class);
+    /** How long a sync waits for another process's sync of the same home. */
+    static final Duration LOCK_WAIT = Duration.ofMinutes(2);
+    /** Entries a folder may hold and still count as empty: ours, and what a fresh volume has. */
+    private static final Set<String> NOT_USER_FILES = Set.of("logs", "state", "lost+found");
+    private static final String ORIGIN = "origin";
+
+    private final Path home;
+    private final GitRemote remote;
+    private final Path gitDir;
+    private final Path syncDir;
+    private final CheckoutStore checkouts;
+    private final GitTransport transport;
+    private final Object lock = new Object();
+    private volatile Repository repo;
+    private volatile Checkout current;
+    private boolean workTreeVerified;
+    private boolean repairDue = true;
+
+    /**
+     * The commit the mirror serves, and its checkout.
+     *
+     * @param commit the commit id, which is the context revision
+     * @param folder the checkout of the commit's context/, skills/ and workflows/
+     */
+    record Checkout(ObjectId commit, ObjectId tree, Path folder) {
+    }
+
+    private GitMirror(Path home, GitRemote remote) {
+        this.home = home;
+        this.remote = remote;
+        this.gitDir = home.resolve(Constants.DOT_GIT);
+        this.syncDir = home.resolve("state").resolve("sync");
+        this.checkouts = new CheckoutStore(syncDir.resolve("checkouts"));
+        this.transport = new GitTransport(remote);
+    }
+
+    /**
+     * Opens the mirror in {@code home} without touching the network: the last commit synced (if
+     * any) is served at once. A home that does not exist or is empty is cloned into by the first
+     * {@link #sync}.
+     *
+     * @throws BrainTrustException.BadConfig when the home holds something else than a clone of
+     *                                       this remote; the message says how to fix it
+     */
+    public static GitMirror open(Path home, GitRemote remote) {
+        Path root = home.toAbsolutePath().normalize();
+        if (Files.exists(root) && !Files.isDirectory(root)) {
+            throw new BrainTrustException.BadConfig("PAI_HOME " + root + " is a file, not a folder; move it away or set PAI_HOME to a folder");
+        }
+        GitMirror mirror = new GitMirror(root, remote);
+        try {
+            mirror.adopt();
+            mirror.current = mirror.loadLastSynced();
+        } catch (RuntimeException e) {
+            mirror.close();
+            throw e;
+        }
+        return mirror;
+    }
+
+    public GitRemote remote() {
+        return remote;
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    /** The revision served now (a commit id), or null before the first successful sync. */
+    public String revision() {
+        Checkout c = current;
+        return c == null ? null : c.commit().name();
+    }
+
+    /** True once a snapshot exists: the mirror has a commit to serve. */
+    public boolean hasSnapshot() {
+        return current != null;
+    }
+
+    Checkout current() {
+        return current;
+    }
+
+    /** Where the skills of the current commit are; a folder that does not exist before the first sync. */
+    public Path skillsFolder() {
+        return currentFolder().resolve("skills");
+    }
+
+    /** Where the saved workflows of the current commit are; a folder that does not exist before the first sync. */
+    public Path workflowsFolder() {
+        return currentFolder().resolve("workflows");
+    }
+
+    private Path currentFolder() {
+        Checkout c = current;
+        if (c == null) {
+            return checkouts.root().resolve("none");
+        }
+        if (!Files.isDirectory(c.folder())) {
+            rematerialise(c); // deleted by hand, or by another process's clean-up
+        }
+        return c.folder();
+    }
+
+    /** Context read from the objects of the current commit: the revision is the commit id. */
+    public ContextSource contextSource(Clock clock) {
+        return new CommitContextSource(this, clock);
+    }
+
+    Repository repository() {
+        return repo;
+    }
+
+    /**
+     * Fetches the tracked branch and moves the mirror to exactly its head. Clones first when the
+     * home has no repository yet, and repairs what a crash left first when this is the process's
+     * first sync or the last one failed.
+     *
+     * @param trigger what asked for the sync, recorded in the result
+     * @return the record of the sync: updated (new revision) or unchanged
+     * @throws BrainTrustException.Unavailable when the remote cannot be reached, refuses the
+     *                                         credentials, or lacks the branch; the mirror keeps
+     *                                         serving its last commit. The message never holds a credential.
+     * @throws BrainTrustException.BadConfig   when the home is not a clone of this remote
+     */
+    public SyncResult sync(String trigger) {
+        synchronized (lock) {
+            Instant started = Instant.now();
+            long t0 = System.nanoTime();
+            try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
+                try {
+                    SyncResult result = syncLocked(trigger, started, t0);
+                    repairDue = false;
+                    return result;
+                } catch (IOException | RuntimeException e) {
+                    repairDue = true;
+                    if (e instanceof BrainTrustException bte) {
+                        throw bte;
+                    }
+                    throw new BrainTrustException.Unavailable("cannot update the mirror in " + home + ": "
+                            + transport.clean(e.getMessage() == null ? e.toString() : e.getMessage())
+                            + "; the last good snapshot is kept, and the next sync repairs the mirror", e);
+                }
+            }
+        }
+    }
+
+    private SyncResult syncLocked(String trigger, Instant started, long t0) throws IOException {
+        if (repairDue) {
+            repair();
+        }
+        ensureRepository();
+        ObjectId remoteHead = fetch();
+        Checkout previous = current;
+        boolean sameCommit = previous != null && previous.commit().equals(remoteHead);
+        if (sameCommit && workTreeVerified && Files.isDirectory(previous.folder())) {
+            return new SyncResult(started, trigger, SyncResult.Outcome.UNCHANGED, previous.commit().name(),
+                    previous.commit().name(), List.of(), 0, Duration.ofNanos(System.nanoTime() - t0), null);
+        }
+        RevCommit commit;
+        try (RevWalk walk = new RevWalk(repo)) {
+            commit = walk.parseCommit(remoteHead);
+        }
+        Path folder = checkouts.materialise(repo, commit);
+        updateWorkTree(commit);
+        moveBranch(remoteHead);
+        Changes changes = changedPaths(previous == null ? null : previous.tree(), commit.getTree());
+        current = new Checkout(commit.copy(), commit.getTree().copy(), folder);
+        workTreeVerified = true;
+        Set<ObjectId> keep = new HashSet<>();
+        keep.add(commit);
+        if (previous != null) {
+            keep.add(previous.commit()); // a skill started a moment ago may still run from it
+        }
+        checkouts.prune(keep);
+        return new SyncResult(started, trigger, sameCommit ? SyncResult.Outcome.UNCHANGED : SyncResult.Outcome.UPDATED,
+                previous == null ? null : previous.commit().name(), commit.name(), changes.paths(), changes.count(),
+                Duration.ofNanos(System.nanoTime() - t0), null);
+    }
+
+    // --- taking over the home ------------------------------------------------------------------
+
+    /** Decides whether the home is ours (empty, or a clone of this remote) and opens its repository. */
+    private void adopt() {
+        List<String> userFiles = userEntries();
+        if (Files.isDirectory(gitDir)) {
+            Repository existing = tryOpen();
+            String origin = existing == null ? null : existing.getConfig().getString("remote", ORIGIN, "url");
+            if (origin != null) {
+                if (!sameRepository(origin)) {
+                    existing.close();
+                    throw new BrainTrustException.BadConfig("PAI_HOME " + home + " is a clone of " + safe(origin)
+                            + ", not of " + remote.displayUrl() + ". To follow " + remote.displayUrl()
+                            + ", set PAI_HOME to an empty folder (or one that does not exist) and it is cloned there; "
+                            + "to keep following the repository this home has, set BRAIN_TRUST_GIT_URL=" + safe(origin));
+                }
+                repo = existing;
+                return;
+            }
+            boolean hasHistory = existing != null && hasAnyRef(existing);
+            if (hasHistory || !userFiles.isEmpty()) {
+                if (existing != null) {
+                    existing.close();
+                }
+                throw notOurs(userFiles);
+            }
+            repo = existing; // a clone that stopped before its first fetch: the first sync finishes it
+            return;
+        }
+        if (!userFiles.isEmpty()) {
+            throw notOurs(userFiles);
+        }
+    }
+
+    private BrainTrustException notOurs(List<String> userFiles) {
+        return new BrainTrustException.BadConfig("PAI_HOME " + home + " already holds " + String.join(", ", userFiles.stream()
+                .limit(5).toList()) + (userFiles.size() > 5 ? ", ..." : "") + " but is not a clone of " + remote.displayUrl()
+                + ", so cloud mode will not overwrite it. To make this home that repository's content, run "
+                + "'brain-trust publish " + remote.displayUrl() + "' first; to start from the repository instead, move "
+                + home + " away or set PAI_HOME to an empty folder.");
+    }
+
+    private List<String> userEntries() {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(home)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                boolean ours = NOT_USER_FILES.contains(name)
+                        || (name.equals(Constants.DOT_GIT) && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS));
+                if (!ours) {
+                    names.add(name);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new BrainTrustException.BadConfig("cannot list PAI_HOME " + home + ": " + e.getMessage(), e);
+        }
+        names.sort(null);
+        return names;
+    }
+
+    private boolean sameRepository(String otherUrl) {
+        try {
+            return GitUrls.comparable(otherUrl).equals(GitUrls.comparable(remote.url()));
+        } catch (BrainTrustException e) {
+            return false;
+        }
+    }
+
+    private static String safe(String url) {
+        try {
+            return GitUrls.parse(url).cleanUrl();
+        } catch (BrainTrustException e) {
+            return "(a URL that cannot be read)";
+        }
+    }
+
+    private Repository tryOpen() {
+        try {
+            return new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setWorkTree(home.toFile())
+                    .setMustExist(true).build();
+        } catch (IOException | RuntimeException e) {
+            log.warn("the repository in {} cannot be opened ({}); the next sync starts it again", gitDir, e.getMessage());
+            return null;
+        }
+    }
+
+    private static boolean hasAnyRef(Repository r) {
+        try {
+            return !r.getRefDatabase().getRefs().isEmpty();
+        } catch (IOException e) {
+            return true; // cannot tell: treat it as someone's repository
+        }
+    }
+
+    /** The repository, created (an empty clone of the remote) when the home has none yet. */
+    private void ensureRepository() throws IOException {
+        if (repo == null) {
+            List<String> userFiles = userEntries();
+            if (!userFiles.isEmpty()) {
+                throw notOurs(userFiles);
+            }
+            if (Files.exists(gitDir)) {
+                CheckoutStore.deleteTree(gitDir); // unreadable leftovers of a clone that stopped at once
+            }
+            Files.createDirectories(home);
+            try {
+                Git.init().setDirectory(home.toFile()).setInitialBranch(remote.branch()).call().close();
+            } catch (GitAPIException e) {
+                throw new IOException("cannot create a repository in " + home + ": " + e.getMessage(), e);
+            }
+            repo = tryOpen();
+            if (repo == null) {
+                throw new IOException("the repository just created in " + home + " cannot be opened");
+            }
+            log.info("cloning {} into {}", remote, home);
+        }
+        configure();
+        new PaiHome(home).createLocalFolders();
+    }
+
+    /** Writes the remote (without credentials) and the exclusion of logs/ and state/; only when they differ. */
+    private void configure() throws IOException {
+        StoredConfig config = repo.getConfig();
+        boolean changed = false;
+        if (!remote.url().equals(config.getString("remote", ORIGIN, "url"))) {
+            config.setString("remote", ORIGIN, "url", remote.url()); // also replaces a URL that held a credential
+            changed = true;
+        }
+        String fetchSpec = "+refs/heads/*:refs/remotes/origin/*";
+        if (!fetchSpec.equals(config.getString("remote", ORIGIN, "fetch"))) {
+            config.setString("remote", ORIGIN, "fetch", fetchSpec);
+            changed = true;
+        }
+        if (!ORIGIN.equals(config.getString("branch", remote.branch(), "remote"))) {
+            config.setString("branch", remote.branch(), "remote", ORIGIN);
+            config.setString("branch", remote.branch(), "merge", remote.branchRef());
+            changed = true;
+        }
+        if (changed) {
+            config.save();
+        }
+        Path exclude = gitDir.resolve("info").resolve("exclude");
+        String wanted = "/logs/\n/state/\n";
+        String existing = Files.exists(exclude) ? Files.readString(exclude, StandardCharsets.UTF_8) : "";
+        if (!existing.contains("/logs/") || !existing.contains("/state/")) {
+            Files.createDirectories(exclude.getParent());
+            Files.writeString(exclude, existing + (existing.isEmpty() || existing.endsWith("\n") ? "" : "\n")
+                    + "# Brain Trust: never part of the repository\n" + wanted, StandardCharsets.UTF_8);
+        }
+    }
+
+    // --- repair --------------------------------------------------------------------------------
+
+    private void repair() throws IOException {
+        checkouts.removeTemporaryFolders();
+        if (Files.isDirectory(gitDir)) {
+            MirrorRepair.repair(gitDir, remote.branchRef());
+            if (repo != null) {
+                // a new instance, so no cached view of what the repair changed survives
+                Repository fresh = tryOpen();
+                if (fresh == null) {
+                    throw new IOException("the repository in " + gitDir + " cannot be opened after repair; "
+                            + "delete " + gitDir + " and the next sync clones again (logs/ and state/ are kept)");
+                }
+                Repository old = repo;
+                repo = fresh;
+                old.close();
+                try {
+                    fresh.readDirCache();
+                } catch (IOException | NoWorkTreeException e) {
+                    MirrorRepair.dropIndex(gitDir);
+                }
+            }
+        }
+        workTreeVerified = false;
+    }
+
+    // --- the steps of a sync -------------------------------------------------------------------
+
+    private ObjectId fetch() {
+        try {
+            FetchResult result = transport.configure(Git.wrap(repo).fetch())
+                    .setRemote(remote.url())
+                    .setRefSpecs(new RefSpec("+" + remote.branchRef() + ":" + trackingRef()))
+                    .setTagOpt(TagOpt.NO_TAGS)
+                    .setRecurseSubmodules(SubmoduleConfig.FetchRecurseSubmodulesMode.NO)
+                    .call();
+            Ref advertised = result.getAdvertisedRef(remote.branchRef());
+            if (advertised == null || advertised.getObjectId() == null) {
+                throw transport.failure("fetch from", new IOException("Remote does not have " + remote.branchRef()));
+            }
+            return advertised.getObjectId();
+        } catch (InvalidRemoteException | TransportException e) {
+            throw transport.failure("fetch from", e);
+        } catch (GitAPIException e) {
+            throw transport.failure("fetch from", e);
+        } catch (org.eclipse.jgit.api.errors.JGitInternalException e) {
+            if (e.getCause() instanceof org.eclipse.jgit.errors.TransportException) {
+                throw transport.failure("fetch from", e);
+            }
+            throw e;
+        }
+    }
+
+    private String trackingRef() {
+        return Constants.R_REMOTES + ORIGIN + "/" + remote.branch();
+    }
+
+    /**
+     * Makes the index and the working tree equal to the commit, like {@code git reset --hard}:
+     * local edits are overwritten, files the commit no longer has are removed, untracked files
+     * (logs/, state/) are left alone. Top-level {@code logs} and {@code state} entries of the commit
+     * are left out, so a repository that holds them can never overwrite the journal or the database.
+     */
+    private void updateWorkTree(RevCommit commit) throws IOException {
+        ObjectId tree = withoutLocalFolders(commit);
+        for (int attempt = 1; ; attempt++) {
+            DirCache index;
+            try {
+                index = repo.lockDirCache();
+            } catch (CorruptObjectException e) {
+                if (attempt > 1) {
+                    throw e;
+                }
+                MirrorRepair.dropIndex(gitDir);
+                continue;
+            }
+            try {
+                DirCacheCheckout checkout = new DirCacheCheckout(repo, index, tree);
+                checkout.setFailOnConflict(false);
+                checkout.setForce(true);
+                checkout.checkout();
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (attempt > 1) {
+                    throw e;
+                }
+                log.info("checkout of {} failed ({}); retrying with a fresh index", commit.name(), e.getMessage());
+            } finally {
+                index.unlock();
+            }
+            MirrorRepair.dropIndex(gitDir);
+        }
+    }
+
+    private ObjectId withoutLocalFolders(RevCommit commit) throws IOException {
+        try (ObjectReader reader = repo.newObjectReader(); TreeWalk walk = new TreeWalk(reader)) {
+            walk.addTree(commit.getTree());
+            walk.setRecursive(false);
+            TreeFormatter filtered = new TreeFormatter();
+            boolean dropped = false;
+            while (walk.next()) {
+                if (PaiHome.LOCAL_FOLDERS.contains(walk.getNameString())) {
+                    dropped = true;
+                    continue;
+                }
+                filtered.append(walk.getRawPath(), walk.getFileMode(0), walk.getObjectId(0));
+            }
+            if (!dropped) {
+                return commit.getTree();
+            }
+            log.warn("commit {} contains logs/ or state/; they are not checked out (they belong to the server)", commit.name());
+            try (ObjectInserter inserter = repo.newObjectInserter()) {
+                ObjectId id = filtered.insertTo(inserter);
+                inserter.flush();
+                return id;
+            }
+        }
+    }
+
+    private void moveBranch(ObjectId commit) throws IOException {
+        RefUpdate branch = repo.updateRef(remote.branchRef());
+        branch.setNewObjectId(commit);
+        branch.setForceUpdate(true);
+        branch.setRefLogMessage("brain-trust sync: " + commit.name(), false);
+        RefUpdate.Result result = branch.forceUpdate();
+        switch (result) {
+            case NEW, FORCED, FAST_FORWARD, NO_CHANGE -> {
+            }
+            default -> throw new IOException("cannot move " + remote.branchRef() + " to " + commit.name() + ": " + result);
+        }
+        Ref head = repo.exactRef(Constants.HEAD);
+        if (head == null || !head.isSymbolic() || !head.getTarget().getName().equals(remote.branchRef())) {
+            RefUpdate.Result linked = repo.updateRef(Constants.HEAD).link(remote.branchRef());
+            if (linked != RefUpdate.Result.NEW && linked != RefUpdate.Result.FORCED && linked != RefUpdate.Result.NO_CHANGE) {
+                throw new IOException("cannot point HEAD at " + remote.branchRef() + ": " + linked);
+            }
+        }
+    }
+
+    private record Changes(List<String> paths, int count) {
+    }
+
+    private Changes changedPaths(ObjectId oldTree, ObjectId newTree) throws IOException {
+        List<String> paths = new ArrayList<>();
+        int count = 0;
+        try (ObjectReader reader = repo.newObjectReader(); TreeWalk walk = new TreeWalk(reader)) {
+            walk.setRecursive(true);
+            if (oldTree != null && reader.has(oldTree)) {
+                walk.addTree(oldTree);
+                walk.addTree(newTree);
+                walk.setFilter(TreeFilter.ANY_DIFF);
+            } else {
+                walk.addTree(newTree);
+            }
+            while (walk.next()) {
+                count++;
+                if (paths.size() < SyncResult.MAX_LISTED_PATHS) {
+                    paths.add(walk.getPathString());
+                }
+            }
+        }
+        return new Changes(paths, count);
+    }
+
+    // --- the last synced commit, without the network ------------------------------------------
+
+    private Checkout loadLastSynced() {
+        if (repo == null) {
+            return null;
+        }
+        try (FileMutex mutex = FileMutex.tryAcquire(syncDir.resolve("sync.lock"))) {
+            if (mutex != null) {
+                repair(); // nobody is syncing: repair now, so a crashed home serves again before the remote answers
+                repairDue = false;
+            }
+            ObjectId head = repo.resolve(Constants.HEAD);
+            if (head == null) {
+                return null;
+            }
+            RevCommit commit;
+            try (RevWalk walk = new RevWalk(repo)) {
+                commit = walk.parseCommit(head);
+            }
+            if (!checkouts.has(commit) && mutex == null) {
+                return null; // being synced by another process right now; the first sync here sets it
+            }
+            Path folder = checkouts.materialise(repo, commit);
+            return new Checkout(commit.copy(), commit.getTree().copy(), folder);
+        } catch (IOException | RuntimeException e) {
+            log.warn("the last synced commit in {} cannot be read ({}); the first sync restores it", home,
+                    transport.clean(e.getMessage()));
+            repairDue = true;
+            return null;
+        }
+    }
+
+    private void rematerialise(Checkout c) {
+        synchronized (lock) {
+            try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
+                try (RevWalk walk = new RevWalk(repo)) {
+                    checkouts.materialise(repo, walk.parseCommit(c.commit()));
+                }
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot restore the checkout of {}: {}", c.commit().name(), transport.clean(e.getMessage()));
+            }
+        }
+    }
+
+    /** Publishes a local home to {@code remote}: see {@link Publisher#publish}. */
+    public static String publish(Path home, GitRemote remote) {
+        try (GitTransport t = new GitTransport(remote)) {
+            return new Publisher(home.toAbsolutePath().normalize(), remote, t).publish();
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (repo != null) {
+                repo.close();
+            }
+            transport.close();
+        }
+    }
+}
