@@ -69,6 +69,8 @@ public final class GitMirror implements AutoCloseable {
     /** Entries a folder may hold and still count as empty: ours, and what a fresh volume has. */
     private static final Set<String> NOT_USER_FILES = Set.of("logs", "state", "lost+found");
     private static final String ORIGIN = "origin";
+    /** Above this many pack files, {@link #maintain()} repacks. */
+    static final int MAX_PACKS = 20;
 
     private final Path home;
     private final GitRemote remote;
@@ -379,6 +381,13 @@ public final class GitMirror implements AutoCloseable {
             config.setString("remote", ORIGIN, "fetch", fetchSpec);
             changed = true;
         }
+        // No background garbage collection after a fetch: it would run outside the sync lock, racing
+        // the next sync and the repair of stale locks. maintain() collects under the lock instead.
+        if (config.getInt("gc", null, "auto", -1) != 0 || config.getInt("gc", null, "autoPackLimit", -1) != 0) {
+            config.setInt("gc", null, "auto", 0);
+            config.setInt("gc", null, "autoPackLimit", 0);
+            changed = true;
+        }
         if (!ORIGIN.equals(config.getString("branch", remote.branch(), "remote"))) {
             config.setString("branch", remote.branch(), "remote", ORIGIN);
             config.setString("branch", remote.branch(), "merge", remote.branchRef());
@@ -601,6 +610,35 @@ public final class GitMirror implements AutoCloseable {
                 }
             } catch (IOException | RuntimeException e) {
                 log.warn("cannot restore the checkout of {}: {}", c.commit().name(), transport.clean(e.getMessage()));
+            }
+        }
+    }
+
+    /**
+     * Packs the repository when fetches have left many pack files (each fetch adds one), under the
+     * sync lock. Cheap when there is nothing to do: one directory listing.
+     */
+    public void maintain() {
+        synchronized (lock) {
+            Repository r = repo;
+            if (r == null) {
+                return;
+            }
+            long packs;
+            try (java.util.stream.Stream<Path> files = Files.list(gitDir.resolve("objects").resolve("pack"))) {
+                packs = files.filter(p -> p.getFileName().toString().endsWith(".pack")).count();
+            } catch (IOException e) {
+                return;
+            }
+            if (packs <= MAX_PACKS) {
+                return;
+            }
+            try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
+                long t0 = System.nanoTime();
+                Git.wrap(r).gc().call();
+                log.info("packed the mirror's {} pack files in {} ms", packs, (System.nanoTime() - t0) / 1_000_000);
+            } catch (GitAPIException | RuntimeException e) {
+                log.warn("packing the mirror failed (it still works, with more files): {}", transport.clean(e.getMessage()));
             }
         }
     }
