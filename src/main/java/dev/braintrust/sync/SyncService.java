@@ -83,6 +83,8 @@ public final class SyncService implements AutoCloseable {
     private volatile SyncResult last;
     private volatile SyncResult lastSuccess;
     private volatile int consecutiveFailures;
+    /** Set once a snapshot exists and the caches were told about it, so a ready server never answers from a stale cache. */
+    private volatile boolean ready;
 
     private final Map<String, CompletableFuture<SyncResult>> deliveries = new LinkedHashMap<>() {
         @Override
@@ -113,6 +115,7 @@ public final class SyncService implements AutoCloseable {
         });
         pool.setRemoveOnCancelPolicy(true);
         this.executor = pool;
+        this.ready = mirror.hasSnapshot();
         loadPersistedStatus();
     }
 
@@ -199,6 +202,7 @@ public final class SyncService implements AutoCloseable {
         record(result);
         if (result.revisionChanged()) {
             onRevisionChange.run();
+            ready = true;
             writeJournal(result);
             log.info("synced {}: {} -> {} ({} paths changed, {} ms, {})", mirror.remote(), shortId(result.previous()),
                     shortId(result.revision()), result.changedCount(), result.durationMs(), trigger);
@@ -282,7 +286,7 @@ public final class SyncService implements AutoCloseable {
         SyncResult l = last;
         SyncResult s = lastSuccess;
         boolean periodic = !interval.isZero() && !interval.isNegative();
-        return new SyncStatus(mirror.remote().displayUrl(), mirror.remote().branch(), mirror.hasSnapshot(), mirror.revision(),
+        return new SyncStatus(mirror.remote().displayUrl(), mirror.remote().branch(), ready(), mirror.revision(),
                 l == null ? null : l.time(),
                 l == null ? null : l.outcome().name().toLowerCase(java.util.Locale.ROOT),
                 l == null ? null : l.revision(),
@@ -298,7 +302,7 @@ public final class SyncService implements AutoCloseable {
 
     /** True once the mirror has a snapshot to serve; it stays true when later syncs fail. */
     public boolean ready() {
-        return mirror.hasSnapshot();
+        return ready;
     }
 
     /** The records of the last syncs, newest first. */
