@@ -6,6 +6,7 @@ import dev.braintrust.skills.SkillResult;
 import dev.braintrust.sync.SyncResult;
 import dev.braintrust.sync.SyncService;
 import dev.braintrust.sync.SyncStatus;
+import dev.braintrust.testing.Poll;
 import dev.braintrust.testing.RemoteFixture;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.dircache.DirCache;
@@ -100,10 +101,7 @@ class CloudModeTest {
         assertThat(before.sync().ready()).isFalse();
         bt.watchForChanges(); // cloud mode: the first sync and the periodic ones
         SyncService sync = bt.sync().orElseThrow();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!sync.ready() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        Poll.until(Duration.ofSeconds(30), "the first sync", sync::ready);
         StatusReport s = bt.status();
         assertThat(s.sourceOfTruth()).isEqualTo("the git repository " + remote.url() + " (branch main)");
         assertThat(s.revision()).isEqualTo(commitOfRev.get(0));

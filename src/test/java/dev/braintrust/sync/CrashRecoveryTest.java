@@ -1,6 +1,7 @@
 package dev.braintrust.sync;
 
 import dev.braintrust.Config;
+import dev.braintrust.testing.ChildJvm;
 import dev.braintrust.testing.RemoteFixture;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.lib.Constants;
@@ -113,14 +114,10 @@ class CrashRecoveryTest {
     }
 
     private Process startSyncOnce() throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "dev.braintrust.cli.Main", "sync", "--once").redirectErrorStream(true)
-                .redirectOutput(dir.resolve("child.log").toFile());
-        pb.environment().put("PAI_HOME", home.toString());
-        pb.environment().put("BRAIN_TRUST_GIT_URL", remote.url());
-        pb.environment().put("HOME", dir.toString());
-        return pb.start();
+        return ChildJvm.builder(dev.braintrust.cli.Main.class,
+                        Map.of("PAI_HOME", home.toString(), "BRAIN_TRUST_GIT_URL", remote.url(), "HOME", dir.toString()),
+                        "sync", "--once")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
     }
 
     private static Path find(Path dir, Predicate<Path> which) throws IOException {

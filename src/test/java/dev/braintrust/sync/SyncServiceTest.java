@@ -4,6 +4,7 @@ import dev.braintrust.Config;
 import dev.braintrust.Secret;
 import dev.braintrust.context.ContextService;
 import dev.braintrust.journal.Journal;
+import dev.braintrust.testing.Poll;
 import dev.braintrust.testing.RemoteFixture;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.lib.Constants;
@@ -29,7 +30,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -66,16 +66,6 @@ class SyncServiceTest {
             mirror.close();
         }
         remote.close();
-    }
-
-    static void waitUntil(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + limit + " waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
     }
 
     @Test
@@ -175,17 +165,17 @@ class SyncServiceTest {
     void periodic_sync_picks_up_a_push_and_retries_after_failures() throws Exception {
         open(Duration.ofMillis(200));
         service.start();
-        waitUntil("the first sync", Duration.ofSeconds(20), () -> mirror.hasSnapshot());
+        Poll.until(Duration.ofSeconds(20), "the first sync", () -> mirror.hasSnapshot());
         String next = remote.commitAndPush("goals", "context/GOALS.md", "g2");
-        waitUntil("the periodic sync of " + next, Duration.ofSeconds(20), () -> next.equals(mirror.revision()));
+        Poll.until(Duration.ofSeconds(20), "the periodic sync of " + next, () -> next.equals(mirror.revision()));
         assertThat(service.status().nextSyncAt()).isNotNull();
         Path away = dir.resolve("away.git");
         Files.move(remote.bare, away);
-        waitUntil("two failures", Duration.ofSeconds(20), () -> service.status().consecutiveFailures() >= 2);
+        Poll.until(Duration.ofSeconds(20), "two failures", () -> service.status().consecutiveFailures() >= 2);
         assertThat(context.snapshot().revision()).isEqualTo(next);
         Files.move(away, remote.bare);
         String after = remote.commitAndPush("after", "context/GOALS.md", "g3");
-        waitUntil("recovery", Duration.ofSeconds(30),
+        Poll.until(Duration.ofSeconds(30), "recovery",
                 () -> after.equals(mirror.revision()) && service.status().consecutiveFailures() == 0);
         assertThat(service.status().lastError()).isNull();
     }
