@@ -5,8 +5,6 @@ import dev.braintrust.context.ContextSource;
 import dev.braintrust.home.PaiHome;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
-import org.eclipse.jgit.api.errors.InvalidRemoteException;
-import org.eclipse.jgit.api.errors.TransportException;
 import org.eclipse.jgit.dircache.DirCache;
 import org.eclipse.jgit.dircache.DirCacheCheckout;
 import org.eclipse.jgit.errors.CorruptObjectException;
@@ -19,20 +17,22 @@ import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
-import org.eclipse.jgit.lib.SubmoduleConfig;
 import org.eclipse.jgit.lib.TreeFormatter;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
-import org.eclipse.jgit.transport.FetchResult;
+import org.eclipse.jgit.errors.NotSupportedException;
+import org.eclipse.jgit.lib.NullProgressMonitor;
+import org.eclipse.jgit.transport.FetchConnection;
 import org.eclipse.jgit.transport.RefSpec;
-import org.eclipse.jgit.transport.TagOpt;
+import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.treewalk.filter.TreeFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -82,6 +82,7 @@ public final class GitMirror implements AutoCloseable {
     private volatile Repository repo;
     private volatile Checkout current;
     private boolean workTreeVerified;
+    private boolean configured;
     private boolean repairDue = true;
 
     /**
@@ -363,9 +364,13 @@ public final class GitMirror implements AutoCloseable {
                 throw new IOException("the repository just created in " + home + " cannot be opened");
             }
             log.info("cloning {} into {}", remote, home);
+            configured = false;
         }
-        configure();
-        new PaiHome(home).createLocalFolders();
+        if (!configured) {
+            configure();
+            new PaiHome(home).createLocalFolders();
+            configured = true;
+        }
     }
 
     /** Writes the remote (without credentials) and the exclusion of logs/ and state/; only when they differ. */
@@ -422,6 +427,7 @@ public final class GitMirror implements AutoCloseable {
                 Repository old = repo;
                 repo = fresh;
                 old.close();
+                configured = false;
                 try {
                     fresh.readDirCache();
                 } catch (IOException | NoWorkTreeException e) {
@@ -434,29 +440,41 @@ public final class GitMirror implements AutoCloseable {
 
     // --- the steps of a sync -------------------------------------------------------------------
 
-    private ObjectId fetch() {
-        try {
-            FetchResult result = transport.configure(Git.wrap(repo).fetch())
-                    .setRemote(remote.url())
-                    .setRefSpecs(new RefSpec("+" + remote.branchRef() + ":" + trackingRef()))
-                    .setTagOpt(TagOpt.NO_TAGS)
-                    .setRecurseSubmodules(SubmoduleConfig.FetchRecurseSubmodulesMode.NO)
-                    .call();
-            Ref advertised = result.getAdvertisedRef(remote.branchRef());
+    /**
+     * Reads the remote's branch head and, only when its commit is not here yet, fetches it on the
+     * same connection (one ref advertisement when nothing is new; JGit's transport API, as its
+     * fetch command uses it). Then points the remote-tracking ref at it.
+     */
+    private ObjectId fetch() throws IOException {
+        ObjectId head;
+        try (Transport connection = transport.open(repo);
+             FetchConnection fetch = connection.openFetch(List.of(new RefSpec("+" + remote.branchRef() + ":" + trackingRef())))) {
+            Ref advertised = fetch.getRef(remote.branchRef());
             if (advertised == null || advertised.getObjectId() == null) {
                 throw transport.failure("fetch from", new IOException("Remote does not have " + remote.branchRef()));
             }
-            return advertised.getObjectId();
-        } catch (InvalidRemoteException | TransportException e) {
-            throw transport.failure("fetch from", e);
-        } catch (GitAPIException e) {
-            throw transport.failure("fetch from", e);
-        } catch (org.eclipse.jgit.api.errors.JGitInternalException e) {
-            if (e.getCause() instanceof org.eclipse.jgit.errors.TransportException) {
-                throw transport.failure("fetch from", e);
+            head = advertised.getObjectId();
+            if (!repo.getObjectDatabase().has(head)) {
+                Checkout c = current;
+                fetch.fetch(NullProgressMonitor.INSTANCE, List.of(advertised),
+                        c == null ? Set.of() : Set.of(c.commit()));
             }
-            throw e;
+        } catch (org.eclipse.jgit.errors.TransportException | NotSupportedException | URISyntaxException e) {
+            throw transport.failure("fetch from", e);
         }
+        Ref tracking = repo.exactRef(trackingRef());
+        if (tracking == null || !head.equals(tracking.getObjectId())) {
+            RefUpdate update = repo.updateRef(trackingRef());
+            update.setNewObjectId(head);
+            update.setForceUpdate(true);
+            update.setRefLogMessage("brain-trust fetch", false);
+            RefUpdate.Result result = update.forceUpdate();
+            if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FORCED && result != RefUpdate.Result.FAST_FORWARD
+                    && result != RefUpdate.Result.NO_CHANGE) {
+                throw new IOException("cannot update " + trackingRef() + ": " + result);
+            }
+        }
+        return head;
     }
 
     private String trackingRef() {

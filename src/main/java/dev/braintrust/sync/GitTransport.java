@@ -2,6 +2,11 @@ package dev.braintrust.sync;
 
 import dev.braintrust.BrainTrustException;
 import org.eclipse.jgit.api.TransportCommand;
+import org.eclipse.jgit.errors.NotSupportedException;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.transport.TagOpt;
+import org.eclipse.jgit.transport.Transport;
+import org.eclipse.jgit.transport.URIish;
 import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.SshConfigStore;
 import org.eclipse.jgit.transport.SshTransport;
@@ -11,6 +16,7 @@ import org.eclipse.jgit.transport.sshd.SshdSessionFactoryBuilder;
 import org.eclipse.jgit.util.FS;
 
 import java.io.File;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -48,6 +54,19 @@ final class GitTransport implements AutoCloseable {
             command.setCredentialsProvider(credentials);
         }
         return command;
+    }
+
+    /** A transport to the remote with credentials, SSH settings and the timeout; the caller closes it. */
+    Transport open(Repository repo) throws NotSupportedException, URISyntaxException, org.eclipse.jgit.errors.TransportException {
+        Transport transport = Transport.open(repo, new URIish(remote.url()));
+        transport.setTimeout((int) Math.max(1, remote.timeout().toSeconds()));
+        transport.setTagOpt(TagOpt.NO_TAGS);
+        if (transport instanceof SshTransport sshTransport) {
+            sshTransport.setSshSessionFactory(sshFactory());
+        } else if (credentials != null) {
+            transport.setCredentialsProvider(credentials);
+        }
+        return transport;
     }
 
     private synchronized SshdSessionFactory sshFactory() {

@@ -35,9 +35,10 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Keeps the mirror in sync and says how it stands: a sync at start, periodic syncs with backoff
- * on failure, syncs asked for by the webhook, the API or the CLI. Syncs run one at a time on one
- * thread; requests that arrive while one runs share the next one, so a burst of deliveries costs
- * at most two syncs, and every caller gets a sync that started after it asked.
+ * on failure, syncs asked for by the webhook, the API or the CLI. Syncs run one at a time (on the
+ * caller's thread when none is running, else on the sync thread); requests that arrive while one
+ * runs share the next one, so a burst of deliveries costs a few syncs, and every caller gets a
+ * sync that started after it asked.
  *
  * <p>After a sync that changed the revision, the context cache is invalidated (only then) and the
  * journal gets an entry. Every sync's record is kept (the last ones in memory, the last one in
@@ -129,13 +130,13 @@ public final class SyncService implements AutoCloseable {
 
     /**
      * Asks for a sync and waits for it: one that started after this call, possibly shared with
-     * other callers.
+     * other callers. When no sync is running, it runs on the calling thread (no hand-off).
      *
      * @throws BrainTrustException.Unavailable when the sync failed; the message says why and never holds a credential
      * @throws BrainTrustException.BadConfig   when the home is not a clone of the repository
      */
     public SyncResult syncNow(String trigger) {
-        SyncResult result = await(requestSync(trigger));
+        SyncResult result = await(reserve(trigger).runIfMine());
         if (result.failed()) {
             throw new BrainTrustException.Unavailable(result.error());
         }
@@ -144,21 +145,42 @@ public final class SyncService implements AutoCloseable {
 
     /** Asks for a sync without waiting; the future completes (never exceptionally) with its record. */
     public CompletableFuture<SyncResult> requestSync(String trigger) {
+        Ticket ticket = reserve(trigger);
+        if (ticket.mine()) {
+            submit(ticket.future(), trigger);
+        }
+        return ticket.future();
+    }
+
+    /**
+     * A place in the next sync. {@code mine} means no sync was running: the holder must run it
+     * (on its own thread, or hand it to the sync thread); otherwise the future is the sync queued
+     * behind the running one, which the running one starts when it ends.
+     */
+    private record Ticket(CompletableFuture<SyncResult> future, boolean mine, String trigger, SyncService service) {
+        CompletableFuture<SyncResult> runIfMine() {
+            if (mine) {
+                service.runSync(future, trigger);
+            }
+            return future;
+        }
+    }
+
+    private Ticket reserve(String trigger) {
         synchronized (queueLock) {
             if (closed) {
-                return CompletableFuture.completedFuture(SyncResult.failed(clock.instant(), trigger, mirror.revision(),
-                        Duration.ZERO, "the server is shutting down"));
+                return new Ticket(CompletableFuture.completedFuture(SyncResult.failed(clock.instant(), trigger,
+                        mirror.revision(), Duration.ZERO, "the server is shutting down")), false, trigger, this);
             }
             if (running == null) {
                 running = new CompletableFuture<>();
-                submit(running, trigger);
-                return running;
+                return new Ticket(running, true, trigger, this);
             }
             if (queued == null) {
                 queued = new CompletableFuture<>();
                 queuedTrigger = trigger;
             }
-            return queued;
+            return new Ticket(queued, false, trigger, this);
         }
     }
 
@@ -175,10 +197,14 @@ public final class SyncService implements AutoCloseable {
                     "unexpected " + t.getClass().getSimpleName() + " during the sync");
         }
         future.complete(result);
-        if (result.revisionChanged()) {
-            mirror.maintain(); // after answering: the callers do not wait for it
-        }
         synchronized (queueLock) {
+            if (!closed) {
+                // on the sync thread: neither the file nor packing (when due) delays an answer
+                executor.execute(this::persistStatus);
+                if (result.revisionChanged()) {
+                    executor.execute(mirror::maintain);
+                }
+            }
             if (queued != null && !closed) {
                 running = queued;
                 queued = null;
@@ -227,7 +253,6 @@ public final class SyncService implements AutoCloseable {
             while (history.size() > HISTORY) {
                 history.removeLast();
             }
-            persistStatus();
         }
     }
 
@@ -316,6 +341,12 @@ public final class SyncService implements AutoCloseable {
     }
 
     private void persistStatus() {
+        synchronized (recordLock) {
+            writeStatusFile();
+        }
+    }
+
+    private void writeStatusFile() {
         try {
             Files.createDirectories(statusFile.getParent());
             Path temp = statusFile.resolveSibling(statusFile.getFileName() + ".tmp");
@@ -427,17 +458,17 @@ public final class SyncService implements AutoCloseable {
         }
         String key = delivery.deliveryId() == null ? null : delivery.provider() + ":" + delivery.deliveryId();
         CompletableFuture<SyncResult> earlier = null;
-        CompletableFuture<SyncResult> mine = null;
+        Ticket ticket = null;
         if (key != null) {
             synchronized (deliveries) {
                 earlier = deliveries.get(key);
                 if (earlier == null) {
-                    mine = requestSync("webhook");
-                    deliveries.put(key, mine);
+                    ticket = reserve("webhook");
+                    deliveries.put(key, ticket.future());
                 }
             }
         } else {
-            mine = requestSync("webhook");
+            ticket = reserve("webhook");
         }
         if (earlier != null) {
             SyncResult first = await(earlier);
@@ -445,11 +476,11 @@ public final class SyncService implements AutoCloseable {
                     "revision", first.failed() ? mirror.revision() : first.revision(),
                     "detail", "this delivery was received before; it is not synced twice");
         }
-        SyncResult result = await(mine);
+        SyncResult result = await(ticket.runIfMine()); // outside the lock: other deliveries queue meanwhile
         if (result.failed()) {
             if (key != null) {
                 synchronized (deliveries) {
-                    deliveries.remove(key, mine); // let the provider's redelivery try again
+                    deliveries.remove(key, ticket.future()); // let the provider's redelivery try again
                 }
             }
             Map<String, Object> failure = new LinkedHashMap<>();
@@ -511,6 +542,9 @@ public final class SyncService implements AutoCloseable {
         } catch (InterruptedException e) {
             executor.shutdownNow();
             Thread.currentThread().interrupt();
+        }
+        if (last != null) {
+            persistStatus(); // the last word of a short-lived process (sync --once) is on disk
         }
     }
 }
