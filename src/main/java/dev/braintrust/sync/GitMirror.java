@@ -72,6 +72,12 @@ public final class GitMirror implements AutoCloseable {
     /** Above this many pack files, {@link #maintain()} repacks. */
     static final int MAX_PACKS = 20;
 
+    static {
+        // JGit measures each file system's timestamp resolution once (seconds on some disks) and
+        // saves it in ~/.config/jgit; in the background, no sync waits for it.
+        org.eclipse.jgit.util.FS.FileStoreAttributes.setBackground(true);
+    }
+
     private final Path home;
     private final GitRemote remote;
     private final Path gitDir;

@@ -36,6 +36,11 @@ import java.util.TreeMap;
  * <ul>
  *   <li>{@code nochange <dir>}: builds a bare repository of 5,000 commits and 2,000 files at {@code dir/big.git}
  *       (JGit, in-process), clones it into {@code dir/home}, and times syncs that find nothing new.</li>
+ *   <li>{@code webhook <dir> <pushes>}: starts our server ({@code brain-trust serve}, a child JVM) in cloud mode on a
+ *       bare repository, then for each push: commit and push, deliver a signed GitHub webhook, and poll
+ *       {@code GET /api/v1/context} until it shows the pushed revision.</li>
+ *   <li>{@code poll <dir> <pushes>}: the same with the webhook off and {@code BRAIN_TRUST_SYNC_INTERVAL=1s}: the time
+ *       from the push until {@code GET /api/v1/context} shows it.</li>
  * </ul>
  * Prints {@code key=value} lines; the script adds the anchors measured in the same run.
  */
@@ -47,6 +52,8 @@ public final class SyncBench {
         Path dir = Path.of(args[1]);
         switch (args[0]) {
             case "nochange" -> noChange(dir);
+            case "webhook" -> pushToLive(dir, Integer.parseInt(args[2]), true);
+            case "poll" -> pushToLive(dir, Integer.parseInt(args[2]), false);
             default -> throw new IllegalArgumentException("unknown bench " + args[0]);
         }
     }
@@ -79,6 +86,90 @@ public final class SyncBench {
                 report("ours_nochange_service", serviceMs);
             }
         }
+    }
+
+    static void pushToLive(Path dir, int pushes, boolean webhook) throws Exception {
+        String secret = "bench-secret";
+        java.nio.file.Files.createDirectories(dir);
+        try (dev.braintrust.testing.RemoteFixture remote = dev.braintrust.testing.RemoteFixture.create(dir, "main")) {
+            for (int i = 0; i < 4; i++) {
+                remote.commit("init", "context/" + List.of("MISSION", "GOALS", "BELIEFS", "IDENTITY").get(i) + ".md",
+                        "lorem ipsum ".repeat(250));
+            }
+            remote.push();
+            int port;
+            try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+                port = socket.getLocalPort();
+            }
+            Map<String, String> env = new java.util.HashMap<>(Map.of(
+                    "PAI_HOME", dir.resolve("home").toString(), "HOME", dir.toString(),
+                    "BRAIN_TRUST_GIT_URL", remote.url(), "BRAIN_TRUST_PORT", String.valueOf(port),
+                    "BRAIN_TRUST_SYNC_INTERVAL", webhook ? "0" : "1s"));
+            if (webhook) {
+                env.put("WEBHOOK_SECRET", secret);
+            }
+            Process server = dev.braintrust.testing.ChildJvm.builder(dev.braintrust.cli.Main.class, env, "serve")
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
+            try {
+                java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+                String base = "http://127.0.0.1:" + port;
+                dev.braintrust.testing.Poll.until(Duration.ofMinutes(2), "the server to be ready",
+                        () -> status(http, base + "/ready") == 200);
+                double[] ms = new double[pushes];
+                for (int i = 0; i < pushes; i++) {
+                    remote.commit("r" + i, "context/GOALS.md", "goals, revision " + i + "\n" + "lorem ipsum ".repeat(250));
+                    remote.push();
+                    String want = remote.head();
+                    long t0 = System.nanoTime();
+                    if (webhook) {
+                        String body = "{\"ref\":\"refs/heads/main\",\"after\":\"" + want + "\"}";
+                        String signature = "sha256=" + java.util.HexFormat.of().formatHex(
+                                hmac(secret, body.getBytes(StandardCharsets.UTF_8)));
+                        java.net.http.HttpResponse<String> answer = http.send(java.net.http.HttpRequest.newBuilder(
+                                        java.net.URI.create(base + "/api/v1/webhook/sync-context"))
+                                .header("Content-Type", "application/json").header("X-GitHub-Event", "push")
+                                .header("X-GitHub-Delivery", "bench-" + i).header("X-Hub-Signature-256", signature)
+                                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString());
+                        if (answer.statusCode() != 200) {
+                            throw new IllegalStateException("webhook answered " + answer.statusCode() + ": " + answer.body());
+                        }
+                    }
+                    dev.braintrust.testing.Poll.until(Duration.ofMinutes(1), "revision " + want,
+                            () -> want.equals(revision(http, base + "/api/v1/context")));
+                    ms[i] = (System.nanoTime() - t0) / 1e6;
+                }
+                report(webhook ? "ours_webhook_push_to_live" : "ours_poll_1s_push_to_live", ms);
+            } finally {
+                server.destroy(); // SIGTERM: the server stops cleanly
+                server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    static int status(java.net.http.HttpClient http, String url) {
+        try {
+            return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    static String revision(java.net.http.HttpClient http, String url) {
+        try {
+            String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            return dev.braintrust.Json.mapper().readTree(body).path("revision").asText(null);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    static byte[] hmac(String secret, byte[] body) throws Exception {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return mac.doFinal(body);
     }
 
     interface Action {
