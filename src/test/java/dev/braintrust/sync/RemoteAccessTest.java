@@ -144,6 +144,31 @@ class RemoteAccessTest {
     }
 
     @Test
+    void an_unreachable_server_keeps_the_last_snapshot_and_is_followed_again_when_it_is_back() throws Exception {
+        GitHttpServerFixture server = new GitHttpServerFixture(dir.resolve("repos"), "x-access-token", TOKEN);
+        int port = server.port();
+        String url = server.url("remote.git");
+        try (GitMirror mirror = GitMirror.open(home, GitRemote.of(config(url, "BRAIN_TRUST_GIT_TOKEN", TOKEN)))) {
+            String first = mirror.sync("test").revision();
+            server.close();
+            String next = remote.commitAndPush("while the server is down", "context/GOALS.md", "g2");
+            assertThatThrownBy(() -> mirror.sync("test"))
+                    .isInstanceOf(BrainTrustException.Unavailable.class)
+                    .hasMessageContaining("cannot fetch from " + url)
+                    .hasMessageContaining("the last good snapshot is kept")
+                    .hasMessageNotContaining(TOKEN);
+            assertThat(mirror.revision()).isEqualTo(first);
+            assertThat(mirror.contextSource(Clock.systemUTC()).load().text("GOALS.md")).isEqualTo("g1");
+            try (GitHttpServerFixture back = new GitHttpServerFixture(dir.resolve("repos"), "x-access-token", TOKEN, port)) {
+                assertThat(mirror.sync("test").revision()).isEqualTo(next);
+                assertThat(mirror.contextSource(Clock.systemUTC()).load().text("GOALS.md")).isEqualTo("g2");
+            }
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
     void without_a_token_a_private_repository_says_what_to_set() throws Exception {
         try (GitHttpServerFixture server = new GitHttpServerFixture(dir.resolve("repos"), "x-access-token", TOKEN);
              GitMirror mirror = GitMirror.open(home, GitRemote.of(config(server.url("remote.git"))))) {

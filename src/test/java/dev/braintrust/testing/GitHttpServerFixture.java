@@ -42,6 +42,11 @@ public final class GitHttpServerFixture implements AutoCloseable {
     public final List<String> seen = new CopyOnWriteArrayList<>();
 
     public GitHttpServerFixture(Path reposRoot, String user, String password) throws Exception {
+        this(reposRoot, user, password, 0);
+    }
+
+    /** @param port the port to listen on, 0 for any (a given port lets a test stop a server and start it again) */
+    public GitHttpServerFixture(Path reposRoot, String user, String password, int port) throws Exception {
         Path root = reposRoot.toAbsolutePath().normalize();
         GitServlet git = new GitServlet();
         git.setRepositoryResolver((req, name) -> {
@@ -61,11 +66,15 @@ public final class GitHttpServerFixture implements AutoCloseable {
         server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
-        connector.setPort(0);
+        connector.setPort(port);
         server.addConnector(connector);
         server.setHandler(context);
         server.start();
-        port = connector.getLocalPort();
+        this.port = connector.getLocalPort();
+    }
+
+    public int port() {
+        return port;
     }
 
     public String url(String repoName) {
