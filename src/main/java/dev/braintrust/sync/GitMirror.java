@@ -5,19 +5,13 @@ import dev.braintrust.context.ContextSource;
 import dev.braintrust.home.PaiHome;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
-import org.eclipse.jgit.dircache.DirCache;
-import org.eclipse.jgit.dircache.DirCacheCheckout;
-import org.eclipse.jgit.errors.CorruptObjectException;
 import org.eclipse.jgit.errors.NoWorkTreeException;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.ObjectInserter;
-import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
-import org.eclipse.jgit.lib.TreeFormatter;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
@@ -26,8 +20,6 @@ import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.transport.FetchConnection;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.Transport;
-import org.eclipse.jgit.treewalk.TreeWalk;
-import org.eclipse.jgit.treewalk.filter.TreeFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -237,9 +229,9 @@ public final class GitMirror implements AutoCloseable {
             commit = walk.parseCommit(remoteHead);
         }
         Path folder = checkouts.materialise(repo, commit);
-        updateWorkTree(commit);
-        moveBranch(remoteHead);
-        Changes changes = changedPaths(previous == null ? null : previous.tree(), commit.getTree());
+        WorkTree.checkout(repo, gitDir, commit);
+        WorkTree.moveBranch(repo, remote.branchRef(), remoteHead);
+        WorkTree.Changes changes = WorkTree.changedPaths(repo, previous == null ? null : previous.tree(), commit.getTree());
         current = new Checkout(commit.copy(), commit.getTree().copy(), folder);
         workTreeVerified = true;
         Set<ObjectId> keep = new HashSet<>();
@@ -485,113 +477,6 @@ public final class GitMirror implements AutoCloseable {
 
     private String trackingRef() {
         return Constants.R_REMOTES + ORIGIN + "/" + remote.branch();
-    }
-
-    /**
-     * Makes the index and the working tree equal to the commit, like {@code git reset --hard}:
-     * local edits are overwritten, files the commit no longer has are removed, untracked files
-     * (logs/, state/) are left alone. Top-level {@code logs} and {@code state} entries of the commit
-     * are left out, so a repository that holds them can never overwrite the journal or the database.
-     */
-    private void updateWorkTree(RevCommit commit) throws IOException {
-        ObjectId tree = withoutLocalFolders(commit);
-        for (int attempt = 1; ; attempt++) {
-            DirCache index;
-            try {
-                index = repo.lockDirCache();
-            } catch (CorruptObjectException e) {
-                if (attempt > 1) {
-                    throw e;
-                }
-                MirrorRepair.dropIndex(gitDir);
-                continue;
-            }
-            try {
-                DirCacheCheckout checkout = new DirCacheCheckout(repo, index, tree);
-                checkout.setFailOnConflict(false);
-                checkout.setForce(true);
-                checkout.checkout();
-                return;
-            } catch (IOException | RuntimeException e) {
-                if (attempt > 1) {
-                    throw e;
-                }
-                log.info("checkout of {} failed ({}); retrying with a fresh index", commit.name(), e.getMessage());
-            } finally {
-                index.unlock();
-            }
-            MirrorRepair.dropIndex(gitDir);
-        }
-    }
-
-    private ObjectId withoutLocalFolders(RevCommit commit) throws IOException {
-        try (ObjectReader reader = repo.newObjectReader(); TreeWalk walk = new TreeWalk(reader)) {
-            walk.addTree(commit.getTree());
-            walk.setRecursive(false);
-            TreeFormatter filtered = new TreeFormatter();
-            boolean dropped = false;
-            while (walk.next()) {
-                if (PaiHome.LOCAL_FOLDERS.contains(walk.getNameString())) {
-                    dropped = true;
-                    continue;
-                }
-                filtered.append(walk.getRawPath(), walk.getFileMode(0), walk.getObjectId(0));
-            }
-            if (!dropped) {
-                return commit.getTree();
-            }
-            log.warn("commit {} contains logs/ or state/; they are not checked out (they belong to the server)", commit.name());
-            try (ObjectInserter inserter = repo.newObjectInserter()) {
-                ObjectId id = filtered.insertTo(inserter);
-                inserter.flush();
-                return id;
-            }
-        }
-    }
-
-    private void moveBranch(ObjectId commit) throws IOException {
-        RefUpdate branch = repo.updateRef(remote.branchRef());
-        branch.setNewObjectId(commit);
-        branch.setForceUpdate(true);
-        branch.setRefLogMessage("brain-trust sync: " + commit.name(), false);
-        RefUpdate.Result result = branch.forceUpdate();
-        switch (result) {
-            case NEW, FORCED, FAST_FORWARD, NO_CHANGE -> {
-            }
-            default -> throw new IOException("cannot move " + remote.branchRef() + " to " + commit.name() + ": " + result);
-        }
-        Ref head = repo.exactRef(Constants.HEAD);
-        if (head == null || !head.isSymbolic() || !head.getTarget().getName().equals(remote.branchRef())) {
-            RefUpdate.Result linked = repo.updateRef(Constants.HEAD).link(remote.branchRef());
-            if (linked != RefUpdate.Result.NEW && linked != RefUpdate.Result.FORCED && linked != RefUpdate.Result.NO_CHANGE) {
-                throw new IOException("cannot point HEAD at " + remote.branchRef() + ": " + linked);
-            }
-        }
-    }
-
-    private record Changes(List<String> paths, int count) {
-    }
-
-    private Changes changedPaths(ObjectId oldTree, ObjectId newTree) throws IOException {
-        List<String> paths = new ArrayList<>();
-        int count = 0;
-        try (ObjectReader reader = repo.newObjectReader(); TreeWalk walk = new TreeWalk(reader)) {
-            walk.setRecursive(true);
-            if (oldTree != null && reader.has(oldTree)) {
-                walk.addTree(oldTree);
-                walk.addTree(newTree);
-                walk.setFilter(TreeFilter.ANY_DIFF);
-            } else {
-                walk.addTree(newTree);
-            }
-            while (walk.next()) {
-                count++;
-                if (paths.size() < SyncResult.MAX_LISTED_PATHS) {
-                    paths.add(walk.getPathString());
-                }
-            }
-        }
-        return new Changes(paths, count);
     }
 
     // --- the last synced commit, without the network ------------------------------------------

@@ -1,6 +1,5 @@
 package dev.braintrust.sync;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.braintrust.BrainTrustException;
 import dev.braintrust.Json;
@@ -21,10 +20,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -57,7 +54,6 @@ public final class SyncService implements AutoCloseable {
     static final Duration LONGEST_BACKOFF = Duration.ofMinutes(10);
     /** How long a caller waits for its sync (the network timeout bounds a fetch well below this). */
     static final Duration LONGEST_WAIT = Duration.ofMinutes(5);
-    static final int REMEMBERED_DELIVERIES = 4096;
     static final int HISTORY = 50;
 
     private final GitMirror mirror;
@@ -87,12 +83,7 @@ public final class SyncService implements AutoCloseable {
     /** Set once a snapshot exists and the caches were told about it, so a ready server never answers from a stale cache. */
     private volatile boolean ready;
 
-    private final Map<String, CompletableFuture<SyncResult>> deliveries = new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<SyncResult>> eldest) {
-            return size() > REMEMBERED_DELIVERIES;
-        }
-    };
+    private final WebhookHandler webhook;
 
     /**
      * @param onRevisionChange called after every sync that moved the mirror to another commit
@@ -117,6 +108,7 @@ public final class SyncService implements AutoCloseable {
         pool.setRemoveOnCancelPolicy(true);
         this.executor = pool;
         this.ready = mirror.hasSnapshot();
+        this.webhook = new WebhookHandler(webhookSecret, this);
         loadPersistedStatus();
     }
 
@@ -157,7 +149,7 @@ public final class SyncService implements AutoCloseable {
      * (on its own thread, or hand it to the sync thread); otherwise the future is the sync queued
      * behind the running one, which the running one starts when it ends.
      */
-    private record Ticket(CompletableFuture<SyncResult> future, boolean mine, String trigger, SyncService service) {
+    record Ticket(CompletableFuture<SyncResult> future, boolean mine, String trigger, SyncService service) {
         CompletableFuture<SyncResult> runIfMine() {
             if (mine) {
                 service.runSync(future, trigger);
@@ -166,7 +158,7 @@ public final class SyncService implements AutoCloseable {
         }
     }
 
-    private Ticket reserve(String trigger) {
+    Ticket reserve(String trigger) {
         synchronized (queueLock) {
             if (closed) {
                 return new Ticket(CompletableFuture.completedFuture(SyncResult.failed(clock.instant(), trigger,
@@ -383,129 +375,19 @@ public final class SyncService implements AutoCloseable {
      * @param body    the raw body; read here, at most 25 MiB and one byte
      */
     public WebhookResponse handleWebhook(Map<String, String> headers, InputStream body) {
-        return handleWebhook(webhookSecret, headers, body, this);
+        return webhook.handle(headers, body);
     }
 
     /** The webhook of a server in local mode: the same checks, then 409, since there is nothing to sync. */
     public static WebhookResponse handleWebhookWithoutMirror(Secret secret, Map<String, String> headers, InputStream body) {
-        return handleWebhook(secret, headers, body, null);
+        return new WebhookHandler(secret, null).handle(headers, body);
     }
 
-    private static WebhookResponse handleWebhook(Secret secret, Map<String, String> rawHeaders, InputStream body,
-                                                 SyncService service) {
-        if (secret == null) {
-            return WebhookResponse.disabled();
-        }
-        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        rawHeaders.forEach((k, v) -> {
-            if (k != null && v != null) {
-                headers.put(k, v);
-            }
-        });
-        byte[] bytes = readCapped(headers, body);
-        if (bytes == null) {
-            return WebhookResponse.error(413, "payload too large", "webhook bodies are limited to 25 MiB");
-        }
-        WebhookSignature.Verified delivery;
-        try {
-            delivery = WebhookSignature.verify(secret, headers, bytes);
-        } catch (WebhookSignature.Rejected e) {
-            return WebhookResponse.error(403, "forbidden", e.getMessage() + "; nothing was synced");
-        }
-        if (service == null) {
-            return WebhookResponse.localMode();
-        }
-        return service.serve(delivery, bytes);
+    GitMirror mirror() {
+        return mirror;
     }
 
-    private static byte[] readCapped(Map<String, String> headers, InputStream body) {
-        String length = headers.get("Content-Length");
-        if (length != null) {
-            try {
-                if (Long.parseLong(length.strip()) > MAX_WEBHOOK_BYTES) {
-                    return null;
-                }
-            } catch (NumberFormatException ignored) {
-                // the body's real size decides
-            }
-        }
-        try {
-            byte[] bytes = body == null ? new byte[0] : body.readNBytes(MAX_WEBHOOK_BYTES + 1);
-            return bytes.length > MAX_WEBHOOK_BYTES ? null : bytes;
-        } catch (IOException e) {
-            throw new BrainTrustException.BadInput("the webhook body could not be read: " + e.getMessage(), e);
-        }
-    }
-
-    private WebhookResponse serve(WebhookSignature.Verified delivery, byte[] body) {
-        String event = delivery.event() == null ? null : delivery.event().strip().toLowerCase(java.util.Locale.ROOT);
-        if ("ping".equals(event)) {
-            return WebhookResponse.of(200, "status", "pong", "provider", delivery.provider().name().toLowerCase(java.util.Locale.ROOT));
-        }
-        boolean push = event == null || event.equals("push") || event.equals("push hook");
-        if (!push) {
-            return WebhookResponse.of(202, "status", "ignored", "reason", "the event '" + delivery.event()
-                    + "' does not change the branch; only pushes are synced");
-        }
-        String ref = refOf(body);
-        if (ref == null) {
-            return WebhookResponse.error(400, "bad payload", "the body is not a push event: a JSON object with a \"ref\" "
-                    + "such as \"refs/heads/" + mirror.remote().branch() + "\" was expected");
-        }
-        if (!ref.equals(mirror.remote().branchRef())) {
-            return WebhookResponse.of(202, "status", "ignored", "reason", "a push to " + ref + "; this server follows "
-                    + mirror.remote().branchRef());
-        }
-        String key = delivery.deliveryId() == null ? null : delivery.provider() + ":" + delivery.deliveryId();
-        CompletableFuture<SyncResult> earlier = null;
-        Ticket ticket = null;
-        if (key != null) {
-            synchronized (deliveries) {
-                earlier = deliveries.get(key);
-                if (earlier == null) {
-                    ticket = reserve("webhook");
-                    deliveries.put(key, ticket.future());
-                }
-            }
-        } else {
-            ticket = reserve("webhook");
-        }
-        if (earlier != null) {
-            SyncResult first = await(earlier);
-            return WebhookResponse.of(200, "status", "duplicate", "deliveryId", delivery.deliveryId(),
-                    "revision", first.failed() ? mirror.revision() : first.revision(),
-                    "detail", "this delivery was received before; it is not synced twice");
-        }
-        SyncResult result = await(ticket.runIfMine()); // outside the lock: other deliveries queue meanwhile
-        if (result.failed()) {
-            if (key != null) {
-                synchronized (deliveries) {
-                    deliveries.remove(key, ticket.future()); // let the provider's redelivery try again
-                }
-            }
-            Map<String, Object> failure = new LinkedHashMap<>();
-            failure.put("error", "sync failed");
-            failure.put("detail", result.error());
-            failure.put("revision", mirror.revision());
-            return new WebhookResponse(503, failure);
-        }
-        return WebhookResponse.ok(result.toResponse());
-    }
-
-    private String refOf(byte[] body) {
-        if (body.length == 0) {
-            return null;
-        }
-        try {
-            JsonNode root = json.readTree(body);
-            JsonNode ref = root == null ? null : root.get("ref");
-            return ref != null && ref.isTextual() ? ref.asText() : null;
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    private SyncResult await(CompletableFuture<SyncResult> future) {
+    SyncResult await(CompletableFuture<SyncResult> future) {
         try {
             return future.get(LONGEST_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
