@@ -43,8 +43,9 @@ import java.util.stream.Stream;
 final class CheckoutStore {
     private static final Logger log = LoggerFactory.getLogger(CheckoutStore.class);
     private static final String TEMP_PREFIX = ".tmp-";
-    private static final Set<PosixFilePermission> EXECUTABLE = PosixFilePermissions.fromString("rwxr-xr-x");
-    private static final Set<PosixFilePermission> REGULAR = PosixFilePermissions.fromString("rw-r--r--");
+    /** Read-only: a checkout is one commit, exactly; a skill that tries to change it fails instead of diverging. */
+    private static final Set<PosixFilePermission> EXECUTABLE = PosixFilePermissions.fromString("r-xr-xr-x");
+    private static final Set<PosixFilePermission> REGULAR = PosixFilePermissions.fromString("r--r--r--");
 
     private final Path root;
 
