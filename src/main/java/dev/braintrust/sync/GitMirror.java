@@ -82,6 +82,7 @@ public final class GitMirror implements AutoCloseable {
     private boolean workTreeVerified;
     private boolean configured;
     private boolean repairDue = true;
+    private long packsAfterLastGc;
 
     /**
      * The commit the mirror serves, and its checkout.
@@ -525,7 +526,9 @@ public final class GitMirror implements AutoCloseable {
 
     /**
      * Packs the repository when fetches have left many pack files (each fetch adds one), under the
-     * sync lock. Cheap when there is nothing to do: one directory listing.
+     * sync lock. Cheap when there is nothing to do: one directory listing. JGit keeps the packs a
+     * collection replaced for an hour (readers may still use them), so the count is compared with
+     * the count the last collection left.
      */
     public void maintain() {
         synchronized (lock) {
@@ -539,14 +542,17 @@ public final class GitMirror implements AutoCloseable {
             } catch (IOException e) {
                 return;
             }
-            if (packs <= MAX_PACKS) {
+            if (packs <= packsAfterLastGc + MAX_PACKS) {
                 return;
             }
             try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
                 long t0 = System.nanoTime();
                 Git.wrap(r).gc().call();
+                try (java.util.stream.Stream<Path> files = Files.list(gitDir.resolve("objects").resolve("pack"))) {
+                    packsAfterLastGc = files.filter(p -> p.getFileName().toString().endsWith(".pack")).count();
+                }
                 log.info("packed the mirror's {} pack files in {} ms", packs, (System.nanoTime() - t0) / 1_000_000);
-            } catch (GitAPIException | RuntimeException e) {
+            } catch (GitAPIException | IOException | RuntimeException e) {
                 log.warn("packing the mirror failed (it still works, with more files): {}", transport.clean(e.getMessage()));
             }
         }
