@@ -37,8 +37,8 @@ import java.util.concurrent.TimeoutException;
  * runs share the next one, so a burst of deliveries costs a few syncs, and every caller gets a
  * sync that started after it asked.
  *
- * <p>After a sync that changed the revision, the context cache is invalidated (only then) and the
- * journal gets an entry. Every sync's record is kept (the last ones in memory, the last one in
+ * <p>After a sync that changed the revision, the context cache is invalidated (only then, and
+ * before the caller hears of it) and the journal gets an entry (right after the answer). Every sync's record is kept (the last ones in memory, the last one in
  * {@code state/sync/last-sync.json} for {@code brain-trust status}).
  */
 public final class SyncService implements AutoCloseable {
@@ -194,6 +194,8 @@ public final class SyncService implements AutoCloseable {
                 // on the sync thread: neither the file nor packing (when due) delays an answer
                 executor.execute(this::persistStatus);
                 if (result.revisionChanged()) {
+                    SyncResult changed = result;
+                    executor.execute(() -> writeJournal(changed)); // in order: one sync thread
                     executor.execute(mirror::maintain);
                 }
             }
@@ -221,7 +223,6 @@ public final class SyncService implements AutoCloseable {
         if (result.revisionChanged()) {
             onRevisionChange.run();
             ready = true;
-            writeJournal(result);
             log.info("synced {}: {} -> {} ({} paths changed, {} ms, {})", mirror.remote(), shortId(result.previous()),
                     shortId(result.revision()), result.changedCount(), result.durationMs(), trigger);
         } else if (result.failed()) {

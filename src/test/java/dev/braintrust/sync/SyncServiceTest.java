@@ -83,9 +83,12 @@ class SyncServiceTest {
         assertThat(context.snapshot().revision()).isEqualTo(next);
         assertThat(context.snapshot().text("GOALS.md")).isEqualTo("g2");
         assertThat(context.loadCount()).isEqualTo(loads + 1);
+        // The journal is written on the sync thread, in order, right after the answer: wait for the last entry.
+        Poll.until(Duration.ofSeconds(10), "the journal entry of " + next,
+                () -> !journal.days().isEmpty() && journal.read(journal.today().toString()).contains("Context revision: " + next));
         String today = journal.read(journal.today().toString());
-        assertThat(today.split("\n## ", -1)).as("one entry per sync that changed something").hasSize(3);
-        assertThat(today).contains("Context revision: " + next).contains("context/GOALS.md").contains("synced");
+        assertThat(today.split("\n## ", -1)).as("one entry per sync that changed something (and a title)").hasSize(3);
+        assertThat(today).contains("context/GOALS.md").contains("synced");
     }
 
     @Test
