@@ -323,6 +323,33 @@ public final class SyncService implements AutoCloseable {
         return ready;
     }
 
+    /**
+     * For {@code /ready}: null once a snapshot exists (failures after that do not take the server
+     * out of service), else why there is none yet.
+     */
+    public String readinessProblem() {
+        if (ready) {
+            return null;
+        }
+        SyncResult l = last;
+        return "no snapshot yet: " + (l != null && l.failed() ? "the last sync failed: " + l.error()
+                : "the first sync from " + mirror.remote().displayUrl() + " has not finished");
+    }
+
+    /** For {@code /ready}: the revision served and the last sync, with its error when it failed. */
+    public Map<String, Object> readinessReport() {
+        SyncStatus s = status();
+        Map<String, Object> report = new java.util.LinkedHashMap<>();
+        report.put("repository", s.repository());
+        report.put("branch", s.branch());
+        report.put("revision", s.revision());
+        report.put("lastSyncAt", s.lastSyncAt());
+        report.put("lastOutcome", s.lastOutcome());
+        report.put("lastError", s.lastError());
+        report.put("consecutiveFailures", s.consecutiveFailures());
+        return report;
+    }
+
     /** The records of the last syncs, newest first. */
     public List<SyncResult> history() {
         synchronized (recordLock) {
