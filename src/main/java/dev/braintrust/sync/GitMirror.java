@@ -218,7 +218,9 @@ public final class GitMirror implements AutoCloseable {
             repair();
         }
         ensureRepository();
+        long tFetch = System.nanoTime();
         ObjectId remoteHead = fetch();
+        tFetch = System.nanoTime() - tFetch;
         Checkout previous = current;
         boolean sameCommit = previous != null && previous.commit().equals(remoteHead);
         if (sameCommit && workTreeVerified && Files.isDirectory(previous.folder())) {
@@ -229,11 +231,17 @@ public final class GitMirror implements AutoCloseable {
         try (RevWalk walk = new RevWalk(repo)) {
             commit = walk.parseCommit(remoteHead);
         }
+        long tCheckout = System.nanoTime();
         Path folder = checkouts.materialise(repo, commit);
+        long tWorkTree = System.nanoTime();
+        tCheckout = tWorkTree - tCheckout;
         WorkTree.checkout(repo, gitDir, commit);
         WorkTree.moveBranch(repo, remote.branchRef(), remoteHead);
+        tWorkTree = System.nanoTime() - tWorkTree;
         WorkTree.Changes changes = WorkTree.changedPaths(repo, previous == null ? null : previous.tree(), commit.getTree());
         current = new Checkout(commit.copy(), commit.getTree().copy(), folder);
+        log.debug("sync to {}: fetch {} ms, checkout of the commit {} ms, working tree {} ms", commit.name(),
+                tFetch / 1_000_000, tCheckout / 1_000_000, tWorkTree / 1_000_000);
         workTreeVerified = true;
         Set<ObjectId> keep = new HashSet<>();
         keep.add(commit);
