@@ -22,6 +22,7 @@ import java.util.Map;
                 ContextCommand.class,
                 SkillsCommand.class,
                 LogsCommand.class,
+                ServeCommand.class,
                 SyncCommand.class,
                 PublishCommand.class,
                 CloneCommand.class,
