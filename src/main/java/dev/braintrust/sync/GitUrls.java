@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
 
 /** Parsing, comparing and cleaning git URLs, so that no credential reaches a file, a log line or a message. */
 final class GitUrls {
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.]+]");
     private static final Pattern USERINFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)[^/@\\s]+@");
 
     private GitUrls() {
@@ -36,8 +37,10 @@ final class GitUrls {
         try {
             uri = new URIish(text);
         } catch (URISyntaxException e) {
-            throw new BrainTrustException.BadConfig("'" + redact(text) + "' is not a git URL; use https://host/owner/repo.git, "
-                    + "ssh://git@host/owner/repo.git, git@host:owner/repo.git or a path");
+            throw notAGitUrl(text);
+        }
+        if (uri.getHost() != null && !HOST.matcher(uri.getHost()).matches()) {
+            throw notAGitUrl(text);
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         boolean http = scheme.equals("http") || scheme.equals("https");
@@ -48,6 +51,11 @@ final class GitUrls {
             clean = clean.setUser(null);
         }
         return new Parsed(clean.toString(), user, password, http);
+    }
+
+    private static BrainTrustException.BadConfig notAGitUrl(String text) {
+        return new BrainTrustException.BadConfig("BRAIN_TRUST_GIT_URL '" + redact(text) + "' is not a git URL; use "
+                + "https://host/owner/repo.git, ssh://git@host/owner/repo.git, git@host:owner/repo.git or a path");
     }
 
     static boolean isSsh(String url) {
