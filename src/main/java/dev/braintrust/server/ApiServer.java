@@ -58,6 +58,10 @@ public final class ApiServer implements AutoCloseable {
         this.gatekeeper = new Gatekeeper(config.apiKey(), config.corsOrigins(), new WrongKeyLimiter());
         ContextService context = brainTrust.context();
         readiness.require("context", () -> firstSnapshotProblem(context));
+        brainTrust.sync().ifPresent(sync -> {
+            readiness.require("sync", sync::readinessProblem);
+            readiness.report("sync", sync::readinessReport);
+        });
     }
 
     /**
@@ -77,6 +81,7 @@ public final class ApiServer implements AutoCloseable {
                 new ContextRoutes(brainTrust.context(), mapper),
                 new SkillRoutes(brainTrust.skills(), brainTrust.skillRunner(), bodies),
                 new LogRoutes(brainTrust.journal()),
+                new SyncRoutes(brainTrust),
                 new MetricsRoutes(metrics),
                 new DashboardRoutes(brainTrust.context(), brainTrust.workflows(), config.cloudMode(), bodies, workflow -> { })));
         all.addAll(extraRoutes);
