@@ -8,6 +8,7 @@ export async function render(root, { signal, app }) {
   const body = h('div', { class: 'grid' });
   add(root, h('h1', null, 'Overview'), body);
 
+  const state = { syncNote: null }; // what the last "Sync now" said, kept across redraws
   const draw = async () => {
     const [status, ready] = await Promise.all([app.refreshStatus(), readiness()]);
     if (signal.aborted) return;
@@ -15,7 +16,7 @@ export async function render(root, { signal, app }) {
     fill(body, 
       modeCard(status),
       contextCard(status, fetchedAt),
-      status.mode === 'cloud' ? syncCard(status, app, draw) : null,
+      status.mode === 'cloud' ? syncCard(status, state, draw) : null,
       capabilitiesCard(status),
       healthCard(ready),
       status.warnings && status.warnings.length ? warningsCard(status.warnings) : null,
@@ -62,9 +63,9 @@ function contextCard(status, fetchedAt) {
        status.missing.length ? ['Missing', h('span', { class: 'warn' }, status.missing.join(', '))] : null));
 }
 
-function syncCard(status, app, redraw) {
+function syncCard(status, state, redraw) {
   const sync = status.sync || {};
-  const result = h('div', { class: 'sync-result', 'aria-live': 'polite' });
+  const result = h('div', { class: 'sync-result', 'aria-live': 'polite' }, state.syncNote);
   const button = h('button', { class: 'primary', id: 'sync-now', type: 'button' }, 'Sync now');
   button.addEventListener('click', async () => {
     button.disabled = true;
@@ -72,17 +73,16 @@ function syncCard(status, app, redraw) {
     try {
       const r = await api('/api/v1/sync', { method: 'POST' });
       const changed = r.changed || [];
-      fill(result, h('p', { class: r.status === 'failed' ? 'error' : 'ok', id: 'sync-outcome' },
-        r.status === 'failed' ? `Sync failed: ${r.error}` :
-          (r.previous === r.revision ? `Already up to date at ${shortRev(r.revision)}.`
-            : `Synced to ${shortRev(r.revision)} (was ${shortRev(r.previous)}), ${changed.length} file${changed.length === 1 ? '' : 's'} changed, in ${duration(r.durationMs)}.`)),
+      state.syncNote = h('div', null,
+        h('p', { class: r.status === 'failed' ? 'error' : 'ok', id: 'sync-outcome' },
+          r.status === 'failed' ? `Sync failed: ${r.error}` :
+            (r.previous === r.revision ? `Already up to date at ${shortRev(r.revision)}.`
+              : `Synced to ${shortRev(r.revision)} (was ${shortRev(r.previous)}), ${changed.length} file${changed.length === 1 ? '' : 's'} changed, in ${duration(r.durationMs)}.`)),
         changed.length ? h('ul', { class: 'changed' }, changed.slice(0, 20).map(p => h('li', null, h('code', null, p)))) : null);
-      setTimeout(() => redraw().catch(() => {}), 0);
     } catch (err) {
-      fill(result, errorBox(err));
-    } finally {
-      button.disabled = false;
+      state.syncNote = h('div', { class: 'error', role: 'alert', id: 'sync-outcome' }, `Sync failed: ${err.message}`);
     }
+    await redraw().catch(() => {});
   });
   const outcome = sync.lastOutcome;
   return h('section', { class: 'card', id: 'sync' },
