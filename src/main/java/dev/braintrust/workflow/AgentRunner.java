@@ -138,7 +138,7 @@ final class AgentRunner {
         } else if (e instanceof InvalidRequestException) {
             line = provider + " rejected the request: " + detail;
         } else if (root instanceof HttpTimeoutException || e instanceof dev.langchain4j.exception.TimeoutException) {
-            line = provider + " did not answer within " + modelTimeout.toSeconds() + " s (BRAIN_TRUST_MODEL_TIMEOUT)";
+            line = provider + " did not answer within " + RunService.human(modelTimeout) + " (BRAIN_TRUST_MODEL_TIMEOUT)";
         } else if (root instanceof ConnectException || root instanceof UnresolvedAddressException) {
             line = "cannot reach " + provider + " (" + detail + "): is the server running and its base URL right?";
         } else {

@@ -168,6 +168,9 @@ public record WorkflowPlan(Workflow workflow, List<AgentNode> order, Map<String,
         }
         List<String> cycle = new ArrayList<>(path.subList(at.get(current), path.size()));
         Collections.reverse(cycle);
+        List<String> fileOrder = new ArrayList<>(byId.keySet());
+        String first = cycle.stream().min((a, b) -> Integer.compare(fileOrder.indexOf(a), fileOrder.indexOf(b))).orElseThrow();
+        Collections.rotate(cycle, -cycle.indexOf(first));
         cycle.add(cycle.get(0));
         List<String> labels = cycle.stream().map(id -> label(byId.get(id))).toList();
         return String.join(" → ", labels);

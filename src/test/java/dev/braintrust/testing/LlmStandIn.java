@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -78,6 +79,7 @@ public final class LlmStandIn implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private final AtomicInteger ids = new AtomicInteger();
+    private final CountDownLatch closed = new CountDownLatch(1);
     private volatile Function<Call, Reply> script = call -> Reply.text("ok");
 
     public LlmStandIn() {
@@ -164,8 +166,8 @@ public final class LlmStandIn implements AutoCloseable {
             }
             calls.add(call);
             Reply reply = script.apply(call);
-            if (reply.delayMillis() > 0) {
-                Thread.sleep(reply.delayMillis());
+            if (reply.delayMillis() > 0 && closed.await(reply.delayMillis(), TimeUnit.MILLISECONDS)) {
+                return new MockResponse.Builder().code(503).body("{\"error\":\"the stand-in is closing\"}").build();
             }
             if (reply.status() != 200) {
                 return new MockResponse.Builder().code(reply.status()).setHeader("Content-Type", "application/json")
@@ -426,6 +428,7 @@ public final class LlmStandIn implements AutoCloseable {
 
     @Override
     public void close() {
+        closed.countDown();
         server.close();
     }
 
