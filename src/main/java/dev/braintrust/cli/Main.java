@@ -1,8 +1,5 @@
 package dev.braintrust.cli;
 
-import ch.qos.logback.classic.Level;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,20 +58,16 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         boolean serving = args.length > 0 && args[0].equals("serve");
-        if (!serving) {
-            quietLogging();
+        Map<String, String> env = System.getenv();
+        if ("json".equalsIgnoreCase(env.get("BRAIN_TRUST_LOG_FORMAT"))) {
+            Logging.json(); // read here, before Config, so even a configuration error is logged as JSON
         }
-        int code = commandLine(System.getenv()).execute(args);
+        if (!serving) {
+            Logging.quiet();
+        }
+        int code = commandLine(env).execute(args);
         if (!serving || code != OK) {
             System.exit(code);
-        }
-    }
-
-    /** One-shot commands print their own output; only warnings from the libraries belong on stderr. */
-    private static void quietLogging() {
-        Logger root = LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
-        if (root instanceof ch.qos.logback.classic.Logger logback) {
-            logback.setLevel(Level.WARN);
         }
     }
 }

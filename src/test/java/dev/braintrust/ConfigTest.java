@@ -1,0 +1,85 @@
+package dev.braintrust;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaults_are_the_documented_ones() {
+        Config c = Config.fromEnv(Map.of("HOME", "/home/me"));
+        assertThat(c.home()).isEqualTo(Path.of("/home/me/.pai"));
+        assertThat(c.host()).isEqualTo("127.0.0.1");
+        assertThat(c.port()).isEqualTo(8000);
+        assertThat(c.cloudMode()).isFalse();
+        assertThat(c.gitBranch()).isEqualTo("main");
+        assertThat(c.syncInterval()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.contextTtl()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.skillTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.skillOutputCap()).isEqualTo(64 * 1024);
+        assertThat(c.maxParallel()).isEqualTo(4);
+        assertThat(c.apiKey()).isNull();
+        assertThat(c.models().ollamaBaseUrl()).isEqualTo("http://localhost:11434");
+    }
+
+    @Test
+    void durations_accept_units() {
+        assertThat(Config.parseDuration("X", "90")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(Config.parseDuration("X", "500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(Config.parseDuration("X", "5m")).isEqualTo(Duration.ofMinutes(5));
+        assertThat(Config.parseDuration("X", "0")).isEqualTo(Duration.ZERO);
+        assertThatThrownBy(() -> Config.parseDuration("BRAIN_TRUST_SYNC_INTERVAL", "soon"))
+                .isInstanceOf(BrainTrustException.BadConfig.class).hasMessageContaining("BRAIN_TRUST_SYNC_INTERVAL");
+    }
+
+    @Test
+    void a_git_url_selects_cloud_mode() {
+        assertThat(Config.fromEnv(Map.of("BRAIN_TRUST_GIT_URL", "https://example.com/me/telos.git")).cloudMode()).isTrue();
+    }
+
+    @Test
+    void secrets_can_come_from_files_and_never_print() throws Exception {
+        Path file = Files.writeString(dir.resolve("key"), "from-file-secret\n");
+        Config c = Config.fromEnv(Map.of("BRAIN_TRUST_API_KEY_FILE", file.toString(), "WEBHOOK_SECRET", "direct"));
+        assertThat(c.apiKey().reveal()).isEqualTo("from-file-secret");
+        assertThat(c.webhookSecret().matches("direct")).isTrue();
+        assertThat(c.toString()).doesNotContain("from-file-secret").doesNotContain("direct");
+    }
+
+    @Test
+    void an_unreadable_secret_file_is_a_clear_error() {
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("BRAIN_TRUST_GIT_TOKEN_FILE", "/no/such/file")))
+                .isInstanceOf(BrainTrustException.BadConfig.class)
+                .hasMessageContaining("BRAIN_TRUST_GIT_TOKEN_FILE").hasMessageContaining("/no/such/file");
+    }
+
+    @Test
+    void bad_numbers_name_the_variable() {
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("BRAIN_TRUST_PORT", "eighty")))
+                .isInstanceOf(BrainTrustException.BadConfig.class).hasMessageContaining("BRAIN_TRUST_PORT");
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("BRAIN_TRUST_MAX_PARALLEL", "0")))
+                .isInstanceOf(BrainTrustException.BadConfig.class).hasMessageContaining("at least 1");
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("BRAIN_TRUST_LOG_FORMAT", "xml")))
+                .isInstanceOf(BrainTrustException.BadConfig.class).hasMessageContaining("text, json");
+    }
+
+    @Test
+    void secret_comparison_is_exact() {
+        Secret s = Secret.ofNullable("abc");
+        assertThat(s.matches("abc")).isTrue();
+        assertThat(s.matches("abcd")).isFalse();
+        assertThat(s.matches("ab")).isFalse();
+        assertThat(s.matches(null)).isFalse();
+        assertThat(Secret.ofNullable("  ")).isNull();
+    }
+}

@@ -1,0 +1,188 @@
+package dev.braintrust.cli;
+
+import dev.braintrust.context.FolderContextSource;
+import dev.braintrust.context.PromptComposer;
+import dev.braintrust.journal.Journal;
+import dev.braintrust.journal.JournalEntry;
+import dev.braintrust.testing.Files2;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CoreCommandsTest {
+    @TempDir
+    Path dir;
+    private Path home;
+    private Map<String, String> env;
+
+    @BeforeEach
+    void setUp() {
+        home = dir.resolve("pai");
+        env = Map.of("PAI_HOME", home.toString(), "HOME", dir.toString());
+    }
+
+    private CliRun run(String... args) {
+        return CliRun.run(env, args);
+    }
+
+    private void assertOneLineError(CliRun r, String... fragments) {
+        assertThat(r.err()).startsWith("error: ").doesNotContain("\tat ").doesNotContain("Exception");
+        assertThat(r.err().strip().lines()).hasSize(1);
+        for (String f : fragments) {
+            assertThat(r.err()).contains(f);
+        }
+    }
+
+    @Test
+    void init_creates_the_home_and_lists_what_it_created() {
+        CliRun r = run("init");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("created  context/MISSION.md").contains("created  skills/calculator.py");
+        assertThat(home.resolve("context/MISSION.md")).exists();
+
+        CliRun again = run("init");
+        assertThat(again.out()).contains("nothing to create");
+    }
+
+    @Test
+    void commands_on_a_missing_home_say_to_run_init() {
+        CliRun r = run("status");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertOneLineError(r, "brain-trust init", home.toString());
+    }
+
+    @Test
+    void a_home_that_is_a_file_is_one_clear_line() throws Exception {
+        Files.writeString(home, "oops");
+        CliRun r = run("init");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertOneLineError(r, "is a file");
+    }
+
+    @Test
+    void home_flag_overrides_pai_home() {
+        Path other = dir.resolve("other");
+        assertThat(run("--home", other.toString(), "init").exitCode()).isZero();
+        assertThat(other.resolve("context/GOALS.md")).exists();
+        assertThat(home).doesNotExist();
+    }
+
+    @Test
+    void status_shows_mode_revision_files_missing_skills_and_skipped_scripts() throws Exception {
+        run("init");
+        Files.delete(home.resolve("context/BELIEFS.md"));
+        Files2.write(home.resolve("skills/draft.sh"), "#!/bin/sh\n");
+        Files2.write(home.resolve("workflows/broken.json"), "{ not json");
+
+        CliRun r = run("status");
+        assertThat(r.exitCode()).isZero();
+        String revision = new FolderContextSource(home.resolve("context"), Clock.systemUTC()).load().revision();
+        assertThat(r.out())
+                .contains("Mode:        local — the source of truth is the folder " + home)
+                .contains("revision " + revision)
+                .contains("files:     MISSION.md, GOALS.md, IDENTITY.md")
+                .contains("missing:   BELIEFS.md")
+                .contains("Skills:      3 (calculator, current_time, word_count)")
+                .contains("skipped:   skills/draft.sh — not executable; run 'chmod +x skills/draft.sh'")
+                .contains("workflows/broken.json is not valid JSON")
+                .contains("BELIEFS.md is missing");
+    }
+
+    @Test
+    void status_json_is_machine_readable_and_names_no_secret() {
+        run("init");
+        CliRun r = CliRun.run(Map.of("PAI_HOME", home.toString(), "OPENAI_API_KEY", "sk-sentinel-123"), "status", "--json");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("\"mode\" : \"local\"").contains("\"openai\"").doesNotContain("sk-sentinel");
+    }
+
+    @Test
+    void context_prompt_prints_exactly_the_composed_prompt() {
+        run("init");
+        Files2.write(home.resolve("context/RESEARCH.md"), "Current research: local-first software.");
+        CliRun r = run("context", "--prompt", "You are my research assistant.");
+        assertThat(r.exitCode()).isZero();
+        String expected = PromptComposer.compose(
+                new FolderContextSource(home.resolve("context"), Clock.systemUTC()).load(), "You are my research assistant.");
+        assertThat(r.out()).isEqualTo(expected);
+        assertThat(r.out()).contains("## Research\nCurrent research: local-first software.");
+    }
+
+    @Test
+    void context_lists_files_with_sizes_and_hashes() {
+        run("init");
+        CliRun r = run("context");
+        assertThat(r.out()).contains("Revision: ").contains("MISSION.md").contains("sha256");
+    }
+
+    @Test
+    void skills_list_and_run() {
+        run("init");
+        assertThat(run("skills", "list").out()).contains("calculator — Evaluate").contains("expression (str)");
+
+        CliRun calc = run("skills", "run", "calculator", "expression=2*(3+4)");
+        assertThat(calc.exitCode()).as(calc.err()).isZero();
+        assertThat(calc.out()).isEqualTo("14\n");
+
+        CliRun words = run("skills", "run", "word_count", "text=one two three");
+        assertThat(words.out()).contains("words=3");
+    }
+
+    @Test
+    void skill_errors_have_meaningful_exit_codes() {
+        run("init");
+        CliRun failed = run("skills", "run", "calculator", "expression=1/0");
+        assertThat(failed.exitCode()).isEqualTo(1);
+        assertThat(failed.err()).contains("exited with code 2").contains("division by zero");
+
+        CliRun missing = run("skills", "run", "calculator");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertOneLineError(missing, "needs the parameter 'expression'");
+
+        assertThat(run("skills", "run", "nope").exitCode()).isEqualTo(2);
+        assertOneLineError(run("skills", "run", "../../bin/sh"), "not a skill name");
+        assertOneLineError(run("skills", "run", "calculator", "no-equals-sign"), "name=value");
+    }
+
+    @Test
+    void logs_prints_the_latest_day_or_a_given_one() {
+        run("init");
+        assertThat(run("logs").out()).contains("journal is empty");
+        Journal journal = new Journal(home.resolve("logs"), Clock.systemDefaultZone());
+        journal.append(new JournalEntry(Instant.parse("2026-02-01T09:00:00Z"), "Old run", "succeeded", Duration.ofSeconds(1), "r0", List.of("A"), null, "old"));
+        journal.append(new JournalEntry(Instant.now(), "New run", "failed", Duration.ofSeconds(2), "r1", List.of("B"), null, "new"));
+
+        assertThat(run("logs").out()).contains("New run").doesNotContain("Old run");
+        assertThat(run("logs", "--list").out().lines().toList()).hasSize(2);
+        CliRun bad = run("logs", "../../etc/passwd");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertOneLineError(bad, "YYYY-MM-DD");
+    }
+
+    @Test
+    void help_is_available_on_every_command() {
+        for (String[] args : new String[][]{{"--help"}, {"init", "--help"}, {"status", "--help"}, {"context", "--help"},
+                {"skills", "--help"}, {"skills", "run", "--help"}, {"logs", "--help"}}) {
+            CliRun r = run(args);
+            assertThat(r.exitCode()).as(String.join(" ", args)).isZero();
+            assertThat(r.out()).contains("Usage:");
+        }
+    }
+
+    @Test
+    void an_unknown_option_is_bad_input() {
+        CliRun r = run("status", "--nope");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("Unknown option").contains("--help");
+    }
+}

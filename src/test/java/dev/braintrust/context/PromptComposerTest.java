@@ -1,0 +1,68 @@
+package dev.braintrust.context;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PromptComposerTest {
+    private static ContextFile file(String name, String content) {
+        return new ContextFile(name, content, content.length(), "0".repeat(64));
+    }
+
+    @Test
+    void composes_the_telos_block_then_the_agent_instructions_in_the_documented_shape() {
+        ContextSnapshot snapshot = new ContextSnapshot("r1", Instant.EPOCH, List.of(
+                file("MISSION.md", "Own my data."),
+                file("GOALS.md", "1. Ship."),
+                file("BELIEFS.md", "Be honest."),
+                file("IDENTITY.md", "An engineer."),
+                file("RESEARCH.md", "Read papers."),
+                file("reading-list.md", "Dune.")), List.of(), List.of());
+
+        assertThat(PromptComposer.compose(snapshot, "You are a careful editor.")).isEqualTo("""
+                # USER CONTEXT (TELOS LAYER)
+
+                ## Mission
+                Own my data.
+
+                ## Core Beliefs & Constraints
+                Be honest.
+
+                ## Current Goals
+                1. Ship.
+
+                ## Identity
+                An engineer.
+
+                ## Research
+                Read papers.
+
+                ## Reading List
+                Dune.
+
+                ---
+
+                # AGENT INSTRUCTIONS
+                You are a careful editor.
+                """);
+    }
+
+    @Test
+    void leaves_out_sections_whose_file_is_absent_or_empty() {
+        ContextSnapshot snapshot = new ContextSnapshot("r1", Instant.EPOCH,
+                List.of(file("MISSION.md", "Own my data."), file("GOALS.md", "")), List.of("BELIEFS.md"), List.of());
+        String prompt = PromptComposer.compose(snapshot, "");
+        assertThat(prompt).contains("## Mission").doesNotContain("## Current Goals").doesNotContain("## Identity")
+                .endsWith("---\n\n# AGENT INSTRUCTIONS\n");
+    }
+
+    @Test
+    void headings_for_other_files_read_as_words() {
+        assertThat(PromptComposer.headingFor("RESEARCH")).isEqualTo("Research");
+        assertThat(PromptComposer.headingFor("travel_plans")).isEqualTo("Travel Plans");
+        assertThat(PromptComposer.headingFor("OpenQuestions")).isEqualTo("OpenQuestions");
+    }
+}
