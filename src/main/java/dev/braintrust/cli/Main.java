@@ -22,6 +22,8 @@ import java.util.Map;
                 ContextCommand.class,
                 SkillsCommand.class,
                 LogsCommand.class,
+                RunCommand.class,
+                ChatCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Environment: PAI_HOME (default ~/.pai). See the README for every variable."})
 public final class Main implements Runnable {
