@@ -139,8 +139,8 @@ final class AgentRunner {
             line = provider + " rejected the request: " + detail;
         } else if (root instanceof HttpTimeoutException || e instanceof dev.langchain4j.exception.TimeoutException) {
             line = provider + " did not answer within " + RunService.human(modelTimeout) + " (BRAIN_TRUST_MODEL_TIMEOUT)";
-        } else if (root instanceof ConnectException || root instanceof UnresolvedAddressException) {
-            line = "cannot reach " + provider + " (" + detail + "): is the server running and its base URL right?";
+        } else if (hasCause(e, ConnectException.class) || hasCause(e, UnresolvedAddressException.class)) {
+            line = "cannot reach " + provider + ": is the server running and its base URL right?";
         } else {
             line = provider + " call failed: " + detail;
         }
@@ -153,6 +153,15 @@ final class AgentRunner {
         }
         String one = text.replaceAll("\\s+", " ").strip();
         return one.length() <= ERROR_EXCERPT_CHARS ? one : one.substring(0, ERROR_EXCERPT_CHARS) + "…";
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Throwable rootCause(Throwable e) {

@@ -100,7 +100,7 @@ public record WorkflowPlan(Workflow workflow, List<AgentNode> order, Map<String,
         }
 
         Map<String, ModelRoute> routes = new LinkedHashMap<>();
-        List<String> keyProblems = new ArrayList<>();
+        Map<String, List<String>> missingKeyUsers = new LinkedHashMap<>();
         for (AgentNode agent : byId.values()) {
             if (agent.instruction() == null) {
                 problems.add("the agent " + label(agent) + " has no prompt, goal or role: give it one, so it knows what to do");
@@ -115,9 +115,15 @@ public record WorkflowPlan(Workflow workflow, List<AgentNode> order, Map<String,
             routes.put(agent.id(), route);
             String missing = router.missingKey(route);
             if (missing != null) {
-                keyProblems.add("the agent " + label(agent) + " uses " + model + " (" + route.provider().title() + "): " + missing);
+                missingKeyUsers.computeIfAbsent(route.provider().title() + "\0" + missing, k -> new ArrayList<>())
+                        .add(label(agent) + " uses " + model);
             }
         }
+        List<String> keyProblems = new ArrayList<>();
+        missingKeyUsers.forEach((key, users) -> {
+            String[] parts = key.split("\0", 2);
+            keyProblems.add(parts[0] + " has no key (" + String.join(", ", users) + "): " + parts[1]);
+        });
 
         List<AgentNode> order = problems.isEmpty() ? topologicalOrder(byId, index, upstream, downstream, problems) : List.of();
         if (!problems.isEmpty()) {

@@ -212,6 +212,18 @@ class DagExecutionTest {
     }
 
     @Test
+    void a_provider_that_cannot_be_reached_fails_the_agent_with_a_clear_message() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        RunRecord run = run(Graphs.of("Offline", List.of("a")),
+                Map.of("OPENAI_BASE_URL", "http://127.0.0.1:" + closedPort + "/v1"), Graphs::echo);
+        assertThat(step(run, "a").error()).isEqualTo("cannot reach OpenAI: is the server running and its base URL right?");
+        assertThat(step(run, "a").attempts()).isEqualTo(1);
+    }
+
+    @Test
     void every_agent_of_a_run_gets_the_same_context_snapshot() throws Exception {
         Path mission = home.resolve("context/MISSION.md");
         try (BrainTrust bt = TestHome.open(home, llm, Map.of())) {

@@ -98,12 +98,14 @@ class WorkflowValidationTest {
     void names_the_variable_to_set_when_a_provider_has_no_key() {
         WorkflowPlan plan = plan("{'nodes':[{'id':'a','data':{'name':'A','goal':'g','model':'claude-sonnet-4-5'}},"
                 + "{'id':'b','data':{'name':'B','goal':'g','model':'gemini-2.0-flash'}},"
-                + "{'id':'c','data':{'name':'C','goal':'g','model':'ollama:llama3.2'}}]}", NO_KEYS);
+                + "{'id':'c','data':{'name':'C','goal':'g','model':'ollama:llama3.2'}},"
+                + "{'id':'d','data':{'name':'D','goal':'g','model':'claude-haiku-4-5'}}]}", NO_KEYS);
         assertThat(plan.keyProblems()).hasSize(2);
         assertThatThrownBy(plan::requireKeys)
                 .isInstanceOf(BrainTrustException.BadInput.class)
-                .hasMessageContaining("'A' (node a) uses claude-sonnet-4-5 (Anthropic): set ANTHROPIC_API_KEY")
-                .hasMessageContaining("'B' (node b) uses gemini-2.0-flash (Google Gemini): set GEMINI_API_KEY")
+                .hasMessageContaining("Anthropic has no key ('A' (node a) uses claude-sonnet-4-5, 'D' (node d) uses "
+                        + "claude-haiku-4-5): set ANTHROPIC_API_KEY")
+                .hasMessageContaining("Google Gemini has no key ('B' (node b) uses gemini-2.0-flash): set GEMINI_API_KEY")
                 .hasMessageNotContaining("'C'");
     }
 
