@@ -1,5 +1,6 @@
 -- Run history (ARCHITECTURE.md §5). Portable SQL: the same script runs on SQLite and PostgreSQL.
--- Times are epoch milliseconds.
+-- Times are epoch milliseconds. Small columns first and large text last, so listing runs never
+-- reads the large values (SQLite keeps them on overflow pages at the end of the row).
 CREATE TABLE runs (
     id           VARCHAR(64)  PRIMARY KEY,
     workflow     VARCHAR(512) NOT NULL,
@@ -10,11 +11,12 @@ CREATE TABLE runs (
     started_at   BIGINT       NOT NULL,
     finished_at  BIGINT,
     duration_ms  BIGINT,
-    final_output TEXT,
-    error        TEXT,
-    definition   TEXT,
     owner        VARCHAR(512) NOT NULL,
-    heartbeat_at BIGINT       NOT NULL
+    heartbeat_at BIGINT       NOT NULL,
+    error        TEXT,
+    output_excerpt TEXT,
+    final_output TEXT,
+    definition   TEXT
 );
 
 CREATE INDEX runs_by_start ON runs (started_at, id);
@@ -28,10 +30,6 @@ CREATE TABLE steps (
     model         VARCHAR(256) NOT NULL,
     status        VARCHAR(32)  NOT NULL,
     revision      VARCHAR(128),
-    system_prompt TEXT,
-    task          TEXT,
-    output        TEXT,
-    tool_calls    TEXT,
     input_tokens  INTEGER,
     output_tokens INTEGER,
     total_tokens  INTEGER,
@@ -40,5 +38,9 @@ CREATE TABLE steps (
     finished_at   BIGINT,
     duration_ms   BIGINT,
     error         TEXT,
+    tool_calls    TEXT,
+    task          TEXT,
+    output        TEXT,
+    system_prompt TEXT,
     PRIMARY KEY (run_id, node_id)
 );

@@ -266,14 +266,15 @@ public final class RunStore implements AutoCloseable {
     public void finish(RunRecord run) {
         write(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET status = ?, finished_at = ?, duration_ms = ?, "
-                    + "final_output = ?, error = ?, heartbeat_at = ? WHERE id = ?")) {
+                    + "final_output = ?, output_excerpt = ?, error = ?, heartbeat_at = ? WHERE id = ?")) {
                 ps.setString(1, run.status().label());
                 setLong(ps, 2, millis(run.finishedAt()));
                 setLong(ps, 3, run.durationMs());
                 ps.setString(4, run.finalOutput());
-                ps.setString(5, run.error());
-                ps.setLong(6, clock.millis());
-                ps.setString(7, run.id());
+                ps.setString(5, ToolCallRecord.excerpt(run.finalOutput(), RunSummary.EXCERPT_CHARS));
+                ps.setString(6, run.error());
+                ps.setLong(7, clock.millis());
+                ps.setString(8, run.id());
                 ps.executeUpdate();
             }
             return null;
@@ -331,13 +332,13 @@ public final class RunStore implements AutoCloseable {
         int capped = Math.max(0, Math.min(limit, MAX_LIST));
         return read(c -> {
             List<RunSummary> runs = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + SUMMARY_COLUMNS + ", substr(final_output, 1, "
-                    + (RunSummary.EXCERPT_CHARS + 1) + ") AS excerpt FROM runs ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + SUMMARY_COLUMNS + ", output_excerpt FROM runs "
+                    + "ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?")) {
                 ps.setInt(1, capped);
                 ps.setInt(2, Math.max(0, offset));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        runs.add(summary(rs, "excerpt"));
+                        runs.add(summary(rs, "output_excerpt"));
                     }
                 }
             }

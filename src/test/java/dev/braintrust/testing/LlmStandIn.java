@@ -10,8 +10,14 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okhttp3.Headers;
 
+import javax.net.ServerSocketFactory;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -83,6 +89,7 @@ public final class LlmStandIn implements AutoCloseable {
     private volatile Function<Call, Reply> script = call -> Reply.text("ok");
 
     public LlmStandIn() {
+        server.setServerSocketFactory(new NoDelayServerSockets());
         server.setDispatcher(new Dispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
@@ -430,6 +437,48 @@ public final class LlmStandIn implements AutoCloseable {
     public void close() {
         closed.countDown();
         server.close();
+    }
+
+    /**
+     * Server sockets whose connections send without delay (TCP_NODELAY), as real provider endpoints
+     * do: otherwise a response written as headers then body waits ~40 ms for the client's delayed
+     * ACK (Nagle), and every model call of a benchmark would pay it.
+     */
+    private static final class NoDelayServerSockets extends ServerSocketFactory {
+        @Override
+        public ServerSocket createServerSocket() throws IOException {
+            return new NoDelayServerSocket();
+        }
+
+        @Override
+        public ServerSocket createServerSocket(int port) throws IOException {
+            return createServerSocket(port, 50, null);
+        }
+
+        @Override
+        public ServerSocket createServerSocket(int port, int backlog) throws IOException {
+            return createServerSocket(port, backlog, null);
+        }
+
+        @Override
+        public ServerSocket createServerSocket(int port, int backlog, InetAddress address) throws IOException {
+            ServerSocket socket = new NoDelayServerSocket();
+            socket.bind(new InetSocketAddress(address, port), backlog);
+            return socket;
+        }
+    }
+
+    private static final class NoDelayServerSocket extends ServerSocket {
+        NoDelayServerSocket() throws IOException {
+            super();
+        }
+
+        @Override
+        public Socket accept() throws IOException {
+            Socket socket = super.accept();
+            socket.setTcpNoDelay(true);
+            return socket;
+        }
     }
 
     /** Waits (bounded) until {@code count} calls have arrived. */
