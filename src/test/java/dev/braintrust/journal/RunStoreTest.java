@@ -189,6 +189,35 @@ class RunStoreTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void stores_opening_a_new_database_at_the_same_moment_both_succeed(String kind) throws Exception {
+        Config config = config(kind);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<RunStore>> opening = new ArrayList<>();
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            for (int i = 0; i < 3; i++) {
+                opening.add(pool.submit(() -> {
+                    go.await();
+                    return open(config);
+                }));
+            }
+            go.countDown();
+            List<RunStore> stores = new ArrayList<>();
+            for (Future<RunStore> f : opening) {
+                stores.add(f.get(60, TimeUnit.SECONDS));
+            }
+            stores.get(0).insert(newRun("r", Instant.now()), null);
+            for (RunStore store : stores) {
+                assertThat(store.find("r")).isPresent();
+                store.close();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private static String ownerOf(Process process) {
         long start = process.toHandle().info().startInstant().orElseThrow().toEpochMilli();
         return RunOwner.current().host() + "/" + process.pid() + "/" + start;
