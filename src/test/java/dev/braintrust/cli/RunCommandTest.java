@@ -143,6 +143,28 @@ class RunCommandTest {
     }
 
     @Test
+    void stopping_the_command_cancels_its_run() throws Exception {
+        Path home = TestHome.create(dir.resolve("home"));
+        llm.script(call -> Reply.text("late").after(60_000));
+        Map<String, String> env = new java.util.HashMap<>(env(home));
+        env.put("BRAIN_TRUST_MODEL_RETRY_BACKOFF", "1s");
+        Process child = dev.braintrust.testing.ChildJvm.start(Main.class, env, "run", "research-brief");
+        try {
+            llm.awaitCalls(1, 30_000);
+            child.destroy(); // SIGTERM, as Ctrl-C or a service manager would
+            assertThat(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } finally {
+            child.destroyForcibly();
+        }
+        CliRun logs = CliRun.run(env(home), "logs");
+        assertThat(logs.out()).contains("Research brief — cancelled");
+        try (dev.braintrust.BrainTrust bt = TestHome.open(home, llm, Map.of())) {
+            assertThat(bt.runs().list(1, 0).get(0).status()).isEqualTo(dev.braintrust.journal.RunStatus.CANCELLED);
+        }
+        assertThat(llm.requestCount()).isEqualTo(1);
+    }
+
+    @Test
     void chat_answers_one_message() {
         Path home = TestHome.create(dir.resolve("home"));
         llm.script(call -> Reply.text("Focus on chapter three."));

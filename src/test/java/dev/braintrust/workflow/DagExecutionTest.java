@@ -282,6 +282,19 @@ class DagExecutionTest {
     }
 
     @Test
+    void typed_tool_arguments_reach_the_script_as_text() {
+        TestHome.skill(home, "repeat.sh", "#!/bin/sh\n# NAME: repeat\n# PARAM: times (int) - how often\n"
+                + "# PARAM: loud (bool, optional) - shout\n# PARAM: ratio (float, optional) - a number\necho \"$1|$2|$3\"\n");
+        RunRecord run = run(Graphs.of("Typed", List.of("a")), Map.of(), call -> call.toolResults().isEmpty()
+                ? Reply.tool("repeat", "{\"times\": 3, \"loud\": true, \"ratio\": 0.5}")
+                : Reply.text("got " + call.toolResults().get(0).strip()));
+        assertThat(run.finalOutput()).isEqualTo("got 3|true|0.5");
+        assertThat(llm.calls().get(0).body().toString())
+                .contains("\"times\":{\"type\":\"integer\"").contains("\"loud\":{\"type\":\"boolean\"")
+                .contains("\"required\":[\"times\"]");
+    }
+
+    @Test
     void the_bundled_editorial_pipeline_runs() {
         llm.script(call -> Reply.text("draft by " + call.task().lines().findFirst().orElse("")));
         try (BrainTrust bt = TestHome.open(home, llm, Map.of())) {
