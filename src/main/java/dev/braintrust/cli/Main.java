@@ -22,6 +22,7 @@ import java.util.Map;
                 ContextCommand.class,
                 SkillsCommand.class,
                 LogsCommand.class,
+                ServeCommand.class,
                 RunCommand.class,
                 ChatCommand.class,
                 CommandLine.HelpCommand.class},

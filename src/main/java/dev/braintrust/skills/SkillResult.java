@@ -18,6 +18,11 @@ public record SkillResult(String skill, int exitCode, String output, boolean tru
         return exitCode == 0 && !timedOut;
     }
 
+    /** {@code ok}, {@code failed} (non-zero exit) or {@code timeout}: the label metrics count runs by. */
+    public String outcome() {
+        return timedOut ? SkillRunner.TIMEOUT : exitCode == 0 ? SkillRunner.OK : SkillRunner.FAILED;
+    }
+
     /** One line describing a failure, for logs, tool results and error messages. */
     public String failureSummary() {
         if (timedOut) {

@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 
 /**
@@ -29,10 +30,18 @@ import java.util.stream.Collectors;
  */
 public final class SkillRunner implements AutoCloseable {
     static final int STDERR_TAIL_BYTES = 4096;
+    public static final String OK = "ok";
+    public static final String FAILED = "failed";
+    public static final String TIMEOUT = "timeout";
+    public static final String NOT_STARTED = "not_started";
+    /** Every outcome {@link #runCount(String)} knows. */
+    public static final List<String> OUTCOMES = List.of(OK, FAILED, TIMEOUT, NOT_STARTED);
     private static final File DEV_NULL = new File("/dev/null");
 
     private final Duration timeout;
     private final int outputCap;
+    private final Map<String, LongAdder> runs = OUTCOMES.stream()
+            .collect(Collectors.toUnmodifiableMap(o -> o, o -> new LongAdder()));
     private final ExecutorService readers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "skill-output");
         t.setDaemon(true);
@@ -61,6 +70,7 @@ public final class SkillRunner implements AutoCloseable {
         try {
             process = pb.start();
         } catch (IOException e) {
+            runs.get(NOT_STARTED).increment();
             throw new BrainTrustException.Unavailable("skill '" + skill.name() + "' could not be started ("
                     + e.getMessage() + "); check its first line (#!) names an interpreter that is installed", e);
         }
@@ -80,8 +90,16 @@ public final class SkillRunner implements AutoCloseable {
         Capture out = collect(stdout, process);
         Capture err = collect(stderr, process);
         Duration took = Duration.ofNanos(System.nanoTime() - start);
-        return new SkillResult(skill.name(), timedOut ? -1 : process.exitValue(), out.text(), out.truncated(),
+        SkillResult result = new SkillResult(skill.name(), timedOut ? -1 : process.exitValue(), out.text(), out.truncated(),
                 err.text(), timedOut, took);
+        runs.get(result.outcome()).increment();
+        return result;
+    }
+
+    /** How many runs ended with this outcome (one of {@link #OUTCOMES}) since start; 0 for an unknown outcome. */
+    public long runCount(String outcome) {
+        LongAdder count = runs.get(outcome);
+        return count == null ? 0 : count.sum();
     }
 
     /** Scripts run in the home (or checkout) that holds their {@code skills/} folder. */

@@ -1,0 +1,62 @@
+package dev.braintrust.cli;
+
+import dev.braintrust.BrainTrust;
+import dev.braintrust.Config;
+import dev.braintrust.server.ApiServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Start the HTTP API (default http://127.0.0.1:8000) and keep serving until Ctrl-C or SIGTERM.",
+                "On stop, requests in flight finish first. Without BRAIN_TRUST_API_KEY it listens on loopback only;",
+                "with it, every /api/v1 request needs the header X-API-Key. A missing home is created with examples."})
+final class ServeCommand extends BaseCommand {
+    @Option(names = "--host", paramLabel = "<address>",
+            description = "Address to listen on (default BRAIN_TRUST_HOST, else 127.0.0.1). Any address but loopback needs BRAIN_TRUST_API_KEY.")
+    String host;
+
+    @Option(names = "--port", paramLabel = "<port>",
+            description = "Port to listen on (default BRAIN_TRUST_PORT, else 8000; 0 picks a free port).")
+    Integer port;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Config base = config();
+        Config config = base.withListen(host != null ? host : base.host(), port != null ? port : base.port());
+        ApiServer.checkListenAddress(config);
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stopRequested.countDown();
+            try {
+                stopped.await(ApiServer.STOP_TIMEOUT_MS + 5_000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "brain-trust-shutdown");
+        try {
+            try (BrainTrust bt = openCreatingHome(config)) {
+                if (!config.cloudMode()) {
+                    bt.watchForChanges();
+                }
+                try (ApiServer server = new ApiServer(bt).start()) {
+                    Runtime.getRuntime().addShutdownHook(hook);
+                    out().println("Brain Trust is serving on " + server.url() + " (home " + bt.home().root()
+                            + (config.apiKey() == null ? ", no API key: local clients only" : ", API key required") + ")");
+                    out().flush();
+                    stopRequested.await();
+                    err().println("Stopping: letting requests in flight finish...");
+                    err().flush();
+                }
+            }
+            err().println("Stopped.");
+            err().flush();
+        } finally {
+            stopped.countDown(); // lets the shutdown hook return, and the JVM exit
+        }
+        return Main.OK;
+    }
+}

@@ -1,0 +1,220 @@
+package dev.braintrust.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.braintrust.BrainTrust;
+import dev.braintrust.BrainTrustException;
+import dev.braintrust.Config;
+import dev.braintrust.Json;
+import dev.braintrust.context.ContextService;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.json.JavalinJackson;
+import io.javalin.router.Endpoint;
+import io.javalin.util.JavalinBindException;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The HTTP face of Brain Trust (ARCHITECTURE.md §6): Javalin on {@code BRAIN_TRUST_HOST:BRAIN_TRUST_PORT},
+ * built from a {@link BrainTrust}. {@link #start()} listens, {@link #close()} stops accepting
+ * connections and lets in-flight requests finish (up to {@link #STOP_TIMEOUT_MS}).
+ *
+ * <p>Routes are grouped per capability in small {@link Routes} classes, all listed in
+ * {@link #capabilities()}. To add a capability (sync, webhook, runs, chat, the UI), write a
+ * {@code XyzRoutes implements Routes} and add one line there; it gets the API-key gatekeeper, the
+ * JSON error mapping, CORS and request metrics with no further wiring. A route that must be open
+ * without a key is listed in {@link Gatekeeper#PUBLIC_ROUTES}; a service outside {@link BrainTrust}
+ * can bring its routes with {@link #withRoutes(Routes)} and its readiness with {@link #readiness()}.
+ * Static files (a UI at {@code /}) are not routes: the gatekeeper asks a key for every match it does
+ * not know to be public, so whoever adds them also decides, in {@link Gatekeeper}, that they are open.
+ */
+public final class ApiServer implements AutoCloseable {
+    /** How long {@link #close()} waits for in-flight requests. */
+    public static final long STOP_TIMEOUT_MS = 30_000;
+    private static final long SHUTDOWN_IDLE_TIMEOUT_MS = 100;
+    private static final String JETTY_REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+
+    private final BrainTrust brainTrust;
+    private final Config config;
+    private final ObjectMapper mapper = Json.mapper();
+    private final JsonBodies bodies = new JsonBodies(mapper);
+    private final Readiness readiness = new Readiness();
+    private final ServerMetrics metrics;
+    private final Gatekeeper gatekeeper;
+    private final List<Routes> extraRoutes = new ArrayList<>();
+    private Javalin app;
+
+    public ApiServer(BrainTrust brainTrust) {
+        this.brainTrust = brainTrust;
+        this.config = brainTrust.config();
+        this.metrics = new ServerMetrics(brainTrust.context(), brainTrust.skillRunner());
+        this.gatekeeper = new Gatekeeper(config.apiKey(), config.corsOrigins(), new WrongKeyLimiter());
+        ContextService context = brainTrust.context();
+        readiness.require("context", () -> firstSnapshotProblem(context));
+    }
+
+    /**
+     * Refuses, before anything is created, a configuration that would listen beyond loopback without an API key.
+     *
+     * @throws BrainTrustException.BadConfig saying how to set a key
+     */
+    public static void checkListenAddress(Config config) {
+        Gatekeeper.checkListenAddress(config.host(), config.apiKey());
+    }
+
+    /** Every capability's routes, registered together. */
+    private List<Routes> capabilities() {
+        List<Routes> all = new ArrayList<>(List.of(
+                new HealthRoutes(readiness),
+                new StatusRoutes(brainTrust, mapper),
+                new ContextRoutes(brainTrust.context(), mapper),
+                new SkillRoutes(brainTrust.skills(), brainTrust.skillRunner(), bodies),
+                new LogRoutes(brainTrust.journal()),
+                new MetricsRoutes(metrics)));
+        all.addAll(extraRoutes);
+        return all;
+    }
+
+    /** Adds routes from a service outside {@link BrainTrust}; call before {@link #start()}. */
+    public ApiServer withRoutes(Routes routes) {
+        if (app != null) {
+            throw new IllegalStateException("routes must be added before the server starts");
+        }
+        extraRoutes.add(routes);
+        return this;
+    }
+
+    public Readiness readiness() {
+        return readiness;
+    }
+
+    public ServerMetrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * Loads the first context snapshot (a failure is reported by {@code /ready}, not thrown) and listens.
+     *
+     * @throws BrainTrustException.BadConfig when asked to listen beyond loopback without an API key, or CORS origins are invalid
+     * @throws BrainTrustException.Unavailable when the port cannot be bound
+     */
+    public ApiServer start() {
+        Gatekeeper.checkListenAddress(config.host(), config.apiKey());
+        firstSnapshotProblem(brainTrust.context());
+        spareJettyTheJmxLookup();
+        app = Javalin.create(this::configure);
+        try {
+            app.start();
+        } catch (JavalinBindException e) {
+            app = null;
+            throw new BrainTrustException.Unavailable("cannot listen on " + config.host() + ":" + config.port()
+                    + " (" + e.getMessage() + "); stop the other server or choose another port with --port or BRAIN_TRUST_PORT", e);
+        }
+        return this;
+    }
+
+    private void configure(JavalinConfig cfg) {
+        cfg.startup.showJavalinBanner = false;
+        cfg.startup.showOldJavalinVersionWarning = false;
+        cfg.jsonMapper(new JavalinJackson(mapper, false));
+        cfg.http.prefer405over404 = true;
+        cfg.http.maxRequestSize = JsonBodies.DEFAULT_LIMIT;
+        cfg.jetty.modifyServer(server -> {
+            server.insertHandler(new GracefulHandler());
+            server.setStopTimeout(STOP_TIMEOUT_MS);
+            server.setErrorHandler(new JettyErrorHandler());
+        });
+        cfg.jetty.addConnector((server, http) -> {
+            ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+            connector.setHost(config.host());
+            connector.setPort(config.port());
+            connector.setShutdownIdleTimeout(SHUTDOWN_IDLE_TIMEOUT_MS); // idle keep-alive connections do not hold up a stop
+            return connector;
+        });
+        if (!config.corsOrigins().isEmpty()) {
+            enableCors(cfg, config.corsOrigins());
+        }
+        cfg.requestLogger.http((ctx, ms) -> {
+            Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
+            metrics.recordRequest(ctx.method().name(), endpoint == null ? "unmatched" : endpoint.path, ctx.statusCode(),
+                    (long) (ms * 1_000_000));
+        });
+        cfg.routes.beforeMatched(gatekeeper::check);
+        ErrorMapper.addTo(cfg.routes);
+        capabilities().forEach(r -> r.addTo(cfg.routes));
+    }
+
+    private static void enableCors(JavalinConfig cfg, List<String> origins) {
+        cfg.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
+            for (String origin : origins) {
+                try {
+                    rule.allowHost(origin);
+                } catch (IllegalArgumentException e) {
+                    throw new BrainTrustException.BadConfig("BRAIN_TRUST_CORS_ORIGINS has '" + origin
+                            + "', which is not an origin; use values such as https://app.example.com, comma-separated");
+                }
+            }
+            rule.exposeHeader("X-Context-Revision");
+            rule.maxAge = 600;
+        }));
+    }
+
+    /**
+     * Without this property Jetty starts the JMX platform server only to ask whether object
+     * references are compressed (a tenth of a second of start-up on a small machine); the answer
+     * follows from the heap size, and a wrong one would only change padding.
+     */
+    private static void spareJettyTheJmxLookup() {
+        if (System.getProperty(JETTY_REFERENCES_PER_CACHE_LINE) == null) {
+            boolean compressedReferences = Runtime.getRuntime().maxMemory() < (32L << 30);
+            System.setProperty(JETTY_REFERENCES_PER_CACHE_LINE, compressedReferences ? "16" : "8");
+        }
+    }
+
+    /** Null once a snapshot has loaded; else tries to load one and says why it cannot. */
+    private static String firstSnapshotProblem(ContextService context) {
+        if (context.loadCount() > 0) {
+            return null;
+        }
+        try {
+            context.snapshot();
+            return null;
+        } catch (BrainTrustException e) {
+            log.warn("context not loaded: {}", e.getMessage());
+            return "no context snapshot has loaded yet: " + e.getMessage();
+        }
+    }
+
+    /** The port listened on (the real one when the configuration asked for 0). */
+    public int port() {
+        if (app == null) {
+            throw new IllegalStateException("the server is not started");
+        }
+        return app.port();
+    }
+
+    /** The base URL clients use, e.g. {@code http://127.0.0.1:8000}. */
+    public String url() {
+        String host = config.host();
+        String shown = host.contains(":") ? "[" + host + "]" : host;
+        return "http://" + shown + ":" + port();
+    }
+
+    /** Stops accepting connections, lets in-flight requests finish, then stops. Safe to call twice. */
+    @Override
+    public void close() {
+        Javalin running = app;
+        app = null;
+        if (running != null) {
+            running.stop();
+        }
+        metrics.close();
+    }
+}

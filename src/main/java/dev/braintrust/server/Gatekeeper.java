@@ -1,0 +1,197 @@
+package dev.braintrust.server;
+
+import dev.braintrust.BrainTrustException;
+import dev.braintrust.Secret;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import io.javalin.router.Endpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Who may call what (ARCHITECTURE.md §6). Every matched route needs the {@code X-API-Key} header
+ * equal to {@code BRAIN_TRUST_API_KEY} (constant-time compare; missing 401, wrong 403), except the
+ * routes in {@link #PUBLIC_ROUTES}. Without a configured key the server listens on loopback only
+ * and refuses any other client. Wrong keys are rate-limited per address (429) and logged without
+ * the key. CORS preflights ({@code OPTIONS}) pass: they carry no key and reach no handler.
+ *
+ * <p>Browsers: a request sent by a web page ({@code Origin} header) is refused unless it comes from
+ * the server's own origin or one in {@code BRAIN_TRUST_CORS_ORIGINS}, so a page elsewhere cannot make
+ * a browser run a skill (a "simple" cross-site POST needs no preflight). Without a key, the
+ * {@code Host} header must also name a loopback host, which defeats DNS rebinding.
+ */
+final class Gatekeeper {
+    static final String HEADER = "X-API-Key";
+    /** Route paths open without a key; the webhook is authenticated by its signature instead. */
+    static final Set<String> PUBLIC_ROUTES = Set.of("/health", "/ready", "/api/v1/webhook/sync-context");
+    private static final Logger log = LoggerFactory.getLogger(Gatekeeper.class);
+
+    private final Secret apiKey;
+    private final WrongKeyLimiter limiter;
+    private final Set<String> allowedOrigins;
+
+    /** @param allowedOrigins BRAIN_TRUST_CORS_ORIGINS; a value without a scheme means https */
+    Gatekeeper(Secret apiKey, List<String> allowedOrigins, WrongKeyLimiter limiter) {
+        this.apiKey = apiKey;
+        this.limiter = limiter;
+        this.allowedOrigins = allowedOrigins.stream().map(Gatekeeper::normalizeOrigin).collect(Collectors.toUnmodifiableSet());
+    }
+
+    /**
+     * Refuses to listen anywhere but loopback without an API key.
+     *
+     * @throws BrainTrustException.BadConfig saying how to set a key
+     */
+    static void checkListenAddress(String host, Secret apiKey) {
+        if (apiKey != null) {
+            return;
+        }
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new BrainTrustException.BadConfig("cannot listen on '" + host + "': no such host; use an address such as 127.0.0.1");
+        }
+        if (!address.isLoopbackAddress()) {
+            throw new BrainTrustException.BadConfig("refusing to listen on " + host + " without an API key: anyone who can "
+                    + "reach it could use your context and skills. Set BRAIN_TRUST_API_KEY (for example "
+                    + "export BRAIN_TRUST_API_KEY=$(openssl rand -hex 32)) or BRAIN_TRUST_API_KEY_FILE, "
+                    + "or listen on 127.0.0.1 (the default)");
+        }
+    }
+
+    /** Runs before every matched route; throws the status to answer with when the caller may not pass. */
+    void check(Context ctx) {
+        if (ctx.method() == HandlerType.OPTIONS || isPublic(ctx)) {
+            return;
+        }
+        String origin = ctx.header("Origin");
+        if (origin != null && !allowedOrigins.contains(normalizeOrigin(origin)) && !sameOrigin(origin, ctx.header("Host"))) {
+            throw new HttpResponseException(403, "requests from web pages at " + origin + " are refused; "
+                    + "add that origin to BRAIN_TRUST_CORS_ORIGINS on the server to allow it");
+        }
+        String address = ctx.req().getRemoteAddr();
+        if (apiKey == null) {
+            if (!isLoopback(address)) {
+                throw new HttpResponseException(403, "this server has no API key and answers only local clients; "
+                        + "set BRAIN_TRUST_API_KEY on the server to allow others");
+            }
+            if (!isLoopbackHost(ctx.header("Host"))) {
+                throw new HttpResponseException(403, "this server has no API key and answers only requests addressed to "
+                        + "localhost or 127.0.0.1; set BRAIN_TRUST_API_KEY on the server to use another name");
+            }
+            return;
+        }
+        long blocked = limiter.blockedForSeconds(address);
+        if (blocked > 0) {
+            ctx.header("Retry-After", Long.toString(blocked));
+            throw new HttpResponseException(429, "too many wrong API keys from your address; try again in " + blocked + " s");
+        }
+        String given = ctx.header(HEADER);
+        if (given == null || given.isEmpty()) {
+            throw new HttpResponseException(401, "missing " + HEADER + " header: send the key the server has in BRAIN_TRUST_API_KEY");
+        }
+        if (!apiKey.matches(given)) {
+            int failures = limiter.recordFailure(address);
+            if (failures == 1 || failures == WrongKeyLimiter.MAX_FAILURES) {
+                log.warn("wrong API key from {} for {} {} ({} in the last minute{})", address, ctx.method(), ctx.path(),
+                        failures, failures >= WrongKeyLimiter.MAX_FAILURES ? "; refusing it for a minute" : "");
+            }
+            throw new HttpResponseException(403, "wrong API key in the " + HEADER + " header");
+        }
+    }
+
+    private static boolean isPublic(Context ctx) {
+        Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
+        return endpoint != null && PUBLIC_ROUTES.contains(endpoint.path);
+    }
+
+    /** {@code https://App.example.com/} → {@code https://app.example.com}; no scheme means https. */
+    static String normalizeOrigin(String origin) {
+        String o = origin.strip().toLowerCase(Locale.ROOT);
+        if (!o.contains("://")) {
+            o = "https://" + o;
+        }
+        return o.endsWith("/") ? o.substring(0, o.length() - 1) : o;
+    }
+
+    /** True when the page's origin is this server as the browser addressed it (the Host header). */
+    static boolean sameOrigin(String origin, String host) {
+        if (host == null) {
+            return false;
+        }
+        try {
+            URI o = new URI(origin);
+            if (o.getHost() == null || o.getScheme() == null) {
+                return false;
+            }
+            int defaultPort = o.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+            int originPort = o.getPort() < 0 ? defaultPort : o.getPort();
+            URI h = new URI("http://" + host);
+            int hostPort = h.getPort() < 0 ? defaultPort : h.getPort();
+            return o.getHost().equalsIgnoreCase(h.getHost()) && originPort == hostPort;
+        } catch (URISyntaxException e) {
+            return false;
+        }
+    }
+
+    /** True for a Host header naming localhost or a loopback address, with or without a port; true when absent. */
+    static boolean isLoopbackHost(String host) {
+        if (host == null || host.isEmpty() || isPlainLoopbackHost(host, "127.0.0.1") || isPlainLoopbackHost(host, "localhost")) {
+            return true;
+        }
+        String name;
+        try {
+            name = new URI("http://" + host).getHost();
+        } catch (URISyntaxException e) {
+            return false;
+        }
+        if (name == null) {
+            return false;
+        }
+        name = name.toLowerCase(Locale.ROOT);
+        if (name.equals("localhost") || name.endsWith(".localhost")) {
+            return true;
+        }
+        if (name.startsWith("[") && name.endsWith("]")) {
+            name = name.substring(1, name.length() - 1);
+        }
+        return isIpLiteral(name) && isLoopback(name);
+    }
+
+    /** The common cases without parsing: {@code 127.0.0.1}, {@code localhost:8000}. */
+    private static boolean isPlainLoopbackHost(String host, String name) {
+        return host.startsWith(name) && (host.length() == name.length() || host.charAt(name.length()) == ':');
+    }
+
+    private static boolean isIpLiteral(String name) {
+        return name.contains(":") || name.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+    }
+
+    static boolean isLoopback(String address) {
+        if (address == null) {
+            return false;
+        }
+        if (address.startsWith("[") && address.endsWith("]")) {
+            address = address.substring(1, address.length() - 1);
+        }
+        if (address.startsWith("127.") || address.equals("::1") || address.equals("0:0:0:0:0:0:0:1")) {
+            return true;
+        }
+        try {
+            return InetAddress.getByName(address).isLoopbackAddress(); // an IP literal: no lookup
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package dev.braintrust.cli;
+
+import dev.braintrust.home.PaiHome;
+import dev.braintrust.testing.Poll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ServeCommandTest {
+    static final Pattern URL = Pattern.compile("serving on (http://127\\.0\\.0\\.1:(\\d+))");
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    final List<Process> started = new ArrayList<>();
+
+    @AfterEach
+    void killLeftovers() {
+        started.forEach(Process::destroyForcibly);
+    }
+
+    @Test
+    void serve_on_every_interface_without_a_key_exits_2_saying_how_to_set_one(@TempDir Path dir) {
+        Path home = dir.resolve("home");
+        StringWriter err = new StringWriter();
+        CommandLine cli = Main.commandLine(Map.of("PAI_HOME", home.toString()));
+        cli.setOut(new PrintWriter(new StringWriter()));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute("serve", "--host", "0.0.0.0", "--port", "0");
+        assertThat(code).isEqualTo(Main.BAD_INPUT);
+        assertThat(err.toString()).contains("refusing to listen on 0.0.0.0").contains("BRAIN_TRUST_API_KEY");
+        assertThat(home).doesNotExist();
+    }
+
+    @Test
+    void serve_initialises_a_missing_home_prints_its_url_answers_and_stops_on_sigterm(@TempDir Path dir) throws Exception {
+        Path home = dir.resolve("new-home");
+        Child child = serve(home, Map.of());
+        assertThat(child.stderrUntil("Created a new Brain Trust home", 10)).contains(home.toString());
+        assertThat(PaiHome.SYNCED_FOLDERS).allSatisfy(f -> assertThat(home.resolve(f)).isDirectory());
+        HttpResponse<String> health = get(child.url + "/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(get(child.url + "/api/v1/context").body()).contains("MISSION.md");
+
+        child.process.destroy(); // SIGTERM
+        assertThat(child.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(child.process.exitValue()).isIn(0, 143);
+        assertThat(child.stderrUntil("Stopped.", 5)).contains("Stopped.");
+    }
+
+    @Test
+    void sigterm_lets_a_request_in_flight_finish(@TempDir Path dir) throws Exception {
+        Path home = dir.resolve("home");
+        new PaiHome(home).init();
+        Path started = dir.resolve("started");
+        Path release = dir.resolve("release");
+        Path script = home.resolve("skills/wait_for.sh");
+        Files.writeString(script, """
+                #!/bin/sh
+                # NAME: wait_for
+                # PARAM: started (str) - a file to create once running
+                # PARAM: release (str) - a file whose appearance lets the skill finish
+                touch "$1"
+                while [ ! -e "$2" ]; do sleep 0.02; done
+                echo finished after release
+                """);
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Child child = serve(home, Map.of());
+
+        String body = "{\"args\":{\"started\":\"" + started + "\",\"release\":\"" + release + "\"}}";
+        CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(HttpRequest.newBuilder(URI.create(child.url + "/api/v1/skills/wait_for/run"))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        Poll.until(Duration.ofSeconds(20), "the skill has started", () -> Files.exists(started));
+        child.process.destroy(); // SIGTERM while the skill runs
+        assertThat(child.stderrUntil("Stopping", 10)).contains("Stopping");
+        Poll.until(Duration.ofSeconds(10), "the server stops accepting requests", () -> !answers(child.url + "/health"));
+        assertThat(child.process.isAlive()).as("the server waits for the request in flight").isTrue();
+        Files.writeString(release, "go");
+
+        HttpResponse<String> response = inFlight.get(20, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("finished after release").contains("\"ok\":true");
+        assertThat(child.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(child.stderrUntil("Stopped.", 5)).contains("Stopped.");
+    }
+
+    // --- a real child process ------------------------------------------------------------------
+
+    /** A {@code brain-trust serve} child process; its stderr goes to a file read as it grows. */
+    final class Child {
+        final Process process;
+        final Path stderrFile;
+        final String url;
+
+        Child(Process process, Path stderrFile) throws Exception {
+            this.process = process;
+            this.stderrFile = stderrFile;
+            CompletableFuture<String> firstLine = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)).readLine();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            String line = firstLine.get(60, TimeUnit.SECONDS);
+            Matcher m = URL.matcher(String.valueOf(line));
+            assertThat(m.find()).as("first line of stdout: %s; stderr: %s", line, stderr()).isTrue();
+            this.url = m.group(1);
+        }
+
+        String stderr() throws IOException {
+            return Files.readString(stderrFile);
+        }
+
+        /** Stderr, once it contains {@code marker} or the deadline has passed. */
+        String stderrUntil(String marker, int seconds) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            while (!stderr().contains(marker) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            return stderr();
+        }
+    }
+
+    Child serve(Path home, Map<String, String> env) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        ProcessBuilder pb = new ProcessBuilder(java, "-cp", classpath, Main.class.getName(), "serve", "--port", "0");
+        pb.environment().keySet().removeIf(k -> k.startsWith("BRAIN_TRUST_") || k.equals("PAI_HOME"));
+        pb.environment().put("PAI_HOME", home.toString());
+        pb.environment().putAll(env);
+        Path stderr = Files.createTempFile(home.getParent(), "serve-", ".err");
+        pb.redirectError(stderr.toFile());
+        Process p = pb.start();
+        started.add(p);
+        return new Child(p, stderr);
+    }
+
+    HttpResponse<String> get(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    boolean answers(String url) {
+        try {
+            get(url);
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+}
