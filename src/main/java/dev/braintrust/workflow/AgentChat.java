@@ -30,7 +30,8 @@ public record AgentChat(String message, AgentNode agent, String context) {
 
     /**
      * Reads the chat route's body. {@code context} may be text, or any JSON value (sent to the
-     * agent as JSON); {@code agent_config} (or {@code agentConfig}) takes the fields of a node's {@code data}.
+     * agent as JSON); a boolean is ignored (the TELOS context is always given); {@code agent_config}
+     * (or {@code agentConfig}) takes the fields of a node's {@code data}.
      *
      * @throws BrainTrustException.BadInput when the body is not of that shape
      */
@@ -47,7 +48,7 @@ public record AgentChat(String message, AgentNode agent, String context) {
             throw new BrainTrustException.BadInput("'agent_config' must be an object with name, role, goal, backstory, model");
         }
         JsonNode contextNode = body.get("context");
-        String context = contextNode == null || contextNode.isNull() ? null
+        String context = contextNode == null || contextNode.isNull() || contextNode.isBoolean() ? null
                 : contextNode.isTextual() ? contextNode.asText() : contextNode.toPrettyString();
         return new AgentChat(message.asText(), agent(config), context);
     }

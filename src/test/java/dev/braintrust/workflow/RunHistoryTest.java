@@ -167,8 +167,12 @@ class RunHistoryTest {
                     .isInstanceOf(BrainTrustException.Unavailable.class).hasMessageContaining("server error");
         }
         assertThat(journalText()).contains("Chat with Coach — succeeded");
-        assertThatThrownBy(() -> AgentChat.fromJson(new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"message\":\" \"}")))
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertThatThrownBy(() -> AgentChat.fromJson(json.readTree("{\"message\":\" \"}")))
                 .isInstanceOf(BrainTrustException.BadInput.class);
+        assertThat(AgentChat.fromJson(json.readTree("{\"message\":\"m\",\"context\":true}")).context()).isNull();
+        assertThat(AgentChat.fromJson(json.readTree("{\"message\":\"m\",\"context\":{\"topic\":\"x\"}}")).context())
+                .contains("\"topic\" : \"x\"");
     }
 
     @Test
