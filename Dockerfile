@@ -24,12 +24,11 @@ COPY --from=build /src/target/brain-trust.jar /opt/brain-trust/brain-trust.jar
 ENV PAI_HOME=/data/pai \
     HOME=/data \
     BRAIN_TRUST_HOST=0.0.0.0 \
-    BRAIN_TRUST_PORT=8000 \
-    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+    BRAIN_TRUST_PORT=8000
 VOLUME ["/data"]
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD curl -fsS http://127.0.0.1:8000/health || exit 1
-ENTRYPOINT ["java", "-jar", "/opt/brain-trust/brain-trust.jar"]
+ENTRYPOINT ["java", "-XX:+UseSerialGC", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/brain-trust/brain-trust.jar"]
 CMD ["serve"]

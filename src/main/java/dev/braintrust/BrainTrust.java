@@ -13,13 +13,20 @@ import dev.braintrust.sync.FolderWatcher;
 import dev.braintrust.workflow.ModelGateway;
 import dev.braintrust.workflow.ProviderGateway;
 import dev.braintrust.workflow.RunService;
+import dev.braintrust.sync.GitMirror;
+import dev.braintrust.sync.GitRemote;
+import dev.braintrust.sync.SyncService;
+import dev.braintrust.sync.WebhookResponse;
 import dev.braintrust.workflow.SavedWorkflow;
 import dev.braintrust.workflow.WorkflowLibrary;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * The composition root: builds every service from one {@link Config} and closes them in reverse
@@ -34,6 +41,8 @@ public final class BrainTrust implements AutoCloseable {
     private final SkillRunner skillRunner;
     private final WorkflowLibrary workflows;
     private final Journal journal;
+    private final GitMirror mirror;
+    private final SyncService sync;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private RunService runs;
 
@@ -42,12 +51,26 @@ public final class BrainTrust implements AutoCloseable {
         this.clock = clock;
         this.home = new PaiHome(config.home());
         home.checkUsable();
-        this.context = new ContextService(new FolderContextSource(home.context(), clock), config.contextTtl());
-        this.skills = new SkillRegistry(home::skills, config.contextTtl());
+        this.journal = new Journal(home.logs(), clock);
+        if (config.cloudMode()) {
+            // Cloud mode: context from the mirror's current commit, skills and workflows from its checkout.
+            this.mirror = GitMirror.open(home.root(), GitRemote.of(config));
+            closeables.add(mirror);
+            this.context = new ContextService(mirror.contextSource(clock), config.contextTtl());
+            this.skills = new SkillRegistry(mirror::skillsFolder, config.contextTtl());
+            this.workflows = new WorkflowLibrary(mirror::workflowsFolder);
+            this.sync = new SyncService(mirror, journal, context::invalidate, config.syncInterval(),
+                    config.webhookSecret(), clock);
+            closeables.add(sync);
+        } else {
+            this.mirror = null;
+            this.sync = null;
+            this.context = new ContextService(new FolderContextSource(home.context(), clock), config.contextTtl());
+            this.skills = new SkillRegistry(home::skills, config.contextTtl());
+            this.workflows = new WorkflowLibrary(home::workflows);
+        }
         this.skillRunner = new SkillRunner(config.skillTimeout(), config.skillOutputCap());
         closeables.add(skillRunner);
-        this.workflows = new WorkflowLibrary(home::workflows);
-        this.journal = new Journal(home.logs(), clock);
         context.onInvalidate(skills::invalidate);
     }
 
@@ -57,11 +80,17 @@ public final class BrainTrust implements AutoCloseable {
     }
 
     /**
-     * Watches the home for edits (local mode), so a saved change is visible to the next read.
+     * Keeps up with the source of truth, for a long-running process (the server). Local mode
+     * watches the home for edits, so a saved change is visible to the next read. Cloud mode
+     * syncs now (cloning into an empty home), then periodically and on every webhook.
      *
      * @throws BrainTrustException.Unavailable when the operating system refuses a watch
      */
     public void watchForChanges() {
+        if (sync != null) {
+            sync.start();
+            return;
+        }
         try {
             closeables.add(new FolderWatcher(home.root(), PaiHome.SYNCED_FOLDERS, context::invalidate));
         } catch (IOException e) {
@@ -119,16 +148,35 @@ public final class BrainTrust implements AutoCloseable {
         return runs;
     }
 
+    /** The sync service in cloud mode; empty in local mode. */
+    public Optional<SyncService> sync() {
+        return Optional.ofNullable(sync);
+    }
+
+    /** Serves a webhook delivery (see {@link SyncService#handleWebhook}); in local mode it is checked, then answered 409. */
+    public WebhookResponse webhook(Map<String, String> headers, InputStream body) {
+        return sync != null ? sync.handleWebhook(headers, body)
+                : SyncService.handleWebhookWithoutMirror(config.webhookSecret(), headers, body);
+    }
+
     public StatusReport status() {
-        ContextSnapshot snapshot = context.snapshot();
+        ContextSnapshot snapshot;
+        try {
+            snapshot = context.snapshot();
+        } catch (BrainTrustException.Unavailable e) {
+            if (sync == null) {
+                throw e;
+            }
+            snapshot = new ContextSnapshot(null, clock.instant(), List.of(), List.of(), List.of(e.getMessage())); // not cloned yet
+        }
         List<String> warnings = new ArrayList<>(snapshot.warnings());
         List<SavedWorkflow> saved = workflows.list();
         saved.stream().filter(w -> !w.usable()).forEach(w -> warnings.add(w.problem()));
         return new StatusReport(
                 config.cloudMode() ? "cloud" : "local",
                 home.root(),
-                config.cloudMode()
-                        ? "the git repository " + config.gitUrl() + " (branch " + config.gitBranch() + ")"
+                mirror != null
+                        ? "the git repository " + mirror.remote().displayUrl() + " (branch " + mirror.remote().branch() + ")"
                         : "the folder " + home.root(),
                 snapshot.revision(),
                 snapshot.loadedAt(),
@@ -138,7 +186,8 @@ public final class BrainTrust implements AutoCloseable {
                 skills.skipped(),
                 saved.stream().filter(SavedWorkflow::usable).map(SavedWorkflow::name).toList(),
                 warnings,
-                configuredProviders());
+                configuredProviders(),
+                sync == null ? null : sync.status());
     }
 
     /** Model providers that can be used: those with a key, and Ollama, which needs none. */

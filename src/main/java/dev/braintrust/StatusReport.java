@@ -1,6 +1,7 @@
 package dev.braintrust;
 
 import dev.braintrust.skills.SkippedScript;
+import dev.braintrust.sync.SyncStatus;
 import dev.braintrust.workflow.SavedWorkflow;
 
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.List;
  * @param missing        expected context files that are missing
  * @param warnings       problems with the home, one line each, saying what to do
  * @param providers      model providers that are configured (have a key, or need none)
+ * @param sync           cloud mode: the mirror's state and the last sync (time, revision, outcome, error); null in local mode
  */
 public record StatusReport(
         String mode,
@@ -30,7 +32,8 @@ public record StatusReport(
         List<SkippedScript> skippedSkills,
         List<String> workflows,
         List<String> warnings,
-        List<String> providers) {
+        List<String> providers,
+        SyncStatus sync) {
 
     public StatusReport {
         contextFiles = List.copyOf(contextFiles);

@@ -20,6 +20,9 @@ abstract class BaseCommand implements Callable<Integer> {
 
     Config config() {
         Config config = Config.fromEnv(main().env);
+        if (main().gitUrl != null) {
+            config = config.withGit(main().gitUrl, config.gitBranch());
+        }
         return main().home == null ? config : config.withHome(main().home);
     }
 
@@ -35,17 +38,20 @@ abstract class BaseCommand implements Callable<Integer> {
     BrainTrust open(Config config) {
         PaiHome home = new PaiHome(config.home());
         home.checkUsable();
-        if (!home.isInitialized()) {
+        if (!home.isInitialized() && !config.cloudMode()) {
             throw new dev.braintrust.BrainTrustException.BadConfig("no Brain Trust home at " + home.root()
                     + "; run 'brain-trust init' to create one with examples (or set PAI_HOME)");
         }
         return BrainTrust.open(config);
     }
 
-    /** Opens the services, creating the home with examples first when it does not exist (serve, run). */
+    /**
+     * Opens the services, creating the home with examples first when it does not exist (serve, run).
+     * In cloud mode the home is the repository's clone, never the examples: it is cloned by the first sync.
+     */
     BrainTrust openCreatingHome(Config config) {
         PaiHome home = new PaiHome(config.home());
-        if (!home.isInitialized()) {
+        if (!home.isInitialized() && !config.cloudMode()) {
             InitReport report = home.init();
             err().println("Created a new Brain Trust home at " + report.home() + " with example context, skills and workflows.");
             err().flush();

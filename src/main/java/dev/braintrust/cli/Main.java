@@ -25,6 +25,9 @@ import java.util.Map;
                 ServeCommand.class,
                 RunCommand.class,
                 ChatCommand.class,
+                SyncCommand.class,
+                PublishCommand.class,
+                CloneCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Environment: PAI_HOME (default ~/.pai). See the README for every variable."})
 public final class Main implements Runnable {
@@ -37,6 +40,11 @@ public final class Main implements Runnable {
     @Option(names = "--home", scope = ScopeType.INHERIT, paramLabel = "<dir>",
             description = "The home folder (overrides PAI_HOME; default ~/.pai).")
     Path home;
+
+    @Option(names = "--git-url", scope = ScopeType.INHERIT, paramLabel = "<url>",
+            description = "Cloud mode: follow this git repository (overrides BRAIN_TRUST_GIT_URL). "
+                    + "Put a token in BRAIN_TRUST_GIT_TOKEN, never in the URL: arguments show in process lists.")
+    String gitUrl;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

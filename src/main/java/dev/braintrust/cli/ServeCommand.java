@@ -39,9 +39,7 @@ final class ServeCommand extends BaseCommand {
         }, "brain-trust-shutdown");
         try {
             try (BrainTrust bt = openCreatingHome(config)) {
-                if (!config.cloudMode()) {
-                    bt.watchForChanges();
-                }
+                bt.watchForChanges(); // local mode: the file watcher; cloud mode: the first sync, then periodic ones
                 try (ApiServer server = new ApiServer(bt).start()) {
                     Runtime.getRuntime().addShutdownHook(hook);
                     out().println("Brain Trust is serving on " + server.url() + " (home " + bt.home().root()

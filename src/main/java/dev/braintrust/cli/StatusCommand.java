@@ -3,6 +3,7 @@ package dev.braintrust.cli;
 import dev.braintrust.BrainTrust;
 import dev.braintrust.Json;
 import dev.braintrust.StatusReport;
+import dev.braintrust.sync.SyncStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,8 +27,11 @@ final class StatusCommand extends BaseCommand {
             }
             out().println("Mode:        " + s.mode() + " — the source of truth is " + s.sourceOfTruth());
             out().println("Home:        " + s.home());
-            out().println("Context:     revision " + s.revision() + ", loaded "
-                    + DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(s.contextLoadedAt().atZone(ZoneId.systemDefault()).withNano(0)));
+            if (s.sync() != null) {
+                printSync(s.sync());
+            }
+            out().println("Context:     " + (s.revision() == null ? "no snapshot yet" : "revision " + s.revision() + ", loaded "
+                    + DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(s.contextLoadedAt().atZone(ZoneId.systemDefault()).withNano(0))));
             out().println("  files:     " + list(s.contextFiles()));
             out().println("  missing:   " + list(s.missing()));
             out().println("Skills:      " + s.skills().size() + (s.skills().isEmpty() ? "" : " (" + String.join(", ", s.skills()) + ")"));
@@ -40,6 +44,27 @@ final class StatusCommand extends BaseCommand {
             }
             return Main.OK;
         }
+    }
+
+    private void printSync(SyncStatus sync) {
+        out().println("Sync:        " + (sync.lastSyncAt() == null ? "no sync yet"
+                : "last " + time(sync.lastSyncAt()) + " — " + sync.lastOutcome()
+                + (sync.lastRevision() == null ? "" : " at " + sync.lastRevision())
+                + (sync.lastDurationMs() == null ? "" : " (" + sync.lastDurationMs() + " ms)")));
+        if (sync.lastError() != null) {
+            out().println("  error:     " + sync.lastError());
+            out().println("  last good: " + (sync.lastSuccessAt() == null ? "never" : time(sync.lastSuccessAt()))
+                    + (sync.revision() == null ? "" : ", still serving " + sync.revision()));
+        }
+        out().println("  periodic:  " + (sync.interval().isZero() ? "off (BRAIN_TRUST_SYNC_INTERVAL=0)"
+                : "every " + sync.interval().toString().substring(2).toLowerCase(java.util.Locale.ROOT)
+                + (sync.nextSyncAt() == null ? "" : ", next " + time(sync.nextSyncAt()))));
+        out().println("  webhook:   " + (sync.webhookEnabled() ? "on (POST /api/v1/webhook/sync-context)" : "off (set WEBHOOK_SECRET)"));
+        out().println("  note:      " + sync.note());
+    }
+
+    private static String time(java.time.Instant instant) {
+        return DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(instant.atZone(ZoneId.systemDefault()).withNano(0));
     }
 
     private static String list(List<String> items) {

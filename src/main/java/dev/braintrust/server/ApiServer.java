@@ -61,6 +61,10 @@ public final class ApiServer implements AutoCloseable {
         readiness.require("context", () -> firstSnapshotProblem(context));
         readiness.require("run database", () -> runDatabaseProblem(brainTrust));
         this.runRoutes = new RunRoutes(brainTrust::runs, bodies, mapper);
+        brainTrust.sync().ifPresent(sync -> {
+            readiness.require("sync", sync::readinessProblem);
+            readiness.report("sync", sync::readinessReport);
+        });
     }
 
     /**
@@ -81,6 +85,7 @@ public final class ApiServer implements AutoCloseable {
                 new SkillRoutes(brainTrust.skills(), brainTrust.skillRunner(), bodies),
                 new LogRoutes(brainTrust.journal()),
                 runRoutes,
+                new SyncRoutes(brainTrust),
                 new MetricsRoutes(metrics)));
         all.addAll(extraRoutes);
         return all;

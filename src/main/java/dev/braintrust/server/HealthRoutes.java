@@ -31,6 +31,7 @@ final class HealthRoutes implements Routes {
                         .map(e -> e.getKey() + ": " + e.getValue()).reduce((a, b) -> a + "; " + b).orElse(""));
             }
             body.put("checks", checks);
+            body.putAll(readiness.reports());
             ctx.json(body);
         });
     }

@@ -15,7 +15,29 @@ public final class Readiness {
     private record Check(String name, Supplier<String> problem) {
     }
 
+    private record Report(String name, Supplier<Object> facts) {
+    }
+
     private final List<Check> checks = new CopyOnWriteArrayList<>();
+    private final List<Report> reports = new CopyOnWriteArrayList<>();
+
+    /** Adds facts {@code /ready} shows whatever the checks say (cloud mode: the last sync and its error). */
+    public void report(String name, Supplier<Object> facts) {
+        reports.add(new Report(name, facts));
+    }
+
+    /** Each report's name to its facts, in the order they were added. */
+    public Map<String, Object> reports() {
+        Map<String, Object> results = new LinkedHashMap<>();
+        for (Report report : reports) {
+            try {
+                results.put(report.name, report.facts.get());
+            } catch (RuntimeException e) {
+                results.put(report.name, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            }
+        }
+        return results;
+    }
 
     /** Adds a condition; may be called before or after the server starts. */
     public void require(String name, Supplier<String> problemOrNull) {

@@ -72,6 +72,27 @@ class ServeCommandTest {
     }
 
     @Test
+    void serve_in_cloud_mode_clones_into_an_empty_home_and_becomes_ready(@TempDir Path dir) throws Exception {
+        dev.braintrust.testing.RemoteFixture remote = dev.braintrust.testing.RemoteFixture.create(dir, "main");
+        String head = remote.commitAndPush("first", "context/MISSION.md", "m", "context/GOALS.md", "g", "context/BELIEFS.md", "b");
+        remote.close();
+        Path home = dir.resolve("cloud-home");
+        Child child = serve(home, Map.of("BRAIN_TRUST_GIT_URL", remote.url(), "HOME", dir.toString()));
+        dev.braintrust.testing.Poll.until(java.time.Duration.ofSeconds(60), "ready", () -> {
+            try {
+                return get(child.url + "/ready").statusCode() == 200;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertThat(get(child.url + "/api/v1/context").body()).contains("\"revision\":\"" + head + "\"");
+        assertThat(home.resolve("skills/word_count.sh")).as("a clone, not the examples").doesNotExist();
+        assertThat(get(child.url + "/api/v1/status").body()).contains("\"lastOutcome\":\"updated\"");
+        child.process.destroy(); // SIGTERM
+        assertThat(child.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
     void sigterm_lets_a_request_in_flight_finish(@TempDir Path dir) throws Exception {
         Path home = dir.resolve("home");
         new PaiHome(home).init();

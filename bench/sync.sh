@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Sync figures (issue 4), each side by side with its anchor in the same run:
+#  1. push-to-live through the webhook against our running server, and the anchor
+#     ../shared/anchors/webhook-pull-latency.sh (adnanh/webhook + git pull);
+#  2. push-to-live with the webhook off and a 1 s poll interval (target p95 < 1.5 s);
+#  3. a sync that finds nothing new on a repository of 5,000 commits and 2,000 files, in-process,
+#     and the anchor `git pull -q origin main` on a clone of the same repository (target < 10 ms).
+# Usage: bash bench/sync.sh [pushes=50]   (prints the machine's load average too: figures drift with it)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+anchors="${ANCHORS:-$here/../../shared/anchors}"
+[ -d "$anchors" ] || anchors=/work/shared/anchors
+pushes="${1:-50}"
+cp="$("$here/classpath.sh")"
+work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+
+p() { grep -E "^$1=" <<<"$2" | head -1 | cut -d= -f2; }
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+echo "== 1. push-to-live through the webhook ($pushes pushes)"
+ours="$(java -cp "$cp" dev.braintrust.bench.SyncBench webhook "$work/webhook" "$pushes" 2>"$work/webhook.log")"
+echo "$ours" | grep '_ms p50'
+anchor="$(bash "$anchors/webhook-pull-latency.sh" "$pushes")"
+echo "$anchor"
+a50=$(sed -n 's/.*p50=\([0-9]*\).*/\1/p' <<<"$anchor"); a95=$(sed -n 's/.*p95=\([0-9]*\).*/\1/p' <<<"$anchor")
+o50=$(p ours_webhook_push_to_live_p50_ms "$ours"); o95=$(p ours_webhook_push_to_live_p95_ms "$ours")
+python3 -c "print('ratio webhook push-to-live (ours/anchor): p50 %.2f, p95 %.2f' % ($o50*1000/$a50, $o95*1000/$a95))"
+
+echo "== 2. push-to-live with the webhook off, poll every 1 s ($pushes pushes)"
+java -cp "$cp" dev.braintrust.bench.SyncBench poll "$work/poll" "$pushes" 2>"$work/poll.log" | grep '_ms p50'
+
+echo "== 3. a sync with nothing new: 5,000 commits, 2,000 files"
+ours="$(java -cp "$cp" dev.braintrust.bench.SyncBench nochange "$work/big" 2>"$work/nochange.log")"
+echo "$ours" | grep -v '_p[0-9]*_ms='
+git clone -q "$work/big/big.git" "$work/big/git-clone"
+for i in 1 2 3 4 5; do git -C "$work/big/git-clone" pull -q origin main; done
+ts=()
+for i in $(seq 1 50); do
+  t0=$(date +%s%N); git -C "$work/big/git-clone" pull -q origin main; t1=$(date +%s%N); ts+=($(( (t1-t0)/1000 )))
+done
+anchor="$(printf '%s\n' "${ts[@]}" | sort -n | awk '{a[NR]=$1} END {print "anchor git pull (nothing new) us: p50=" a[int(NR*0.5)] " p95=" a[int(NR*0.95)] " max=" a[NR]}')"
+echo "$anchor"
+a50=$(sed -n 's/.*p50=\([0-9]*\).*/\1/p' <<<"$anchor")
+o50=$(p ours_nochange_service_p50_ms "$ours")
+python3 -c "print('ratio no-change sync (ours/git pull): p50 %.2f' % ($o50*1000/$a50))"

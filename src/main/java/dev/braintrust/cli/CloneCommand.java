@@ -1,0 +1,30 @@
+package dev.braintrust.cli;
+
+import dev.braintrust.BrainTrust;
+import dev.braintrust.Config;
+import dev.braintrust.sync.SyncResult;
+import dev.braintrust.sync.SyncService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "clone", mixinStandardHelpOptions = true,
+        description = {"Make a local home from an existing repository: clones it into PAI_HOME (which must be empty or absent)",
+                "and adds logs/ and state/, which stay out of git. Then edit, commit and push from the home with git,",
+                "or run the server with BRAIN_TRUST_GIT_URL to follow the repository."})
+final class CloneCommand extends BaseCommand {
+    @Parameters(index = "0", paramLabel = "<url>", description = "The repository to clone.")
+    String url;
+
+    @Override
+    public Integer call() {
+        Config config = config();
+        config = config.withGit(url, config.gitBranch());
+        try (BrainTrust bt = BrainTrust.open(config)) {
+            SyncService sync = bt.sync().orElseThrow();
+            SyncResult result = sync.syncNow("clone");
+            out().println(SyncCommand.describe(sync.status().repository(), result) + " into " + config.home());
+            out().println("Next: 'brain-trust status' shows what it holds; edit, commit and push from " + config.home() + ".");
+            return Main.OK;
+        }
+    }
+}

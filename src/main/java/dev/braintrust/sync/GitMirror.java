@@ -1,0 +1,585 @@
+package dev.braintrust.sync;
+
+import dev.braintrust.BrainTrustException;
+import dev.braintrust.context.ContextSource;
+import dev.braintrust.home.PaiHome;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.errors.NoWorkTreeException;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.errors.NotSupportedException;
+import org.eclipse.jgit.lib.NullProgressMonitor;
+import org.eclipse.jgit.transport.FetchConnection;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.Transport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The server's copy of the repository that is the source of truth: a git clone in {@code PAI_HOME}
+ * that a sync moves to exactly the remote branch head, force-pushes included, never merging and
+ * never stopping on a conflict or a lock left by a crash.
+ *
+ * <p>Readers never look at the working tree, which a sync rewrites file by file. Context is read
+ * from the objects of the current commit ({@link #contextSource}), and skills and workflows from a
+ * checkout of that whole commit under {@code state/sync/checkouts/} ({@link #skillsFolder()}),
+ * written before the mirror switches to it. Switching is one volatile write, so every reader sees
+ * one whole commit, the old one or the new one. The working tree is kept equal to the commit for
+ * the people who look at the folder, and its local edits are overwritten by the next sync.
+ *
+ * <p>{@code logs/} and {@code state/} are never touched: they are excluded from git, and a commit
+ * that contains such folders is checked out without them.
+ */
+public final class GitMirror implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GitMirror.class);
+    /** How long a sync waits for another process's sync of the same home. */
+    static final Duration LOCK_WAIT = Duration.ofMinutes(2);
+    /** Entries a folder may hold and still count as empty: ours, and what a fresh volume has. */
+    private static final Set<String> NOT_USER_FILES = Set.of("logs", "state", "lost+found");
+    private static final String ORIGIN = "origin";
+    /** Above this many pack files, {@link #maintain()} repacks. */
+    static final int MAX_PACKS = 20;
+
+    static {
+        // JGit measures each file system's timestamp resolution once (seconds on some disks) and
+        // saves it in ~/.config/jgit; in the background, no sync waits for it.
+        org.eclipse.jgit.util.FS.FileStoreAttributes.setBackground(true);
+    }
+
+    private final Path home;
+    private final GitRemote remote;
+    private final Path gitDir;
+    private final Path syncDir;
+    private final CheckoutStore checkouts;
+    private final GitTransport transport;
+    private final Object lock = new Object();
+    private volatile Repository repo;
+    private volatile Checkout current;
+    private boolean workTreeVerified;
+    private boolean configured;
+    private boolean repairDue = true;
+    private long packsAfterLastGc;
+
+    /**
+     * The commit the mirror serves, and its checkout.
+     *
+     * @param commit the commit id, which is the context revision
+     * @param folder the checkout of the commit's context/, skills/ and workflows/
+     */
+    record Checkout(ObjectId commit, ObjectId tree, Path folder) {
+    }
+
+    private GitMirror(Path home, GitRemote remote) {
+        this.home = home;
+        this.remote = remote;
+        this.gitDir = home.resolve(Constants.DOT_GIT);
+        this.syncDir = home.resolve("state").resolve("sync");
+        this.checkouts = new CheckoutStore(syncDir.resolve("checkouts"));
+        this.transport = new GitTransport(remote);
+    }
+
+    /**
+     * Opens the mirror in {@code home} without touching the network: the last commit synced (if
+     * any) is served at once. A home that does not exist or is empty is cloned into by the first
+     * {@link #sync}.
+     *
+     * @throws BrainTrustException.BadConfig when the home holds something else than a clone of
+     *                                       this remote; the message says how to fix it
+     */
+    public static GitMirror open(Path home, GitRemote remote) {
+        Path root = home.toAbsolutePath().normalize();
+        if (Files.exists(root) && !Files.isDirectory(root)) {
+            throw new BrainTrustException.BadConfig("PAI_HOME " + root + " is a file, not a folder; move it away or set PAI_HOME to a folder");
+        }
+        GitMirror mirror = new GitMirror(root, remote);
+        try {
+            mirror.adopt();
+            mirror.current = mirror.loadLastSynced();
+        } catch (RuntimeException e) {
+            mirror.close();
+            throw e;
+        }
+        return mirror;
+    }
+
+    public GitRemote remote() {
+        return remote;
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    /** The revision served now (a commit id), or null before the first successful sync. */
+    public String revision() {
+        Checkout c = current;
+        return c == null ? null : c.commit().name();
+    }
+
+    /** True once a snapshot exists: the mirror has a commit to serve. */
+    public boolean hasSnapshot() {
+        return current != null;
+    }
+
+    Checkout current() {
+        return current;
+    }
+
+    /** Where the skills of the current commit are; a folder that does not exist before the first sync. */
+    public Path skillsFolder() {
+        return currentFolder().resolve("skills");
+    }
+
+    /** Where the saved workflows of the current commit are; a folder that does not exist before the first sync. */
+    public Path workflowsFolder() {
+        return currentFolder().resolve("workflows");
+    }
+
+    private Path currentFolder() {
+        Checkout c = current;
+        if (c == null) {
+            return checkouts.root().resolve("none");
+        }
+        if (!Files.isDirectory(c.folder())) {
+            rematerialise(c); // deleted by hand, or by another process's clean-up
+        }
+        return c.folder();
+    }
+
+    /** Context read from the objects of the current commit: the revision is the commit id. */
+    public ContextSource contextSource(Clock clock) {
+        return new CommitContextSource(this, clock);
+    }
+
+    Repository repository() {
+        return repo;
+    }
+
+    /**
+     * Fetches the tracked branch and moves the mirror to exactly its head. Clones first when the
+     * home has no repository yet, and repairs what a crash left first when this is the process's
+     * first sync or the last one failed.
+     *
+     * @param trigger what asked for the sync, recorded in the result
+     * @return the record of the sync: updated (new revision) or unchanged
+     * @throws BrainTrustException.Unavailable when the remote cannot be reached, refuses the
+     *                                         credentials, or lacks the branch; the mirror keeps
+     *                                         serving its last commit. The message never holds a credential.
+     * @throws BrainTrustException.BadConfig   when the home is not a clone of this remote
+     */
+    public SyncResult sync(String trigger) {
+        synchronized (lock) {
+            Instant started = Instant.now();
+            long t0 = System.nanoTime();
+            try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
+                try {
+                    SyncResult result = syncLocked(trigger, started, t0);
+                    repairDue = false;
+                    return result;
+                } catch (IOException | RuntimeException e) {
+                    repairDue = true;
+                    if (e instanceof BrainTrustException bte) {
+                        throw bte;
+                    }
+                    throw new BrainTrustException.Unavailable("cannot update the mirror in " + home + ": "
+                            + transport.clean(e.getMessage() == null ? e.toString() : e.getMessage())
+                            + "; the last good snapshot is kept, and the next sync repairs the mirror", e);
+                }
+            }
+        }
+    }
+
+    private SyncResult syncLocked(String trigger, Instant started, long t0) throws IOException {
+        if (repairDue) {
+            repair();
+        }
+        ensureRepository();
+        long tFetch = System.nanoTime();
+        ObjectId remoteHead = fetch();
+        tFetch = System.nanoTime() - tFetch;
+        Checkout previous = current;
+        boolean sameCommit = previous != null && previous.commit().equals(remoteHead);
+        if (sameCommit && workTreeVerified && Files.isDirectory(previous.folder())) {
+            return new SyncResult(started, trigger, SyncResult.Outcome.UNCHANGED, previous.commit().name(),
+                    previous.commit().name(), List.of(), 0, Duration.ofNanos(System.nanoTime() - t0), null);
+        }
+        RevCommit commit;
+        try (RevWalk walk = new RevWalk(repo)) {
+            commit = walk.parseCommit(remoteHead);
+        }
+        long tCheckout = System.nanoTime();
+        Path folder = checkouts.materialise(repo, commit);
+        long tWorkTree = System.nanoTime();
+        tCheckout = tWorkTree - tCheckout;
+        WorkTree.checkout(repo, gitDir, commit);
+        WorkTree.moveBranch(repo, remote.branchRef(), remoteHead);
+        tWorkTree = System.nanoTime() - tWorkTree;
+        WorkTree.Changes changes = WorkTree.changedPaths(repo, previous == null ? null : previous.tree(), commit.getTree());
+        current = new Checkout(commit.copy(), commit.getTree().copy(), folder);
+        log.debug("sync to {}: fetch {} ms, checkout of the commit {} ms, working tree {} ms", commit.name(),
+                tFetch / 1_000_000, tCheckout / 1_000_000, tWorkTree / 1_000_000);
+        workTreeVerified = true;
+        Set<ObjectId> keep = new HashSet<>();
+        keep.add(commit);
+        if (previous != null) {
+            keep.add(previous.commit()); // a skill started a moment ago may still run from it
+        }
+        checkouts.prune(keep);
+        return new SyncResult(started, trigger, sameCommit ? SyncResult.Outcome.UNCHANGED : SyncResult.Outcome.UPDATED,
+                previous == null ? null : previous.commit().name(), commit.name(), changes.paths(), changes.count(),
+                Duration.ofNanos(System.nanoTime() - t0), null);
+    }
+
+    // --- taking over the home ------------------------------------------------------------------
+
+    /** Decides whether the home is ours (empty, or a clone of this remote) and opens its repository. */
+    private void adopt() {
+        List<String> userFiles = userEntries();
+        if (Files.isDirectory(gitDir)) {
+            Repository existing = tryOpen();
+            String origin = existing == null ? null : existing.getConfig().getString("remote", ORIGIN, "url");
+            if (origin != null) {
+                if (!sameRepository(origin)) {
+                    existing.close();
+                    throw new BrainTrustException.BadConfig("PAI_HOME " + home + " is a clone of " + safe(origin)
+                            + ", not of " + remote.displayUrl() + ". To follow " + remote.displayUrl()
+                            + ", set PAI_HOME to an empty folder (or one that does not exist) and it is cloned there; "
+                            + "to keep following the repository this home has, set BRAIN_TRUST_GIT_URL=" + safe(origin));
+                }
+                repo = existing;
+                return;
+            }
+            boolean hasHistory = existing != null && hasAnyRef(existing);
+            if (hasHistory || !userFiles.isEmpty()) {
+                if (existing != null) {
+                    existing.close();
+                }
+                throw notOurs(userFiles);
+            }
+            repo = existing; // a clone that stopped before its first fetch: the first sync finishes it
+            return;
+        }
+        if (!userFiles.isEmpty()) {
+            throw notOurs(userFiles);
+        }
+    }
+
+    private BrainTrustException notOurs(List<String> userFiles) {
+        return new BrainTrustException.BadConfig("PAI_HOME " + home + " already holds " + String.join(", ", userFiles.stream()
+                .limit(5).toList()) + (userFiles.size() > 5 ? ", ..." : "") + " but is not a clone of " + remote.displayUrl()
+                + ", so cloud mode will not overwrite it. To make this home that repository's content, run "
+                + "'brain-trust publish " + remote.displayUrl() + "' first; to start from the repository instead, move "
+                + home + " away or set PAI_HOME to an empty folder.");
+    }
+
+    private List<String> userEntries() {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(home)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                boolean ours = NOT_USER_FILES.contains(name)
+                        || (name.equals(Constants.DOT_GIT) && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS));
+                if (!ours) {
+                    names.add(name);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new BrainTrustException.BadConfig("cannot list PAI_HOME " + home + ": " + e.getMessage(), e);
+        }
+        names.sort(null);
+        return names;
+    }
+
+    private boolean sameRepository(String otherUrl) {
+        try {
+            return GitUrls.comparable(otherUrl).equals(GitUrls.comparable(remote.url()));
+        } catch (BrainTrustException e) {
+            return false;
+        }
+    }
+
+    private static String safe(String url) {
+        try {
+            return GitUrls.parse(url).cleanUrl();
+        } catch (BrainTrustException e) {
+            return "(a URL that cannot be read)";
+        }
+    }
+
+    private Repository tryOpen() {
+        try {
+            return new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setWorkTree(home.toFile())
+                    .setMustExist(true).build();
+        } catch (IOException | RuntimeException e) {
+            log.warn("the repository in {} cannot be opened ({}); the next sync starts it again", gitDir, e.getMessage());
+            return null;
+        }
+    }
+
+    private static boolean hasAnyRef(Repository r) {
+        try {
+            return !r.getRefDatabase().getRefs().isEmpty();
+        } catch (IOException e) {
+            return true; // cannot tell: treat it as someone's repository
+        }
+    }
+
+    /** The repository, created (an empty clone of the remote) when the home has none yet. */
+    private void ensureRepository() throws IOException {
+        if (repo == null) {
+            List<String> userFiles = userEntries();
+            if (!userFiles.isEmpty()) {
+                throw notOurs(userFiles);
+            }
+            if (Files.exists(gitDir)) {
+                CheckoutStore.deleteTree(gitDir); // unreadable leftovers of a clone that stopped at once
+            }
+            Files.createDirectories(home);
+            try {
+                Git.init().setDirectory(home.toFile()).setInitialBranch(remote.branch()).call().close();
+            } catch (GitAPIException e) {
+                throw new IOException("cannot create a repository in " + home + ": " + e.getMessage(), e);
+            }
+            repo = tryOpen();
+            if (repo == null) {
+                throw new IOException("the repository just created in " + home + " cannot be opened");
+            }
+            log.info("cloning {} into {}", remote, home);
+            configured = false;
+        }
+        if (!configured) {
+            configure();
+            new PaiHome(home).createLocalFolders();
+            configured = true;
+        }
+    }
+
+    /** Writes the remote (without credentials) and the exclusion of logs/ and state/; only when they differ. */
+    private void configure() throws IOException {
+        StoredConfig config = repo.getConfig();
+        boolean changed = false;
+        if (!remote.url().equals(config.getString("remote", ORIGIN, "url"))) {
+            config.setString("remote", ORIGIN, "url", remote.url()); // also replaces a URL that held a credential
+            changed = true;
+        }
+        String fetchSpec = "+refs/heads/*:refs/remotes/origin/*";
+        if (!fetchSpec.equals(config.getString("remote", ORIGIN, "fetch"))) {
+            config.setString("remote", ORIGIN, "fetch", fetchSpec);
+            changed = true;
+        }
+        // No background garbage collection after a fetch: it would run outside the sync lock, racing
+        // the next sync and the repair of stale locks. maintain() collects under the lock instead.
+        if (config.getInt("gc", null, "auto", -1) != 0 || config.getInt("gc", null, "autoPackLimit", -1) != 0) {
+            config.setInt("gc", null, "auto", 0);
+            config.setInt("gc", null, "autoPackLimit", 0);
+            changed = true;
+        }
+        if (!ORIGIN.equals(config.getString("branch", remote.branch(), "remote"))) {
+            config.setString("branch", remote.branch(), "remote", ORIGIN);
+            config.setString("branch", remote.branch(), "merge", remote.branchRef());
+            changed = true;
+        }
+        if (changed) {
+            config.save();
+        }
+        Path exclude = gitDir.resolve("info").resolve("exclude");
+        String wanted = "/logs/\n/state/\n";
+        String existing = Files.exists(exclude) ? Files.readString(exclude, StandardCharsets.UTF_8) : "";
+        if (!existing.contains("/logs/") || !existing.contains("/state/")) {
+            Files.createDirectories(exclude.getParent());
+            Files.writeString(exclude, existing + (existing.isEmpty() || existing.endsWith("\n") ? "" : "\n")
+                    + "# Brain Trust: never part of the repository\n" + wanted, StandardCharsets.UTF_8);
+        }
+    }
+
+    // --- repair --------------------------------------------------------------------------------
+
+    private void repair() throws IOException {
+        checkouts.removeTemporaryFolders();
+        if (Files.isDirectory(gitDir)) {
+            MirrorRepair.repair(gitDir, remote.branchRef());
+            if (repo != null) {
+                // a new instance, so no cached view of what the repair changed survives
+                Repository fresh = tryOpen();
+                if (fresh == null) {
+                    throw new IOException("the repository in " + gitDir + " cannot be opened after repair; "
+                            + "delete " + gitDir + " and the next sync clones again (logs/ and state/ are kept)");
+                }
+                Repository old = repo;
+                repo = fresh;
+                old.close();
+                configured = false;
+                try {
+                    fresh.readDirCache();
+                } catch (IOException | NoWorkTreeException e) {
+                    MirrorRepair.dropIndex(gitDir);
+                }
+            }
+        }
+        workTreeVerified = false;
+    }
+
+    // --- the steps of a sync -------------------------------------------------------------------
+
+    /**
+     * Reads the remote's branch head and, only when its commit is not here yet, fetches it on the
+     * same connection (one ref advertisement when nothing is new; JGit's transport API, as its
+     * fetch command uses it). Then points the remote-tracking ref at it.
+     */
+    private ObjectId fetch() throws IOException {
+        ObjectId head;
+        try (Transport connection = transport.open(repo);
+             FetchConnection fetch = connection.openFetch(List.of(new RefSpec("+" + remote.branchRef() + ":" + trackingRef())))) {
+            Ref advertised = fetch.getRef(remote.branchRef());
+            if (advertised == null || advertised.getObjectId() == null) {
+                throw transport.failure("fetch from", new IOException("Remote does not have " + remote.branchRef()));
+            }
+            head = advertised.getObjectId();
+            if (!repo.getObjectDatabase().has(head)) {
+                Checkout c = current;
+                fetch.fetch(NullProgressMonitor.INSTANCE, List.of(advertised),
+                        c == null ? Set.of() : Set.of(c.commit()));
+            }
+        } catch (org.eclipse.jgit.errors.TransportException | NotSupportedException | URISyntaxException e) {
+            throw transport.failure("fetch from", e);
+        }
+        Ref tracking = repo.exactRef(trackingRef());
+        if (tracking == null || !head.equals(tracking.getObjectId())) {
+            RefUpdate update = repo.updateRef(trackingRef());
+            update.setNewObjectId(head);
+            update.setForceUpdate(true);
+            update.setRefLogMessage("brain-trust fetch", false);
+            RefUpdate.Result result = update.forceUpdate();
+            if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FORCED && result != RefUpdate.Result.FAST_FORWARD
+                    && result != RefUpdate.Result.NO_CHANGE) {
+                throw new IOException("cannot update " + trackingRef() + ": " + result);
+            }
+        }
+        return head;
+    }
+
+    private String trackingRef() {
+        return Constants.R_REMOTES + ORIGIN + "/" + remote.branch();
+    }
+
+    // --- the last synced commit, without the network ------------------------------------------
+
+    private Checkout loadLastSynced() {
+        if (repo == null) {
+            return null;
+        }
+        try (FileMutex mutex = FileMutex.tryAcquire(syncDir.resolve("sync.lock"))) {
+            if (mutex != null) {
+                repair(); // nobody is syncing: repair now, so a crashed home serves again before the remote answers
+                repairDue = false;
+            }
+            ObjectId head = repo.resolve(Constants.HEAD);
+            if (head == null) {
+                return null;
+            }
+            RevCommit commit;
+            try (RevWalk walk = new RevWalk(repo)) {
+                commit = walk.parseCommit(head);
+            }
+            if (!checkouts.has(commit) && mutex == null) {
+                return null; // being synced by another process right now; the first sync here sets it
+            }
+            Path folder = checkouts.materialise(repo, commit);
+            return new Checkout(commit.copy(), commit.getTree().copy(), folder);
+        } catch (IOException | RuntimeException e) {
+            log.warn("the last synced commit in {} cannot be read ({}); the first sync restores it", home,
+                    transport.clean(e.getMessage()));
+            repairDue = true;
+            return null;
+        }
+    }
+
+    private void rematerialise(Checkout c) {
+        synchronized (lock) {
+            try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
+                try (RevWalk walk = new RevWalk(repo)) {
+                    checkouts.materialise(repo, walk.parseCommit(c.commit()));
+                }
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot restore the checkout of {}: {}", c.commit().name(), transport.clean(e.getMessage()));
+            }
+        }
+    }
+
+    /**
+     * Packs the repository when fetches have left many pack files (each fetch adds one), under the
+     * sync lock. Cheap when there is nothing to do: one directory listing. JGit keeps the packs a
+     * collection replaced for an hour (readers may still use them), so the count is compared with
+     * the count the last collection left.
+     */
+    public void maintain() {
+        synchronized (lock) {
+            Repository r = repo;
+            if (r == null) {
+                return;
+            }
+            long packs;
+            try (java.util.stream.Stream<Path> files = Files.list(gitDir.resolve("objects").resolve("pack"))) {
+                packs = files.filter(p -> p.getFileName().toString().endsWith(".pack")).count();
+            } catch (IOException e) {
+                return;
+            }
+            if (packs <= packsAfterLastGc + MAX_PACKS) {
+                return;
+            }
+            try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
+                long t0 = System.nanoTime();
+                Git.wrap(r).gc().call();
+                try (java.util.stream.Stream<Path> files = Files.list(gitDir.resolve("objects").resolve("pack"))) {
+                    packsAfterLastGc = files.filter(p -> p.getFileName().toString().endsWith(".pack")).count();
+                }
+                log.info("packed the mirror's {} pack files in {} ms", packs, (System.nanoTime() - t0) / 1_000_000);
+            } catch (GitAPIException | IOException | RuntimeException e) {
+                log.warn("packing the mirror failed (it still works, with more files): {}", transport.clean(e.getMessage()));
+            }
+        }
+    }
+
+    /** Publishes a local home to {@code remote}: see {@link Publisher#publish}. */
+    public static String publish(Path home, GitRemote remote) {
+        try (GitTransport t = new GitTransport(remote)) {
+            return new Publisher(home.toAbsolutePath().normalize(), remote, t).publish();
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (repo != null) {
+                repo.close();
+            }
+            transport.close();
+        }
+    }
+}

@@ -1,0 +1,460 @@
+package dev.braintrust.sync;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.braintrust.BrainTrustException;
+import dev.braintrust.Json;
+import dev.braintrust.Secret;
+import dev.braintrust.journal.Journal;
+import dev.braintrust.journal.JournalEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Keeps the mirror in sync and says how it stands: a sync at start, periodic syncs with backoff
+ * on failure, syncs asked for by the webhook, the API or the CLI. Syncs run one at a time (on the
+ * caller's thread when none is running, else on the sync thread); requests that arrive while one
+ * runs share the next one, so a burst of deliveries costs a few syncs, and every caller gets a
+ * sync that started after it asked.
+ *
+ * <p>After a sync that changed the revision, the context cache is invalidated (only then, and
+ * before the caller hears of it) and the journal gets an entry (right after the answer). Every sync's record is kept (the last ones in memory, the last one in
+ * {@code state/sync/last-sync.json} for {@code brain-trust status}).
+ */
+public final class SyncService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SyncService.class);
+    /** Webhook bodies larger than this are refused (413). */
+    public static final int MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+    /** What cloud mode means for edits made on the server, said in status and the docs. */
+    public static final String NOTE = "the git repository is the source of truth: local edits on the server are "
+            + "overwritten by the next sync; change the repository instead";
+    /** The first retry after a failure comes after min(interval, this); each further one waits twice as long. */
+    static final Duration FIRST_RETRY = Duration.ofSeconds(5);
+    /** Retries never wait longer than max(interval, this). */
+    static final Duration LONGEST_BACKOFF = Duration.ofMinutes(10);
+    /** How long a caller waits for its sync (the network timeout bounds a fetch well below this). */
+    static final Duration LONGEST_WAIT = Duration.ofMinutes(5);
+    static final int HISTORY = 50;
+
+    private final GitMirror mirror;
+    private final Journal journal;
+    private final Runnable onRevisionChange;
+    private final Duration interval;
+    private final Secret webhookSecret;
+    private final Clock clock;
+    private final Path statusFile;
+    private final ObjectMapper json = Json.mapper();
+    private final ScheduledExecutorService executor;
+
+    private final Object queueLock = new Object();
+    private CompletableFuture<SyncResult> running;
+    private CompletableFuture<SyncResult> queued;
+    private String queuedTrigger;
+    private boolean started;
+    private boolean closed;
+    private ScheduledFuture<?> nextTick;
+    private volatile Instant nextSyncAt;
+
+    private final Object recordLock = new Object();
+    private final Deque<SyncResult> history = new ArrayDeque<>();
+    private volatile SyncResult last;
+    private volatile SyncResult lastSuccess;
+    private volatile int consecutiveFailures;
+    /** Set once a snapshot exists and the caches were told about it, so a ready server never answers from a stale cache. */
+    private volatile boolean ready;
+
+    private final WebhookHandler webhook;
+
+    /**
+     * @param onRevisionChange called after every sync that moved the mirror to another commit
+     *                         (the context cache's invalidation)
+     * @param interval         between periodic syncs; zero turns them off
+     * @param webhookSecret    WEBHOOK_SECRET, or null to refuse deliveries
+     */
+    public SyncService(GitMirror mirror, Journal journal, Runnable onRevisionChange, Duration interval,
+                       Secret webhookSecret, Clock clock) {
+        this.mirror = mirror;
+        this.journal = journal;
+        this.onRevisionChange = onRevisionChange;
+        this.interval = interval;
+        this.webhookSecret = webhookSecret;
+        this.clock = clock;
+        this.statusFile = mirror.home().resolve("state").resolve("sync").resolve("last-sync.json");
+        ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "git-sync");
+            t.setDaemon(true);
+            return t;
+        });
+        pool.setRemoveOnCancelPolicy(true);
+        this.executor = pool;
+        this.ready = mirror.hasSnapshot();
+        this.webhook = new WebhookHandler(webhookSecret, this);
+        loadPersistedStatus();
+    }
+
+    /** Syncs now (in the background) and then periodically, every interval, backing off after failures. */
+    public void start() {
+        synchronized (queueLock) {
+            started = true;
+        }
+        requestSync("start");
+    }
+
+    /**
+     * Asks for a sync and waits for it: one that started after this call, possibly shared with
+     * other callers. When no sync is running, it runs on the calling thread (no hand-off).
+     *
+     * @throws BrainTrustException.Unavailable when the sync failed; the message says why and never holds a credential
+     * @throws BrainTrustException.BadConfig   when the home is not a clone of the repository
+     */
+    public SyncResult syncNow(String trigger) {
+        SyncResult result = await(reserve(trigger).runIfMine());
+        if (result.failed()) {
+            throw new BrainTrustException.Unavailable(result.error());
+        }
+        return result;
+    }
+
+    /** Asks for a sync without waiting; the future completes (never exceptionally) with its record. */
+    public CompletableFuture<SyncResult> requestSync(String trigger) {
+        Ticket ticket = reserve(trigger);
+        if (ticket.mine()) {
+            submit(ticket.future(), trigger);
+        }
+        return ticket.future();
+    }
+
+    /**
+     * A place in the next sync. {@code mine} means no sync was running: the holder must run it
+     * (on its own thread, or hand it to the sync thread); otherwise the future is the sync queued
+     * behind the running one, which the running one starts when it ends.
+     */
+    record Ticket(CompletableFuture<SyncResult> future, boolean mine, String trigger, SyncService service) {
+        CompletableFuture<SyncResult> runIfMine() {
+            if (mine) {
+                service.runSync(future, trigger);
+            }
+            return future;
+        }
+    }
+
+    Ticket reserve(String trigger) {
+        synchronized (queueLock) {
+            if (closed) {
+                return new Ticket(CompletableFuture.completedFuture(SyncResult.failed(clock.instant(), trigger,
+                        mirror.revision(), Duration.ZERO, "the server is shutting down")), false, trigger, this);
+            }
+            if (running == null) {
+                running = new CompletableFuture<>();
+                return new Ticket(running, true, trigger, this);
+            }
+            if (queued == null) {
+                queued = new CompletableFuture<>();
+                queuedTrigger = trigger;
+            }
+            return new Ticket(queued, false, trigger, this);
+        }
+    }
+
+    private void submit(CompletableFuture<SyncResult> future, String trigger) {
+        executor.execute(() -> runSync(future, trigger));
+    }
+
+    private void runSync(CompletableFuture<SyncResult> future, String trigger) {
+        SyncResult result;
+        try {
+            result = doSync(trigger);
+        } catch (Throwable t) {
+            result = SyncResult.failed(clock.instant(), trigger, mirror.revision(), Duration.ZERO,
+                    "unexpected " + t.getClass().getSimpleName() + " during the sync");
+        }
+        future.complete(result);
+        synchronized (queueLock) {
+            if (!closed) {
+                // on the sync thread: neither the file nor packing (when due) delays an answer
+                executor.execute(this::persistStatus);
+                if (result.revisionChanged()) {
+                    SyncResult changed = result;
+                    executor.execute(() -> writeJournal(changed)); // in order: one sync thread
+                    executor.execute(mirror::maintain);
+                }
+            }
+            if (queued != null && !closed) {
+                running = queued;
+                queued = null;
+                submit(running, queuedTrigger);
+            } else {
+                running = null;
+            }
+            scheduleNextLocked();
+        }
+    }
+
+    private SyncResult doSync(String trigger) {
+        Instant at = clock.instant();
+        long t0 = System.nanoTime();
+        SyncResult result;
+        try {
+            result = mirror.sync(trigger);
+        } catch (BrainTrustException e) {
+            result = SyncResult.failed(at, trigger, mirror.revision(), Duration.ofNanos(System.nanoTime() - t0), e.getMessage());
+        }
+        record(result);
+        if (result.revisionChanged()) {
+            onRevisionChange.run();
+            ready = true;
+            log.info("synced {}: {} -> {} ({} paths changed, {} ms, {})", mirror.remote(), shortId(result.previous()),
+                    shortId(result.revision()), result.changedCount(), result.durationMs(), trigger);
+        } else if (result.failed()) {
+            log.warn("sync of {} failed ({}): {}", mirror.remote(), trigger, result.error());
+        } else {
+            log.debug("synced {}: unchanged at {} ({} ms)", mirror.remote(), shortId(result.revision()), result.durationMs());
+        }
+        return result;
+    }
+
+    private void record(SyncResult result) {
+        synchronized (recordLock) {
+            last = result;
+            if (result.failed()) {
+                consecutiveFailures++;
+            } else {
+                lastSuccess = result;
+                consecutiveFailures = 0;
+            }
+            history.addFirst(result);
+            while (history.size() > HISTORY) {
+                history.removeLast();
+            }
+        }
+    }
+
+    private void writeJournal(SyncResult r) {
+        String summary = (r.previous() == null ? "first clone at " + shortId(r.revision())
+                : shortId(r.previous()) + " → " + shortId(r.revision())) + "; " + r.changedCount()
+                + (r.changedCount() == 1 ? " path" : " paths") + " changed"
+                + (r.changed().isEmpty() ? "" : ": " + String.join(", ", r.changed().subList(0, Math.min(20, r.changed().size())))
+                + (r.changedCount() > 20 ? ", …" : ""));
+        try {
+            journal.append(new JournalEntry(r.time(), "Sync from " + mirror.remote().displayUrl() + " (" + mirror.remote().branch()
+                    + ", " + r.trigger() + ")", "synced", r.duration(), r.revision(), List.of(), null, summary));
+        } catch (RuntimeException e) {
+            log.warn("the sync to {} could not be written to the journal: {}", shortId(r.revision()), e.getMessage());
+        }
+    }
+
+    private static String shortId(String revision) {
+        return revision == null ? "(none)" : revision.substring(0, Math.min(12, revision.length()));
+    }
+
+    // --- periodic syncs and backoff ------------------------------------------------------------
+
+    private void scheduleNextLocked() {
+        if (!started || closed || interval.isZero() || interval.isNegative()) {
+            return;
+        }
+        if (nextTick != null) {
+            nextTick.cancel(false);
+        }
+        Duration delay = delayAfter(consecutiveFailures, interval);
+        nextSyncAt = clock.instant().plus(delay);
+        nextTick = executor.schedule(() -> {
+            requestSync("periodic");
+        }, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The wait before the next periodic sync: the interval after a success; after {@code n}
+     * failures in a row, min(interval, 5 s) × 2^(n-1), at most max(interval, 10 min).
+     */
+    static Duration delayAfter(int failures, Duration interval) {
+        if (failures <= 0) {
+            return interval;
+        }
+        Duration first = interval.compareTo(FIRST_RETRY) < 0 ? interval : FIRST_RETRY;
+        Duration longest = interval.compareTo(LONGEST_BACKOFF) > 0 ? interval : LONGEST_BACKOFF;
+        long factor = 1L << Math.min(failures - 1, 30);
+        Duration delay = first.multipliedBy(factor);
+        return delay.compareTo(longest) > 0 || delay.isNegative() ? longest : delay;
+    }
+
+    // --- status --------------------------------------------------------------------------------
+
+    public SyncStatus status() {
+        SyncResult l = last;
+        SyncResult s = lastSuccess;
+        boolean periodic = !interval.isZero() && !interval.isNegative();
+        return new SyncStatus(mirror.remote().displayUrl(), mirror.remote().branch(), ready(), mirror.revision(),
+                l == null ? null : l.time(),
+                l == null ? null : l.outcome().name().toLowerCase(java.util.Locale.ROOT),
+                l == null ? null : l.revision(),
+                l == null ? null : l.error(),
+                l == null ? null : l.durationMs(),
+                s == null ? null : s.time(),
+                consecutiveFailures,
+                periodic ? nextSyncAt : null,
+                periodic ? interval : Duration.ZERO,
+                webhookSecret != null,
+                NOTE);
+    }
+
+    /** True once the mirror has a snapshot to serve; it stays true when later syncs fail. */
+    public boolean ready() {
+        return ready;
+    }
+
+    /**
+     * For {@code /ready}: null once a snapshot exists (failures after that do not take the server
+     * out of service), else why there is none yet.
+     */
+    public String readinessProblem() {
+        if (ready) {
+            return null;
+        }
+        SyncResult l = last;
+        return "no snapshot yet: " + (l != null && l.failed() ? "the last sync failed: " + l.error()
+                : "the first sync from " + mirror.remote().displayUrl() + " has not finished");
+    }
+
+    /** For {@code /ready}: the revision served and the last sync, with its error when it failed. */
+    public Map<String, Object> readinessReport() {
+        SyncStatus s = status();
+        Map<String, Object> report = new java.util.LinkedHashMap<>();
+        report.put("repository", s.repository());
+        report.put("branch", s.branch());
+        report.put("revision", s.revision());
+        report.put("lastSyncAt", s.lastSyncAt());
+        report.put("lastOutcome", s.lastOutcome());
+        report.put("lastError", s.lastError());
+        report.put("consecutiveFailures", s.consecutiveFailures());
+        return report;
+    }
+
+    /** The records of the last syncs, newest first. */
+    public List<SyncResult> history() {
+        synchronized (recordLock) {
+            return List.copyOf(history);
+        }
+    }
+
+    private record Persisted(SyncResult last, SyncResult lastSuccess, int consecutiveFailures) {
+    }
+
+    private void persistStatus() {
+        synchronized (recordLock) {
+            writeStatusFile();
+        }
+    }
+
+    private void writeStatusFile() {
+        try {
+            Files.createDirectories(statusFile.getParent());
+            Path temp = statusFile.resolveSibling(statusFile.getFileName() + ".tmp");
+            Files.write(temp, json.writeValueAsBytes(new Persisted(last, lastSuccess, consecutiveFailures)));
+            Files.move(temp, statusFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            log.debug("cannot write {}: {}", statusFile, e.getMessage());
+        }
+    }
+
+    private void loadPersistedStatus() {
+        try {
+            Persisted p = json.readValue(Files.readAllBytes(statusFile), Persisted.class);
+            last = p.last();
+            lastSuccess = p.lastSuccess();
+            consecutiveFailures = Math.max(0, p.consecutiveFailures());
+        } catch (NoSuchFileException e) {
+            // never synced here
+        } catch (IOException | RuntimeException e) {
+            log.debug("ignoring an unreadable {}: {}", statusFile, e.getMessage());
+        }
+    }
+
+    // --- the webhook ---------------------------------------------------------------------------
+
+    /**
+     * Serves a webhook delivery (ARCHITECTURE.md §3), whatever the HTTP server: 503 without a
+     * secret, 413 over 25 MiB, 403 for a missing or wrong signature, 200 for a ping, 202 for
+     * other events and other branches, 200 with the sync's record for a push to the tracked
+     * branch (the sync is done before answering), 503 when that sync failed. A delivery id seen
+     * before is answered without a second sync.
+     *
+     * @param headers the request headers (names in any case)
+     * @param body    the raw body; read here, at most 25 MiB and one byte
+     */
+    public WebhookResponse handleWebhook(Map<String, String> headers, InputStream body) {
+        return webhook.handle(headers, body);
+    }
+
+    /** The webhook of a server in local mode: the same checks, then 409, since there is nothing to sync. */
+    public static WebhookResponse handleWebhookWithoutMirror(Secret secret, Map<String, String> headers, InputStream body) {
+        return new WebhookHandler(secret, null).handle(headers, body);
+    }
+
+    GitMirror mirror() {
+        return mirror;
+    }
+
+    SyncResult await(CompletableFuture<SyncResult> future) {
+        try {
+            return future.get(LONGEST_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BrainTrustException.Unavailable("interrupted while waiting for the sync");
+        } catch (ExecutionException e) {
+            throw new BrainTrustException.Unavailable("the sync failed unexpectedly", e.getCause());
+        } catch (TimeoutException e) {
+            throw new BrainTrustException.Unavailable("the sync did not finish within " + LONGEST_WAIT.toMinutes()
+                    + " minutes; it goes on in the background");
+        }
+    }
+
+    @Override
+    public void close() {
+        CompletableFuture<SyncResult> waiting;
+        synchronized (queueLock) {
+            closed = true;
+            if (nextTick != null) {
+                nextTick.cancel(false);
+            }
+            waiting = queued;
+            queued = null;
+        }
+        if (waiting != null) {
+            waiting.complete(SyncResult.failed(clock.instant(), "shutdown", mirror.revision(), Duration.ZERO,
+                    "the server is shutting down"));
+        }
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(GitRemote.DEFAULT_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        if (last != null) {
+            persistStatus(); // the last word of a short-lived process (sync --once) is on disk
+        }
+    }
+}

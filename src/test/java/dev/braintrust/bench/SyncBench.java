@@ -1,0 +1,303 @@
+package dev.braintrust.bench;
+
+import dev.braintrust.Config;
+import dev.braintrust.Secret;
+import dev.braintrust.journal.Journal;
+import dev.braintrust.sync.GitMirror;
+import dev.braintrust.sync.GitRemote;
+import dev.braintrust.sync.SyncResult;
+import dev.braintrust.sync.SyncService;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.TreeFormatter;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Sync figures for issue 4 (run by bench/sync.sh, not a unit test).
+ * <ul>
+ *   <li>{@code nochange <dir>}: builds a bare repository of 5,000 commits and 2,000 files at {@code dir/big.git}
+ *       (JGit, in-process), clones it into {@code dir/home}, and times syncs that find nothing new.</li>
+ *   <li>{@code webhook <dir> <pushes>}: starts our server ({@code brain-trust serve}, a child JVM) in cloud mode on a
+ *       bare repository, then for each push: commit and push, deliver a signed GitHub webhook, and poll
+ *       {@code GET /api/v1/context} until it shows the pushed revision.</li>
+ *   <li>{@code poll <dir> <pushes>}: the same with the webhook off and {@code BRAIN_TRUST_SYNC_INTERVAL=1s}: the time
+ *       from the push until {@code GET /api/v1/context} shows it.</li>
+ * </ul>
+ * Prints {@code key=value} lines; the script adds the anchors measured in the same run.
+ */
+public final class SyncBench {
+    static final int COMMITS = 5000;
+    static final int FILES = 2000;
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[1]);
+        switch (args[0]) {
+            case "nochange" -> noChange(dir);
+            case "webhook" -> pushToLive(dir, Integer.parseInt(args[2]), true);
+            case "poll" -> pushToLive(dir, Integer.parseInt(args[2]), false);
+            default -> throw new IllegalArgumentException("unknown bench " + args[0]);
+        }
+    }
+
+    static void noChange(Path dir) throws Exception {
+        Path bare = dir.resolve("big.git");
+        if (!java.nio.file.Files.isDirectory(bare)) {
+            long t0 = System.nanoTime();
+            buildBigRepository(bare, COMMITS, FILES);
+            System.out.printf("built %d commits x %d files in %d ms%n", COMMITS, FILES, (System.nanoTime() - t0) / 1_000_000);
+        }
+        Path home = dir.resolve("home");
+        Config config = Config.fromEnv(Map.of("HOME", dir.toString(), "PAI_HOME", home.toString(),
+                "BRAIN_TRUST_GIT_URL", bare.toString()));
+        try (GitMirror mirror = GitMirror.open(home, GitRemote.of(config))) {
+            long c0 = System.nanoTime();
+            SyncResult clone = mirror.sync("bench");
+            System.out.printf("first clone: %d ms (%d paths)%n", (System.nanoTime() - c0) / 1_000_000, clone.changedCount());
+            for (int i = 0; i < 50; i++) {
+                mirror.sync("warm-up");
+            }
+            double[] mirrorMs = time(200, () -> mirror.sync("bench"));
+            try (SyncService service = new SyncService(mirror, new Journal(home.resolve("logs"), Clock.systemUTC()),
+                    () -> { }, Duration.ZERO, Secret.ofNullable("x"), Clock.systemUTC())) {
+                for (int i = 0; i < 50; i++) {
+                    service.syncNow("warm-up");
+                }
+                double[] serviceMs = time(200, () -> service.syncNow("bench"));
+                report("ours_nochange_mirror", mirrorMs);
+                report("ours_nochange_service", serviceMs);
+            }
+        }
+    }
+
+    static void pushToLive(Path dir, int pushes, boolean webhook) throws Exception {
+        String secret = "bench-secret";
+        java.nio.file.Files.createDirectories(dir);
+        try (dev.braintrust.testing.RemoteFixture remote = dev.braintrust.testing.RemoteFixture.create(dir, "main")) {
+            for (int i = 0; i < 4; i++) {
+                remote.commit("init", "context/" + List.of("MISSION", "GOALS", "BELIEFS", "IDENTITY").get(i) + ".md",
+                        "lorem ipsum ".repeat(250));
+            }
+            remote.push();
+            int port;
+            try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+                port = socket.getLocalPort();
+            }
+            Map<String, String> env = new java.util.HashMap<>(Map.of(
+                    "PAI_HOME", dir.resolve("home").toString(), "HOME", dir.toString(),
+                    "BRAIN_TRUST_GIT_URL", remote.url(), "BRAIN_TRUST_PORT", String.valueOf(port),
+                    "BRAIN_TRUST_SYNC_INTERVAL", webhook ? "0" : "1s"));
+            if (webhook) {
+                env.put("WEBHOOK_SECRET", secret);
+            }
+            Process server = dev.braintrust.testing.ChildJvm.builder(dev.braintrust.cli.Main.class, env, "serve")
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
+            try {
+                java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+                String base = "http://127.0.0.1:" + port;
+                dev.braintrust.testing.Poll.until(Duration.ofMinutes(2), "the server to be ready",
+                        () -> status(http, base + "/ready") == 200);
+                double[] ms = new double[pushes];
+                for (int i = 0; i < pushes; i++) {
+                    remote.commit("r" + i, "context/GOALS.md", "goals, revision " + i + "\n" + "lorem ipsum ".repeat(250));
+                    remote.push();
+                    String want = remote.head();
+                    long t0 = System.nanoTime();
+                    if (webhook) {
+                        String body = "{\"ref\":\"refs/heads/main\",\"after\":\"" + want + "\"}";
+                        String signature = "sha256=" + java.util.HexFormat.of().formatHex(
+                                hmac(secret, body.getBytes(StandardCharsets.UTF_8)));
+                        java.net.http.HttpResponse<String> answer = http.send(java.net.http.HttpRequest.newBuilder(
+                                        java.net.URI.create(base + "/api/v1/webhook/sync-context"))
+                                .header("Content-Type", "application/json").header("X-GitHub-Event", "push")
+                                .header("X-GitHub-Delivery", "bench-" + i).header("X-Hub-Signature-256", signature)
+                                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString());
+                        if (answer.statusCode() != 200) {
+                            throw new IllegalStateException("webhook answered " + answer.statusCode() + ": " + answer.body());
+                        }
+                    }
+                    dev.braintrust.testing.Poll.until(Duration.ofMinutes(1), "revision " + want,
+                            () -> want.equals(revision(http, base + "/api/v1/context")));
+                    ms[i] = (System.nanoTime() - t0) / 1e6;
+                }
+                report(webhook ? "ours_webhook_push_to_live" : "ours_poll_1s_push_to_live", ms);
+            } finally {
+                server.destroy(); // SIGTERM: the server stops cleanly
+                server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    static int status(java.net.http.HttpClient http, String url) {
+        try {
+            return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    static String revision(java.net.http.HttpClient http, String url) {
+        try {
+            String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            return dev.braintrust.Json.mapper().readTree(body).path("revision").asText(null);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    static byte[] hmac(String secret, byte[] body) throws Exception {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return mac.doFinal(body);
+    }
+
+    interface Action {
+        void run() throws Exception;
+    }
+
+    static double[] time(int n, Action action) throws Exception {
+        double[] ms = new double[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            action.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        return ms;
+    }
+
+    static void report(String name, double[] ms) {
+        double[] sorted = ms.clone();
+        Arrays.sort(sorted);
+        System.out.printf("%s_ms p50=%.2f p95=%.2f max=%.2f (n=%d)%n", name, pct(sorted, 50), pct(sorted, 95),
+                sorted[sorted.length - 1], sorted.length);
+        System.out.printf("%s_p50_ms=%.3f%n%s_p95_ms=%.3f%n", name, pct(sorted, 50), name, pct(sorted, 95));
+    }
+
+    static double pct(double[] sorted, int p) {
+        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+
+    /**
+     * A bare repository whose branch {@code main} has {@code commits} commits; the tree has {@code files} files
+     * (context/, skills/, workflows/ and data/dNN/), and each commit changes one file.
+     */
+    static void buildBigRepository(Path bare, int commits, int files) throws Exception {
+        Git.init().setBare(true).setDirectory(bare.toFile()).setInitialBranch("main").call().close();
+        try (Repository repo = new FileRepositoryBuilder().setGitDir(bare.toFile()).build();
+             ObjectInserter inserter = repo.newObjectInserter()) {
+            List<String> paths = new ArrayList<>();
+            for (String name : List.of("MISSION", "GOALS", "BELIEFS", "IDENTITY")) {
+                paths.add("context/" + name + ".md");
+            }
+            for (int i = 0; paths.size() < 20; i++) {
+                paths.add("context/NOTE_" + i + ".md");
+            }
+            for (int i = 0; i < 10; i++) {
+                paths.add("skills/skill_" + i + ".sh");
+            }
+            for (int i = 0; i < 5; i++) {
+                paths.add("workflows/flow_" + i + ".json");
+            }
+            for (int i = 0; paths.size() < files; i++) {
+                paths.add(String.format("data/d%02d/file_%04d.txt", i % 40, i));
+            }
+            Tree root = new Tree();
+            for (int i = 0; i < paths.size(); i++) {
+                root.put(paths.get(i), inserter.insert(Constants.OBJ_BLOB, content(paths.get(i), 0)),
+                        paths.get(i).startsWith("skills/") ? FileMode.EXECUTABLE_FILE : FileMode.REGULAR_FILE);
+            }
+            ObjectId parent = null;
+            Instant when = Instant.parse("2025-01-01T00:00:00Z");
+            for (int c = 0; c < commits; c++) {
+                if (c > 0) {
+                    String path = paths.get(c % paths.size());
+                    root.put(path, inserter.insert(Constants.OBJ_BLOB, content(path, c)),
+                            path.startsWith("skills/") ? FileMode.EXECUTABLE_FILE : FileMode.REGULAR_FILE);
+                }
+                CommitBuilder commit = new CommitBuilder();
+                commit.setTreeId(root.write(inserter));
+                PersonIdent who = new PersonIdent("Bench", "bench@example.org", when.plusSeconds(c), ZoneOffset.UTC);
+                commit.setAuthor(who);
+                commit.setCommitter(who);
+                commit.setMessage("commit " + c + "\n");
+                if (parent != null) {
+                    commit.setParentId(parent);
+                }
+                parent = inserter.insert(commit);
+            }
+            inserter.flush();
+            RefUpdate update = repo.updateRef("refs/heads/main");
+            update.setNewObjectId(parent);
+            update.forceUpdate();
+            Git.wrap(repo).gc().call();
+        }
+    }
+
+    static byte[] content(String path, int version) {
+        return ("# " + path + "\nversion " + version + "\n" + "lorem ipsum dolor sit amet ".repeat(20) + "\n")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A directory of the tree being built; only the directories on a changed path are written again. */
+    static final class Tree {
+        private final TreeMap<String, Object> entries = new TreeMap<>(); // name -> Tree or Blob
+        private ObjectId written;
+
+        record Blob(ObjectId id, FileMode mode) {
+        }
+
+        void put(String path, ObjectId blob, FileMode mode) {
+            written = null;
+            int slash = path.indexOf('/');
+            if (slash < 0) {
+                entries.put(path, new Blob(blob, mode));
+                return;
+            }
+            Tree sub = (Tree) entries.computeIfAbsent(path.substring(0, slash), k -> new Tree());
+            sub.put(path.substring(slash + 1), blob, mode);
+        }
+
+        ObjectId write(ObjectInserter inserter) throws Exception {
+            if (written != null) {
+                return written;
+            }
+            TreeFormatter formatter = new TreeFormatter();
+            // git orders tree entries as if directory names ended with '/'
+            List<String> names = new ArrayList<>(entries.keySet());
+            names.sort((a, b) -> (entries.get(a) instanceof Tree ? a + "/" : a).compareTo(entries.get(b) instanceof Tree ? b + "/" : b));
+            for (String name : names) {
+                Object entry = entries.get(name);
+                if (entry instanceof Tree sub) {
+                    formatter.append(name, FileMode.TREE, sub.write(inserter));
+                } else {
+                    Blob blob = (Blob) entry;
+                    formatter.append(name, blob.mode(), blob.id());
+                }
+            }
+            written = inserter.insert(formatter);
+            return written;
+        }
+    }
+}

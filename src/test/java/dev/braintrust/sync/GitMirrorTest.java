@@ -1,0 +1,290 @@
+package dev.braintrust.sync;
+
+import dev.braintrust.BrainTrustException;
+import dev.braintrust.Config;
+import dev.braintrust.context.ContextSnapshot;
+import dev.braintrust.testing.RemoteFixture;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.Status;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class GitMirrorTest {
+    @TempDir
+    Path dir;
+    RemoteFixture remote;
+    Path home;
+
+    @BeforeEach
+    void setUp() {
+        remote = RemoteFixture.create(dir, "main");
+        home = dir.resolve("home");
+        remote.commit("first", "context/MISSION.md", "mission v1", "context/GOALS.md", "goals v1",
+                "context/BELIEFS.md", "beliefs v1", "skills/echo.sh", "#!/bin/sh\n# NAME: echo\necho v1\n",
+                "workflows/w.json", "{\"nodes\":[],\"edges\":[]}", "README.md", "hello");
+        remote.executable("skills/echo.sh");
+        remote.commitAll("make echo executable");
+        remote.push();
+    }
+
+    @AfterEach
+    void tearDown() {
+        remote.close();
+    }
+
+    GitRemote gitRemote(String url) {
+        return GitRemote.of(Config.fromEnv(Map.of("HOME", dir.toString(), "PAI_HOME", home.toString(),
+                "BRAIN_TRUST_GIT_URL", url)));
+    }
+
+    GitMirror open() {
+        return GitMirror.open(home, gitRemote(remote.url()));
+    }
+
+    @Test
+    void clones_into_an_absent_home_and_serves_the_commit() throws Exception {
+        try (GitMirror mirror = open()) {
+            assertThat(mirror.hasSnapshot()).isFalse();
+            SyncResult r = mirror.sync("test");
+            assertThat(r.outcome()).isEqualTo(SyncResult.Outcome.UPDATED);
+            assertThat(r.previous()).isNull();
+            assertThat(r.revision()).isEqualTo(remote.head());
+            assertThat(r.changed()).contains("context/MISSION.md", "skills/echo.sh", "README.md");
+            assertThat(mirror.revision()).isEqualTo(remote.head());
+            assertThat(Files.readString(home.resolve("context/MISSION.md"))).isEqualTo("mission v1");
+            assertThat(Files.isDirectory(home.resolve("logs"))).isTrue();
+            assertThat(Files.isDirectory(home.resolve("state"))).isTrue();
+            assertThat(Files.isExecutable(mirror.skillsFolder().resolve("echo.sh"))).isTrue();
+            assertThat(mirror.workflowsFolder().resolve("w.json")).exists();
+            ContextSnapshot snapshot = mirror.contextSource(Clock.systemUTC()).load();
+            assertThat(snapshot.revision()).isEqualTo(remote.head());
+            assertThat(snapshot.text("MISSION.md")).isEqualTo("mission v1");
+            try (Git git = Git.open(home.toFile())) {
+                Status status = git.status().call();
+                assertThat(status.isClean()).as("untracked: %s", status.getUntracked()).isTrue();
+                assertThat(git.getRepository().getBranch()).isEqualTo("main");
+            }
+        }
+    }
+
+    @Test
+    void follows_a_fast_forward_and_lists_the_changed_paths() throws Exception {
+        try (GitMirror mirror = open()) {
+            String first = mirror.sync("test").revision();
+            String second = remote.commitAndPush("goals", "context/GOALS.md", "goals v2", "context/RESEARCH.md", "new");
+            SyncResult r = mirror.sync("test");
+            assertThat(r.outcome()).isEqualTo(SyncResult.Outcome.UPDATED);
+            assertThat(r.previous()).isEqualTo(first);
+            assertThat(r.revision()).isEqualTo(second);
+            assertThat(r.changed()).containsExactlyInAnyOrder("context/GOALS.md", "context/RESEARCH.md");
+            assertThat(mirror.contextSource(Clock.systemUTC()).load().text("GOALS.md")).isEqualTo("goals v2");
+            assertThat(Files.readString(home.resolve("context/RESEARCH.md"))).isEqualTo("new");
+        }
+    }
+
+    @Test
+    void a_sync_with_nothing_new_is_unchanged() {
+        try (GitMirror mirror = open()) {
+            mirror.sync("test");
+            SyncResult again = mirror.sync("test");
+            assertThat(again.outcome()).isEqualTo(SyncResult.Outcome.UNCHANGED);
+            assertThat(again.revision()).isEqualTo(again.previous()).isEqualTo(remote.head());
+            assertThat(again.changed()).isEmpty();
+        }
+    }
+
+    @Test
+    void follows_a_force_push_that_rewrote_history() throws Exception {
+        String base = remote.head();
+        remote.commitAndPush("will be dropped", "context/MISSION.md", "doomed", "context/DOOMED.md", "x");
+        try (GitMirror mirror = open()) {
+            mirror.sync("test");
+            assertThat(home.resolve("context/DOOMED.md")).exists();
+            remote.resetTo(base);
+            String rewritten = remote.commit("rewritten", "context/MISSION.md", "rewritten mission");
+            remote.push(true);
+            SyncResult r = mirror.sync("test");
+            assertThat(r.revision()).isEqualTo(rewritten);
+            assertThat(home.resolve("context/DOOMED.md")).doesNotExist();
+            assertThat(Files.readString(home.resolve("context/MISSION.md"))).isEqualTo("rewritten mission");
+            assertThat(mirror.contextSource(Clock.systemUTC()).load().file("DOOMED.md")).isEmpty();
+            try (Git git = Git.open(home.toFile())) {
+                assertThat(git.getRepository().resolve("HEAD").name()).isEqualTo(rewritten);
+                assertThat(git.status().call().isClean()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void overwrites_local_edits_on_the_server_with_the_next_sync() throws Exception {
+        try (GitMirror mirror = open()) {
+            mirror.sync("test");
+            Files.writeString(home.resolve("context/MISSION.md"), "edited on the server");
+            Files.delete(home.resolve("context/GOALS.md"));
+            Files.writeString(home.resolve("context/NEW.md"), "an untracked file that the next commit adds too");
+            remote.commitAndPush("next", "context/BELIEFS.md", "beliefs v2", "context/NEW.md", "from the repository");
+            mirror.sync("test");
+            assertThat(Files.readString(home.resolve("context/MISSION.md"))).isEqualTo("mission v1");
+            assertThat(Files.readString(home.resolve("context/GOALS.md"))).isEqualTo("goals v1");
+            assertThat(Files.readString(home.resolve("context/NEW.md"))).isEqualTo("from the repository");
+            try (Git git = Git.open(home.toFile())) {
+                assertThat(git.status().call().isClean()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void never_touches_logs_and_state_even_when_the_repository_has_such_folders() throws Exception {
+        Files.createDirectories(home.resolve("logs"));
+        Files.createDirectories(home.resolve("state"));
+        Files.writeString(home.resolve("logs/2026-01-01.md"), "my journal");
+        Files.writeString(home.resolve("state/brain-trust.db"), "my runs");
+        try (GitMirror mirror = open()) {
+            mirror.sync("test");
+            remote.commitAndPush("a repository that carries logs and state",
+                    "logs/2026-01-01.md", "overwritten journal", "state/brain-trust.db", "overwritten db",
+                    "context/MISSION.md", "mission v2");
+            SyncResult r = mirror.sync("test");
+            assertThat(r.outcome()).isEqualTo(SyncResult.Outcome.UPDATED);
+            assertThat(Files.readString(home.resolve("logs/2026-01-01.md"))).isEqualTo("my journal");
+            assertThat(Files.readString(home.resolve("state/brain-trust.db"))).isEqualTo("my runs");
+            assertThat(Files.readString(home.resolve("context/MISSION.md"))).isEqualTo("mission v2");
+            remote.commitAndPush("and removes them again", "logs/2026-01-01.md", null, "state/brain-trust.db", null);
+            mirror.sync("test");
+            assertThat(Files.readString(home.resolve("logs/2026-01-01.md"))).isEqualTo("my journal");
+            assertThat(Files.readString(home.resolve("state/brain-trust.db"))).isEqualTo("my runs");
+        }
+    }
+
+    @Test
+    void clones_into_a_home_that_holds_only_logs_and_state() throws Exception {
+        Files.createDirectories(home.resolve("logs"));
+        Files.writeString(home.resolve("logs/2026-01-01.md"), "kept");
+        try (GitMirror mirror = open()) {
+            mirror.sync("test");
+            assertThat(mirror.revision()).isEqualTo(remote.head());
+            assertThat(Files.readString(home.resolve("logs/2026-01-01.md"))).isEqualTo("kept");
+        }
+    }
+
+    @Test
+    void refuses_a_home_that_holds_other_files_and_says_how_to_fix_it() throws Exception {
+        Files.createDirectories(home.resolve("context"));
+        Files.writeString(home.resolve("context/MISSION.md"), "my local mission");
+        assertThatThrownBy(this::open)
+                .isInstanceOf(BrainTrustException.BadConfig.class)
+                .hasMessageContaining("not a clone of " + remote.url())
+                .hasMessageContaining("brain-trust publish")
+                .hasMessageContaining("empty folder");
+        assertThat(Files.readString(home.resolve("context/MISSION.md"))).isEqualTo("my local mission");
+        assertThat(home.resolve(".git")).doesNotExist();
+    }
+
+    @Test
+    void refuses_a_clone_of_another_repository() throws Exception {
+        try (GitMirror mirror = open()) {
+            mirror.sync("test");
+        }
+        RemoteFixture other = RemoteFixture.create(dir.resolve("other"), "main");
+        other.close();
+        assertThatThrownBy(() -> GitMirror.open(home, gitRemote(other.url())))
+                .isInstanceOf(BrainTrustException.BadConfig.class)
+                .hasMessageContaining("is a clone of " + remote.url())
+                .hasMessageContaining("BRAIN_TRUST_GIT_URL=" + remote.url());
+    }
+
+    @Test
+    void a_clone_of_the_same_url_written_differently_is_accepted() {
+        try (GitMirror mirror = open()) {
+            mirror.sync("test");
+        }
+        try (GitMirror again = GitMirror.open(home, gitRemote(remote.url() + "/"))) {
+            assertThat(again.revision()).isEqualTo(remote.head());
+        }
+    }
+
+    @Test
+    void serves_the_last_synced_commit_after_a_restart_before_any_network() throws Exception {
+        String head;
+        try (GitMirror mirror = open()) {
+            head = mirror.sync("test").revision();
+        }
+        Path moved = dir.resolve("remote-moved.git");
+        Files.move(remote.bare, moved); // the remote is gone
+        try (GitMirror restarted = open()) {
+            assertThat(restarted.revision()).isEqualTo(head);
+            assertThat(restarted.contextSource(Clock.systemUTC()).load().text("MISSION.md")).isEqualTo("mission v1");
+            assertThatThrownBy(() -> restarted.sync("test"))
+                    .isInstanceOf(BrainTrustException.Unavailable.class)
+                    .hasMessageContaining("no repository at " + remote.url());
+            assertThat(restarted.revision()).isEqualTo(head);
+            Files.move(moved, remote.bare); // back
+            String next = remote.commitAndPush("after the outage", "context/GOALS.md", "goals v3");
+            assertThat(restarted.sync("test").revision()).isEqualTo(next);
+        }
+    }
+
+    @Test
+    void a_deleted_branch_keeps_the_last_snapshot_and_names_the_branch() {
+        try (GitMirror mirror = open()) {
+            String head = mirror.sync("test").revision();
+            remote.deleteRemoteBranch();
+            assertThatThrownBy(() -> mirror.sync("test"))
+                    .isInstanceOf(BrainTrustException.Unavailable.class)
+                    .hasMessageContaining("the branch 'main' does not exist")
+                    .hasMessageContaining("BRAIN_TRUST_GIT_BRANCH");
+            assertThat(mirror.revision()).isEqualTo(head);
+            assertThat(mirror.contextSource(Clock.systemUTC()).load().revision()).isEqualTo(head);
+            remote.push();
+            assertThat(mirror.sync("test").outcome()).isEqualTo(SyncResult.Outcome.UNCHANGED);
+        }
+    }
+
+    @Test
+    void a_credential_in_the_url_is_kept_out_of_the_git_config() throws Exception {
+        GitRemote withToken = GitRemote.of(Config.fromEnv(Map.of("HOME", dir.toString(),
+                "BRAIN_TRUST_GIT_URL", "https://someone:s3cr3t-t0ken@git.example.org/me/home.git")));
+        assertThat(withToken.url()).isEqualTo("https://git.example.org/me/home.git");
+        assertThat(withToken.token().reveal()).isEqualTo("s3cr3t-t0ken");
+        assertThat(withToken.username()).isEqualTo("someone");
+        assertThat(withToken.toString()).doesNotContain("s3cr3t");
+        GitRemote tokenOnly = GitRemote.of(Config.fromEnv(Map.of("HOME", dir.toString(),
+                "BRAIN_TRUST_GIT_URL", "https://ghp_abc123@github.com/me/home.git")));
+        assertThat(tokenOnly.url()).isEqualTo("https://github.com/me/home.git");
+        assertThat(tokenOnly.token().reveal()).isEqualTo("ghp_abc123");
+        GitRemote ssh = GitRemote.of(Config.fromEnv(Map.of("HOME", dir.toString(),
+                "BRAIN_TRUST_GIT_URL", "git@github.com:me/home.git")));
+        assertThat(ssh.url()).isEqualTo("git@github.com:me/home.git");
+        assertThat(ssh.isSsh()).isTrue();
+    }
+
+    @Test
+    void a_skill_checkout_stays_whole_while_the_next_commit_arrives() throws Exception {
+        try (GitMirror mirror = open()) {
+            mirror.sync("test");
+            Path before = mirror.skillsFolder();
+            remote.commitAndPush("v2", "skills/echo.sh", "#!/bin/sh\n# NAME: echo\necho v2\n");
+            mirror.sync("test");
+            Path after = mirror.skillsFolder();
+            assertThat(after).isNotEqualTo(before);
+            assertThat(Files.readString(before.resolve("echo.sh"), StandardCharsets.UTF_8)).contains("echo v1");
+            assertThat(Files.readString(after.resolve("echo.sh"), StandardCharsets.UTF_8)).contains("echo v2");
+            assertThat(Files.isExecutable(after.resolve("echo.sh"))).isTrue();
+            remote.commitAndPush("v3", "skills/echo.sh", "#!/bin/sh\n# NAME: echo\necho v3\n");
+            mirror.sync("test");
+            assertThat(before).as("checkouts older than the previous one are removed").doesNotExist();
+            assertThat(after).as("the previous checkout is kept for skills still running").exists();
+        }
+    }
+}

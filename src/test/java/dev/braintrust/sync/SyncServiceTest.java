@@ -1,0 +1,265 @@
+package dev.braintrust.sync;
+
+import dev.braintrust.Config;
+import dev.braintrust.Secret;
+import dev.braintrust.context.ContextService;
+import dev.braintrust.journal.Journal;
+import dev.braintrust.testing.Poll;
+import dev.braintrust.testing.RemoteFixture;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.revwalk.ObjectWalk;
+import org.eclipse.jgit.revwalk.RevObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SyncServiceTest {
+    @TempDir
+    Path dir;
+    RemoteFixture remote;
+    Path home;
+    GitMirror mirror;
+    SyncService service;
+    ContextService context;
+    Journal journal;
+
+    @BeforeEach
+    void setUp() {
+        remote = RemoteFixture.create(dir, "main");
+        remote.commitAndPush("first", "context/MISSION.md", "m1", "context/GOALS.md", "g1", "context/BELIEFS.md", "b1");
+        home = dir.resolve("home");
+    }
+
+    void open(Duration interval) {
+        GitRemote gitRemote = GitRemote.of(Config.fromEnv(Map.of("HOME", dir.toString(), "BRAIN_TRUST_GIT_URL", remote.url())));
+        mirror = GitMirror.open(home, gitRemote);
+        context = new ContextService(mirror.contextSource(Clock.systemUTC()), Duration.ofHours(1));
+        journal = new Journal(home.resolve("logs"), Clock.systemUTC());
+        service = new SyncService(mirror, journal, context::invalidate, interval,
+                Secret.ofNullable(WebhookTest.SECRET), Clock.systemUTC());
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (service != null) {
+            service.close();
+            mirror.close();
+        }
+        remote.close();
+    }
+
+    @Test
+    void invalidates_the_context_and_writes_the_journal_only_when_the_revision_changed() {
+        open(Duration.ZERO);
+        service.syncNow("test");
+        assertThat(context.snapshot().text("GOALS.md")).isEqualTo("g1");
+        long loads = context.loadCount();
+        service.syncNow("test");
+        service.syncNow("test");
+        context.snapshot();
+        assertThat(context.loadCount()).as("an unchanged sync keeps the cache").isEqualTo(loads);
+        String next = remote.commitAndPush("goals", "context/GOALS.md", "g2");
+        service.syncNow("test");
+        assertThat(context.snapshot().revision()).isEqualTo(next);
+        assertThat(context.snapshot().text("GOALS.md")).isEqualTo("g2");
+        assertThat(context.loadCount()).isEqualTo(loads + 1);
+        // The journal is written on the sync thread, in order, right after the answer: wait for the last entry.
+        Poll.until(Duration.ofSeconds(10), "the journal entry of " + next,
+                () -> !journal.days().isEmpty() && journal.read(journal.today().toString()).contains("Context revision: " + next));
+        String today = journal.read(journal.today().toString());
+        assertThat(today.split("\n## ", -1)).as("one entry per sync that changed something (and a title)").hasSize(3);
+        assertThat(today).contains("context/GOALS.md").contains("synced");
+    }
+
+    @Test
+    void records_each_sync_with_time_revisions_paths_duration_and_outcome() {
+        open(Duration.ZERO);
+        SyncResult first = service.syncNow("api");
+        String next = remote.commitAndPush("goals", "context/GOALS.md", "g2");
+        service.syncNow("cli");
+        List<SyncResult> history = service.history();
+        assertThat(history).hasSize(2);
+        SyncResult last = history.get(0);
+        assertThat(last.trigger()).isEqualTo("cli");
+        assertThat(last.previous()).isEqualTo(first.revision());
+        assertThat(last.revision()).isEqualTo(next);
+        assertThat(last.changed()).containsExactly("context/GOALS.md");
+        assertThat(last.duration()).isPositive();
+        assertThat(last.time()).isAfterOrEqualTo(first.time());
+        SyncStatus status = service.status();
+        assertThat(status.lastOutcome()).isEqualTo("updated");
+        assertThat(status.lastRevision()).isEqualTo(next);
+        assertThat(status.ready()).isTrue();
+        assertThat(status.note()).contains("local edits on the server are overwritten by the next sync");
+        assertThat(home.resolve("state/sync/last-sync.json")).exists();
+    }
+
+    @Test
+    void a_failed_sync_is_reported_and_the_last_good_snapshot_stays_served() throws Exception {
+        open(Duration.ZERO);
+        String good = service.syncNow("test").revision();
+        Path away = dir.resolve("away.git");
+        Files.move(remote.bare, away);
+        SyncResult failed = service.requestSync("test").get(1, TimeUnit.MINUTES);
+        assertThat(failed.failed()).isTrue();
+        SyncStatus status = service.status();
+        assertThat(status.lastOutcome()).isEqualTo("failed");
+        assertThat(status.lastError()).contains("no repository at");
+        assertThat(status.ready()).as("ready stays true once a snapshot exists").isTrue();
+        assertThat(status.revision()).isEqualTo(good);
+        assertThat(status.consecutiveFailures()).isEqualTo(1);
+        assertThat(context.snapshot().revision()).isEqualTo(good);
+        Files.move(away, remote.bare);
+        service.syncNow("test");
+        assertThat(service.status().consecutiveFailures()).isZero();
+        assertThat(service.status().lastError()).isNull();
+    }
+
+    @Test
+    void the_status_of_the_last_sync_survives_a_restart() {
+        open(Duration.ZERO);
+        String rev = service.syncNow("test").revision();
+        service.close();
+        mirror.close();
+        open(Duration.ZERO);
+        SyncStatus status = service.status();
+        assertThat(status.lastRevision()).isEqualTo(rev);
+        assertThat(status.lastOutcome()).isEqualTo("updated");
+        assertThat(status.revision()).isEqualTo(rev);
+    }
+
+    @Test
+    void backs_off_after_failures() {
+        Duration fiveMinutes = Duration.ofMinutes(5);
+        assertThat(SyncService.delayAfter(0, fiveMinutes)).isEqualTo(fiveMinutes);
+        assertThat(SyncService.delayAfter(1, fiveMinutes)).isEqualTo(Duration.ofSeconds(5));
+        assertThat(SyncService.delayAfter(2, fiveMinutes)).isEqualTo(Duration.ofSeconds(10));
+        assertThat(SyncService.delayAfter(7, fiveMinutes)).isEqualTo(Duration.ofSeconds(320));
+        assertThat(SyncService.delayAfter(8, fiveMinutes)).isEqualTo(Duration.ofMinutes(10));
+        assertThat(SyncService.delayAfter(60, fiveMinutes)).isEqualTo(Duration.ofMinutes(10));
+        Duration oneSecond = Duration.ofSeconds(1);
+        assertThat(SyncService.delayAfter(1, oneSecond)).isEqualTo(oneSecond);
+        assertThat(SyncService.delayAfter(4, oneSecond)).isEqualTo(Duration.ofSeconds(8));
+        Duration hourly = Duration.ofHours(1);
+        assertThat(SyncService.delayAfter(30, hourly)).isEqualTo(hourly);
+    }
+
+    @Test
+    void periodic_sync_picks_up_a_push_and_retries_after_failures() throws Exception {
+        open(Duration.ofMillis(200));
+        service.start();
+        Poll.until(Duration.ofSeconds(20), "the first sync", () -> mirror.hasSnapshot());
+        String next = remote.commitAndPush("goals", "context/GOALS.md", "g2");
+        Poll.until(Duration.ofSeconds(20), "the periodic sync of " + next, () -> next.equals(mirror.revision()));
+        assertThat(service.status().nextSyncAt()).isNotNull();
+        Path away = dir.resolve("away.git");
+        Files.move(remote.bare, away);
+        Poll.until(Duration.ofSeconds(20), "two failures", () -> service.status().consecutiveFailures() >= 2);
+        assertThat(context.snapshot().revision()).isEqualTo(next);
+        Files.move(away, remote.bare);
+        String after = remote.commitAndPush("after", "context/GOALS.md", "g3");
+        Poll.until(Duration.ofSeconds(30), "recovery",
+                () -> after.equals(mirror.revision()) && service.status().consecutiveFailures() == 0);
+        assertThat(service.status().lastError()).isNull();
+    }
+
+    @Test
+    void a_hundred_concurrent_deliveries_coalesce_into_few_syncs_and_all_are_answered() throws Exception {
+        open(Duration.ZERO);
+        service.syncNow("test");
+        int before = service.history().size();
+        String body = WebhookTest.push("refs/heads/main");
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(100);
+        List<Future<WebhookResponse>> answers = new ArrayList<>();
+        String pushed = remote.commitAndPush("burst", "context/GOALS.md", "burst");
+        for (int i = 0; i < 100; i++) {
+            Map<String, String> headers = WebhookTest.github("push", "delivery-" + i, body);
+            answers.add(pool.submit(() -> {
+                go.await();
+                return service.handleWebhook(headers, new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8)));
+            }));
+        }
+        go.countDown();
+        for (Future<WebhookResponse> answer : answers) {
+            WebhookResponse r = answer.get(2, TimeUnit.MINUTES);
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.body()).containsEntry("status", "synced").containsEntry("revision", pushed);
+        }
+        pool.shutdown();
+        List<SyncResult> ran = service.history().subList(0, service.history().size() - before);
+        // Each delivery gets a sync that started after it arrived; those arriving while one runs share the next.
+        assertThat(ran.size()).as("100 deliveries, few syncs: %s", ran.size()).isBetween(1, 20);
+        assertThat(ran.stream().filter(SyncResult::revisionChanged).count()).as("one sync moved the mirror").isEqualTo(1);
+        assertThat(mirror.revision()).isEqualTo(pushed);
+        assertMirrorIsSound(pushed);
+    }
+
+    @Test
+    void deliveries_during_pushes_end_on_the_last_push_with_a_sound_mirror() throws Exception {
+        open(Duration.ZERO);
+        service.syncNow("test");
+        String body = WebhookTest.push("refs/heads/main");
+        ExecutorService pool = Executors.newFixedThreadPool(20);
+        List<Future<WebhookResponse>> answers = new ArrayList<>();
+        for (int push = 0; push < 5; push++) {
+            remote.commitAndPush("push " + push, "context/GOALS.md", "goals " + push, "context/P" + push + ".md", "p");
+            for (int i = 0; i < 20; i++) {
+                Map<String, String> headers = WebhookTest.github("push", "p" + push + "-" + i, body);
+                answers.add(pool.submit(() -> service.handleWebhook(headers,
+                        new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8)))));
+            }
+        }
+        for (Future<WebhookResponse> answer : answers) {
+            assertThat(answer.get(2, TimeUnit.MINUTES).status()).isEqualTo(200);
+        }
+        pool.shutdown();
+        Map<String, String> last = WebhookTest.github("push", "last", body);
+        WebhookResponse r = service.handleWebhook(last, new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8)));
+        assertThat(r.body()).containsEntry("revision", remote.head());
+        assertThat(context.snapshot().text("GOALS.md")).isEqualTo("goals 4");
+        assertMirrorIsSound(remote.head());
+    }
+
+    /** HEAD is the commit, the working tree equals it, and every object reachable from it can be read. */
+    private void assertMirrorIsSound(String commit) throws Exception {
+        try (Git git = Git.open(home.toFile())) {
+            assertThat(git.getRepository().resolve(Constants.HEAD).name()).isEqualTo(commit);
+            assertThat(git.status().call().isClean()).isTrue();
+            try (ObjectReader reader = git.getRepository().newObjectReader(); ObjectWalk walk = new ObjectWalk(reader)) {
+                walk.markStart(walk.parseCommit(git.getRepository().resolve(commit)));
+                int objects = 0;
+                while (walk.next() != null) {
+                    objects++;
+                }
+                RevObject o;
+                while ((o = walk.nextObject()) != null) {
+                    reader.open(o).getBytes();
+                    objects++;
+                }
+                assertThat(objects).isPositive();
+            }
+        }
+        assertThat(Files.list(home.resolve(".git")).filter(p -> p.toString().endsWith(".lock")).toList()).isEmpty();
+    }
+}
