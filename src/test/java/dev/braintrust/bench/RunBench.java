@@ -53,6 +53,12 @@ import java.util.Map;
 public final class RunBench {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
+        try {
+            System.out.println("load average at start: " + Files.readString(Path.of("/proc/loadavg")).strip()
+                    + " (" + Runtime.getRuntime().availableProcessors() + " cores)");
+        } catch (java.io.IOException ignored) {
+            // not Linux
+        }
         fanOut(dir.resolve("fanout"));
         overhead(dir.resolve("overhead"));
         history(dir.resolve("history-sqlite"), false);
@@ -134,7 +140,9 @@ public final class RunBench {
                 for (int i = 0; i < 2; i++) {
                     bt.runs().run(chain, "bench", null);
                 }
-                report("HTTP stand-in (real OpenAI client, loopback), chain", perAgent(bt.runs(), chain, n));
+                System.out.printf(Locale.ROOT, "  %-55s %.3f ms/agent (for reference: includes a real HTTP call per agent, "
+                        + "so it is not the overhead figure)%n", "HTTP stand-in (real OpenAI client, loopback), chain",
+                        perAgent(bt.runs(), chain, n));
             }
         }
     }
