@@ -1,6 +1,6 @@
 -- Run history (ARCHITECTURE.md §5). Portable SQL: the same script runs on SQLite and PostgreSQL.
--- Times are epoch milliseconds. Small columns first and large text last, so listing runs never
--- reads the large values (SQLite keeps them on overflow pages at the end of the row).
+-- Times are epoch milliseconds. The large texts of a run live in run_outputs, so the rows of runs
+-- stay small and a listing reads few pages.
 CREATE TABLE runs (
     id           VARCHAR(64)  PRIMARY KEY,
     workflow     VARCHAR(512) NOT NULL,
@@ -14,13 +14,17 @@ CREATE TABLE runs (
     owner        VARCHAR(512) NOT NULL,
     heartbeat_at BIGINT       NOT NULL,
     error        TEXT,
-    output_excerpt TEXT,
-    final_output TEXT,
-    definition   TEXT
+    output_excerpt TEXT
 );
 
 CREATE INDEX runs_by_start ON runs (started_at, id);
 CREATE INDEX runs_by_status ON runs (status);
+
+CREATE TABLE run_outputs (
+    run_id       VARCHAR(64) PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+    final_output TEXT,
+    definition   TEXT
+);
 
 CREATE TABLE steps (
     run_id        VARCHAR(64)  NOT NULL REFERENCES runs (id) ON DELETE CASCADE,

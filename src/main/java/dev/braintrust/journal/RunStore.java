@@ -58,6 +58,8 @@ public final class RunStore implements AutoCloseable {
     };
     private static final String SUMMARY_COLUMNS = "id, workflow, status, source, revision, agent_count, started_at, "
             + "finished_at, duration_ms, error";
+    private static final String PREFIXED_SUMMARY_COLUMNS = "r.id, r.workflow, r.status, r.source, r.revision, r.agent_count, "
+            + "r.started_at, r.finished_at, r.duration_ms, r.error";
 
     private final HikariDataSource pool;
     private final ReentrantLock writeLock;
@@ -178,8 +180,8 @@ public final class RunStore implements AutoCloseable {
             c.setAutoCommit(false);
             try {
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO runs (id, workflow, status, source, revision, "
-                        + "agent_count, started_at, finished_at, duration_ms, final_output, error, definition, owner, heartbeat_at) "
-                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                        + "agent_count, started_at, finished_at, duration_ms, owner, heartbeat_at, error, output_excerpt) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                     ps.setString(1, run.id());
                     ps.setString(2, run.workflow());
                     ps.setString(3, run.status().label());
@@ -189,11 +191,17 @@ public final class RunStore implements AutoCloseable {
                     ps.setLong(7, run.startedAt().toEpochMilli());
                     setLong(ps, 8, millis(run.finishedAt()));
                     setLong(ps, 9, run.durationMs());
-                    ps.setString(10, run.finalOutput());
-                    ps.setString(11, run.error());
-                    ps.setString(12, definition);
-                    ps.setString(13, owner.toString());
-                    ps.setLong(14, clock.millis());
+                    ps.setString(10, owner.toString());
+                    ps.setLong(11, clock.millis());
+                    ps.setString(12, run.error());
+                    ps.setString(13, ToolCallRecord.excerpt(run.finalOutput(), RunSummary.EXCERPT_CHARS));
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_outputs (run_id, final_output, definition) "
+                        + "VALUES (?, ?, ?)")) {
+                    ps.setString(1, run.id());
+                    ps.setString(2, run.finalOutput());
+                    ps.setString(3, definition);
                     ps.executeUpdate();
                 }
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO steps (run_id, node_id, position, agent, model, "
@@ -265,17 +273,31 @@ public final class RunStore implements AutoCloseable {
     /** Records the end of a run: status, end time, duration, final output, error. */
     public void finish(RunRecord run) {
         write(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET status = ?, finished_at = ?, duration_ms = ?, "
-                    + "final_output = ?, output_excerpt = ?, error = ?, heartbeat_at = ? WHERE id = ?")) {
-                ps.setString(1, run.status().label());
-                setLong(ps, 2, millis(run.finishedAt()));
-                setLong(ps, 3, run.durationMs());
-                ps.setString(4, run.finalOutput());
-                ps.setString(5, ToolCallRecord.excerpt(run.finalOutput(), RunSummary.EXCERPT_CHARS));
-                ps.setString(6, run.error());
-                ps.setLong(7, clock.millis());
-                ps.setString(8, run.id());
-                ps.executeUpdate();
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET status = ?, finished_at = ?, duration_ms = ?, "
+                        + "output_excerpt = ?, error = ?, heartbeat_at = ? WHERE id = ?")) {
+                    ps.setString(1, run.status().label());
+                    setLong(ps, 2, millis(run.finishedAt()));
+                    setLong(ps, 3, run.durationMs());
+                    ps.setString(4, ToolCallRecord.excerpt(run.finalOutput(), RunSummary.EXCERPT_CHARS));
+                    ps.setString(5, run.error());
+                    ps.setLong(6, clock.millis());
+                    ps.setString(7, run.id());
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement ps = c.prepareStatement("UPDATE run_outputs SET final_output = ? WHERE run_id = ?")) {
+                    ps.setString(1, run.finalOutput());
+                    ps.setString(2, run.id());
+                    ps.executeUpdate();
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
             }
             return null;
         }, "finish run " + run.id());
@@ -285,7 +307,8 @@ public final class RunStore implements AutoCloseable {
     public Optional<RunRecord> find(String id) {
         return read(c -> {
             RunRecord run;
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + SUMMARY_COLUMNS + ", final_output FROM runs WHERE id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + PREFIXED_SUMMARY_COLUMNS + ", o.final_output FROM runs r "
+                    + "LEFT JOIN run_outputs o ON o.run_id = r.id WHERE r.id = ?")) {
                 ps.setString(1, id);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
@@ -313,7 +336,7 @@ public final class RunStore implements AutoCloseable {
     /** The workflow JSON a run was started with, as stored. */
     public Optional<String> definition(String id) {
         return read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT definition FROM runs WHERE id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT definition FROM run_outputs WHERE run_id = ?")) {
                 ps.setString(1, id);
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.<String>empty();
