@@ -5,10 +5,14 @@ import dev.braintrust.context.ContextSnapshot;
 import dev.braintrust.context.FolderContextSource;
 import dev.braintrust.home.PaiHome;
 import dev.braintrust.journal.Journal;
+import dev.braintrust.journal.RunStore;
 import dev.braintrust.skills.SkillRegistry;
 import dev.braintrust.skills.SkillRunner;
 import dev.braintrust.skills.Skill;
 import dev.braintrust.sync.FolderWatcher;
+import dev.braintrust.workflow.ModelGateway;
+import dev.braintrust.workflow.ProviderGateway;
+import dev.braintrust.workflow.RunService;
 import dev.braintrust.sync.GitMirror;
 import dev.braintrust.sync.GitRemote;
 import dev.braintrust.sync.SyncService;
@@ -40,6 +44,7 @@ public final class BrainTrust implements AutoCloseable {
     private final GitMirror mirror;
     private final SyncService sync;
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    private RunService runs;
 
     private BrainTrust(Config config, Clock clock) {
         this.config = config;
@@ -123,6 +128,24 @@ public final class BrainTrust implements AutoCloseable {
 
     public Journal journal() {
         return journal;
+    }
+
+    /**
+     * Agents and workflows, over the run database and the model providers. Opened on first use
+     * (commands that do not run agents never open the database).
+     *
+     * @throws BrainTrustException.Unavailable when the run database cannot be opened or migrated
+     */
+    public synchronized RunService runs() {
+        if (runs == null) {
+            RunStore store = RunStore.open(config, home.state(), clock);
+            closeables.add(store);
+            ModelGateway gateway = new ProviderGateway(config.models(), config.modelTimeout());
+            closeables.add(gateway);
+            runs = new RunService(config, context, skills, skillRunner, workflows, store, journal, gateway, clock);
+            closeables.add(runs);
+        }
+        return runs;
     }
 
     /** The sync service in cloud mode; empty in local mode. */

@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  * @param dbUser          BRAIN_TRUST_DB_USER
  * @param dbPassword      BRAIN_TRUST_DB_PASSWORD
  * @param defaultModel    BRAIN_TRUST_DEFAULT_MODEL, default gpt-4o-mini
- * @param models          model provider keys and endpoints
+ * @param models          model provider keys, endpoints and retry policy
  * @param maxParallel     BRAIN_TRUST_MAX_PARALLEL, default 4 agents at once
  * @param maxToolRounds   BRAIN_TRUST_MAX_TOOL_ROUNDS, default 5 tool-call rounds per agent
  * @param modelTimeout    BRAIN_TRUST_MODEL_TIMEOUT, default 120 s per model call
@@ -86,6 +86,8 @@ public record Config(
     public static final Duration DEFAULT_SKILL_TIMEOUT = Duration.ofSeconds(30);
     public static final int DEFAULT_SKILL_OUTPUT_CAP = 64 * 1024;
     public static final String DEFAULT_OLLAMA_BASE_URL = "http://localhost:11434";
+    public static final int DEFAULT_MODEL_RETRIES = 2;
+    public static final Duration DEFAULT_MODEL_RETRY_BACKOFF = Duration.ofSeconds(1);
 
     /** The names of every variable that holds a secret; skills never see them. */
     public static final List<String> SECRET_VARIABLES = List.of(
@@ -102,12 +104,16 @@ public record Config(
     /**
      * Provider keys and endpoints, by the variables of ARCHITECTURE.md §4. The base URLs other
      * than Ollama's are optional and let any server speaking the provider's protocol stand in.
+     * Also how model calls are retried: a call answered 429 or 5xx is tried again up to
+     * {@code maxRetries} times (BRAIN_TRUST_MODEL_RETRIES, default 2), waiting
+     * {@code retryBackoff} (BRAIN_TRUST_MODEL_RETRY_BACKOFF, default 1 s), then twice that, and so on.
      */
     public record ModelKeys(
             Secret openAiKey, String openAiBaseUrl,
             Secret anthropicKey, String anthropicBaseUrl,
             Secret geminiKey, String geminiBaseUrl,
-            String ollamaBaseUrl) {
+            String ollamaBaseUrl,
+            int maxRetries, Duration retryBackoff) {
     }
 
     public boolean cloudMode() {
@@ -154,7 +160,9 @@ public record Config(
                         v.secret("OPENAI_API_KEY"), v.get("OPENAI_BASE_URL", null),
                         v.secret("ANTHROPIC_API_KEY"), v.get("ANTHROPIC_BASE_URL", null),
                         v.secret("GEMINI_API_KEY"), v.get("GEMINI_BASE_URL", null),
-                        v.get("OLLAMA_BASE_URL", DEFAULT_OLLAMA_BASE_URL)),
+                        v.get("OLLAMA_BASE_URL", DEFAULT_OLLAMA_BASE_URL),
+                        v.nonNegative("BRAIN_TRUST_MODEL_RETRIES", DEFAULT_MODEL_RETRIES),
+                        v.duration("BRAIN_TRUST_MODEL_RETRY_BACKOFF", DEFAULT_MODEL_RETRY_BACKOFF)),
                 v.positive("BRAIN_TRUST_MAX_PARALLEL", DEFAULT_MAX_PARALLEL),
                 v.positive("BRAIN_TRUST_MAX_TOOL_ROUNDS", DEFAULT_MAX_TOOL_ROUNDS),
                 v.duration("BRAIN_TRUST_MODEL_TIMEOUT", DEFAULT_MODEL_TIMEOUT),
@@ -239,6 +247,14 @@ public record Config(
             } catch (NumberFormatException e) {
                 throw new BrainTrustException.BadConfig(name + " must be a whole number, not '" + value + "'");
             }
+        }
+
+        int nonNegative(String name, int fallback) {
+            int value = integer(name, fallback);
+            if (value < 0) {
+                throw new BrainTrustException.BadConfig(name + " must be 0 or more, not " + value);
+            }
+            return value;
         }
 
         int positive(String name, int fallback) {

@@ -23,6 +23,8 @@ import java.util.Map;
                 SkillsCommand.class,
                 LogsCommand.class,
                 ServeCommand.class,
+                RunCommand.class,
+                ChatCommand.class,
                 SyncCommand.class,
                 PublishCommand.class,
                 CloneCommand.class,

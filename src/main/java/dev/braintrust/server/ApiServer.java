@@ -49,6 +49,7 @@ public final class ApiServer implements AutoCloseable {
     private final ServerMetrics metrics;
     private final Gatekeeper gatekeeper;
     private final List<Routes> extraRoutes = new ArrayList<>();
+    private final RunRoutes runRoutes;
     private Javalin app;
 
     public ApiServer(BrainTrust brainTrust) {
@@ -58,6 +59,8 @@ public final class ApiServer implements AutoCloseable {
         this.gatekeeper = new Gatekeeper(config.apiKey(), config.corsOrigins(), new WrongKeyLimiter());
         ContextService context = brainTrust.context();
         readiness.require("context", () -> firstSnapshotProblem(context));
+        readiness.require("run database", () -> runDatabaseProblem(brainTrust));
+        this.runRoutes = new RunRoutes(brainTrust::runs, bodies, mapper);
         brainTrust.sync().ifPresent(sync -> {
             readiness.require("sync", sync::readinessProblem);
             readiness.report("sync", sync::readinessReport);
@@ -81,6 +84,7 @@ public final class ApiServer implements AutoCloseable {
                 new ContextRoutes(brainTrust.context(), mapper),
                 new SkillRoutes(brainTrust.skills(), brainTrust.skillRunner(), bodies),
                 new LogRoutes(brainTrust.journal()),
+                runRoutes,
                 new SyncRoutes(brainTrust),
                 new MetricsRoutes(metrics),
                 new DashboardRoutes(brainTrust.context(), brainTrust.workflows(), config.cloudMode(), bodies, workflow -> { })));
@@ -185,6 +189,16 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /** Null once the run database is open; else tries to open it and says why it cannot. */
+    private static String runDatabaseProblem(BrainTrust brainTrust) {
+        try {
+            brainTrust.runs();
+            return null;
+        } catch (BrainTrustException e) {
+            return e.getMessage();
+        }
+    }
+
     /** Null once a snapshot has loaded; else tries to load one and says why it cannot. */
     private static String firstSnapshotProblem(ContextService context) {
         if (context.loadCount() > 0) {
@@ -222,6 +236,7 @@ public final class ApiServer implements AutoCloseable {
         if (running != null) {
             running.stop();
         }
+        runRoutes.close();
         metrics.close();
     }
 }

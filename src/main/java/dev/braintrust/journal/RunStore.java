@@ -1,0 +1,581 @@
+package dev.braintrust.journal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.braintrust.BrainTrustException;
+import dev.braintrust.Config;
+import dev.braintrust.Json;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The run database (ARCHITECTURE.md §5): every run and every agent step. Embedded SQLite at
+ * {@code state/brain-trust.db} by default, PostgreSQL when {@code BRAIN_TRUST_DB_URL} is a
+ * {@code jdbc:postgresql:} URL (several replicas may share it). The schema is migrated by Flyway
+ * when the store opens.
+ *
+ * <p>A run records the process that owns it and a heartbeat. When a store opens, and then at every
+ * heartbeat, runs still marked running whose process is gone (same host, process no longer alive)
+ * or whose heartbeat is older than {@link #STALE_AFTER} (another host) are marked
+ * {@link RunStatus#INTERRUPTED}: a crash never leaves a run running forever.
+ *
+ * <p>Safe for concurrent writers: SQLite runs in WAL mode with a busy timeout (for other
+ * processes) and this process writes through one lock; PostgreSQL handles concurrency itself.
+ */
+public final class RunStore implements AutoCloseable {
+    static final Duration HEARTBEAT = Duration.ofSeconds(15);
+    static final Duration STALE_AFTER = Duration.ofMinutes(2);
+    static final int SQLITE_BUSY_TIMEOUT_MS = 15_000;
+    public static final int MAX_LIST = 1000;
+
+    private static final Logger log = LoggerFactory.getLogger(RunStore.class);
+    private static final ObjectMapper JSON = Json.mapper();
+    private static final TypeReference<List<ToolCallRecord>> TOOL_CALLS = new TypeReference<>() {
+    };
+    private static final String SUMMARY_COLUMNS = "id, workflow, status, source, revision, agent_count, started_at, "
+            + "finished_at, duration_ms, error";
+    private static final String PREFIXED_SUMMARY_COLUMNS = "r.id, r.workflow, r.status, r.source, r.revision, r.agent_count, "
+            + "r.started_at, r.finished_at, r.duration_ms, r.error";
+
+    private final HikariDataSource pool;
+    private final ReentrantLock writeLock;
+    private final Clock clock;
+    private final RunOwner owner;
+    private final String description;
+    private final ScheduledExecutorService heartbeat;
+    private final List<RunRecord> interruptedAtOpen;
+
+    private RunStore(HikariDataSource pool, boolean sqlite, Clock clock, RunOwner owner, String description) {
+        this.pool = pool;
+        this.writeLock = sqlite ? new ReentrantLock() : null;
+        this.clock = clock;
+        this.owner = owner;
+        this.description = description;
+        this.interruptedAtOpen = List.copyOf(markAbandonedRuns());
+        this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "run-store-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+        heartbeat.scheduleWithFixedDelay(this::beat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Opens (and migrates) the database the configuration names.
+     *
+     * @param stateDir where the default SQLite file lives ({@code PAI_HOME/state})
+     * @throws BrainTrustException.BadConfig   when BRAIN_TRUST_DB_URL is neither PostgreSQL nor SQLite
+     * @throws BrainTrustException.Unavailable when the database cannot be reached or migrated
+     */
+    public static RunStore open(Config config, Path stateDir, Clock clock) {
+        String url = config.dbUrl();
+        boolean sqlite;
+        String description;
+        HikariConfig hikari = new HikariConfig();
+        hikari.setPoolName("run-store");
+        hikari.setConnectionTimeout(10_000);
+        hikari.setMinimumIdle(1);
+        if (url == null || url.startsWith("jdbc:sqlite:")) {
+            sqlite = true;
+            if (url == null) {
+                Path file = stateDir.resolve("brain-trust.db");
+                try {
+                    Files.createDirectories(stateDir);
+                } catch (IOException e) {
+                    throw new BrainTrustException.BadConfig("cannot create " + stateDir + ": " + e.getMessage(), e);
+                }
+                url = "jdbc:sqlite:" + file;
+            }
+            description = "SQLite " + url.substring("jdbc:sqlite:".length());
+            hikari.setDriverClassName("org.sqlite.JDBC");
+            hikari.setMaximumPoolSize(4);
+            hikari.addDataSourceProperty("journal_mode", "WAL");
+            hikari.addDataSourceProperty("synchronous", "NORMAL");
+            hikari.addDataSourceProperty("busy_timeout", String.valueOf(SQLITE_BUSY_TIMEOUT_MS));
+            hikari.addDataSourceProperty("foreign_keys", "true");
+        } else if (url.startsWith("jdbc:postgresql:")) {
+            sqlite = false;
+            description = "PostgreSQL " + withoutQuery(url);
+            hikari.setDriverClassName("org.postgresql.Driver");
+            hikari.setMaximumPoolSize(8);
+            if (config.dbUser() != null) {
+                hikari.setUsername(config.dbUser());
+            }
+            if (config.dbPassword() != null) {
+                hikari.setPassword(config.dbPassword().reveal());
+            }
+        } else {
+            throw new BrainTrustException.BadConfig("BRAIN_TRUST_DB_URL must start with jdbc:postgresql: (or jdbc:sqlite:), not '"
+                    + withoutQuery(url) + "'; unset it to use SQLite in state/brain-trust.db");
+        }
+        hikari.setJdbcUrl(url);
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(hikari);
+        } catch (RuntimeException e) {
+            throw new BrainTrustException.Unavailable("cannot open the run database (" + description + "): "
+                    + rootMessage(e), e);
+        }
+        try {
+            migrate(pool, description);
+            return new RunStore(pool, sqlite, clock, RunOwner.current(), description);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    private static void migrate(HikariDataSource pool, String description) {
+        try {
+            Flyway.configure()
+                    .dataSource(pool)
+                    .locations("classpath:db/migration")
+                    .table("brain_trust_schema_history")
+                    .load()
+                    .migrate();
+        } catch (FlywayException e) {
+            throw new BrainTrustException.Unavailable("cannot migrate the run database (" + description + "): "
+                    + rootMessage(e), e);
+        }
+    }
+
+    /** In words, without credentials: "SQLite /home/me/.pai/state/brain-trust.db" or "PostgreSQL jdbc:postgresql://db/bt". */
+    public String description() {
+        return description;
+    }
+
+    /** The runs this store found abandoned by a dead process when it opened, now marked interrupted. */
+    public List<RunRecord> interruptedAtOpen() {
+        return interruptedAtOpen;
+    }
+
+    /** Stores a new run (status running) and its steps (waiting), owned by this process. */
+    public void insert(RunRecord run, String definition) {
+        write(c -> {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO runs (id, workflow, status, source, revision, "
+                        + "agent_count, started_at, finished_at, duration_ms, owner, heartbeat_at, error, output_excerpt) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    ps.setString(1, run.id());
+                    ps.setString(2, run.workflow());
+                    ps.setString(3, run.status().label());
+                    ps.setString(4, run.source());
+                    ps.setString(5, run.revision());
+                    ps.setInt(6, run.agentCount());
+                    ps.setLong(7, run.startedAt().toEpochMilli());
+                    setLong(ps, 8, millis(run.finishedAt()));
+                    setLong(ps, 9, run.durationMs());
+                    ps.setString(10, owner.toString());
+                    ps.setLong(11, clock.millis());
+                    ps.setString(12, run.error());
+                    ps.setString(13, ToolCallRecord.excerpt(run.finalOutput(), RunSummary.EXCERPT_CHARS));
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_outputs (run_id, final_output, definition) "
+                        + "VALUES (?, ?, ?)")) {
+                    ps.setString(1, run.id());
+                    ps.setString(2, run.finalOutput());
+                    ps.setString(3, definition);
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO steps (run_id, node_id, position, agent, model, "
+                        + "status, revision, system_prompt, task, output, tool_calls, input_tokens, output_tokens, "
+                        + "total_tokens, attempts, started_at, finished_at, duration_ms, error) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    for (StepRecord s : run.steps()) {
+                        ps.setString(1, run.id());
+                        ps.setString(2, s.nodeId());
+                        ps.setInt(3, s.position());
+                        ps.setString(4, s.agent());
+                        ps.setString(5, s.model());
+                        ps.setString(6, s.status().label());
+                        ps.setString(7, s.revision());
+                        ps.setString(8, s.systemPrompt());
+                        ps.setString(9, s.task());
+                        ps.setString(10, s.output());
+                        ps.setString(11, toJson(s.toolCalls()));
+                        setInt(ps, 12, s.inputTokens());
+                        setInt(ps, 13, s.outputTokens());
+                        setInt(ps, 14, s.totalTokens());
+                        ps.setInt(15, s.attempts());
+                        setLong(ps, 16, millis(s.startedAt()));
+                        setLong(ps, 17, millis(s.finishedAt()));
+                        setLong(ps, 18, s.durationMs());
+                        ps.setString(19, s.error());
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
+            }
+            return null;
+        }, "store run " + run.id());
+    }
+
+    /** Updates one step of a stored run. */
+    public void saveStep(String runId, StepRecord s) {
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE steps SET status = ?, task = ?, output = ?, tool_calls = ?, "
+                    + "input_tokens = ?, output_tokens = ?, total_tokens = ?, attempts = ?, started_at = ?, finished_at = ?, "
+                    + "duration_ms = ?, error = ?, system_prompt = ? WHERE run_id = ? AND node_id = ?")) {
+                ps.setString(1, s.status().label());
+                ps.setString(2, s.task());
+                ps.setString(3, s.output());
+                ps.setString(4, toJson(s.toolCalls()));
+                setInt(ps, 5, s.inputTokens());
+                setInt(ps, 6, s.outputTokens());
+                setInt(ps, 7, s.totalTokens());
+                ps.setInt(8, s.attempts());
+                setLong(ps, 9, millis(s.startedAt()));
+                setLong(ps, 10, millis(s.finishedAt()));
+                setLong(ps, 11, s.durationMs());
+                ps.setString(12, s.error());
+                ps.setString(13, s.systemPrompt());
+                ps.setString(14, runId);
+                ps.setString(15, s.nodeId());
+                ps.executeUpdate();
+            }
+            return null;
+        }, "save step " + s.nodeId() + " of run " + runId);
+    }
+
+    /** Records the end of a run: status, end time, duration, final output, error. */
+    public void finish(RunRecord run) {
+        write(c -> {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET status = ?, finished_at = ?, duration_ms = ?, "
+                        + "output_excerpt = ?, error = ?, heartbeat_at = ? WHERE id = ?")) {
+                    ps.setString(1, run.status().label());
+                    setLong(ps, 2, millis(run.finishedAt()));
+                    setLong(ps, 3, run.durationMs());
+                    ps.setString(4, ToolCallRecord.excerpt(run.finalOutput(), RunSummary.EXCERPT_CHARS));
+                    ps.setString(5, run.error());
+                    ps.setLong(6, clock.millis());
+                    ps.setString(7, run.id());
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement ps = c.prepareStatement("UPDATE run_outputs SET final_output = ? WHERE run_id = ?")) {
+                    ps.setString(1, run.finalOutput());
+                    ps.setString(2, run.id());
+                    ps.executeUpdate();
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
+            }
+            return null;
+        }, "finish run " + run.id());
+    }
+
+    /** A run with its steps, in execution order. */
+    public Optional<RunRecord> find(String id) {
+        return read(c -> {
+            RunRecord run;
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + PREFIXED_SUMMARY_COLUMNS + ", o.final_output FROM runs r "
+                    + "LEFT JOIN run_outputs o ON o.run_id = r.id WHERE r.id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    RunSummary s = summary(rs, "final_output");
+                    run = new RunRecord(s.id(), s.workflow(), s.status(), s.source(), s.revision(), s.agentCount(),
+                            s.startedAt(), s.finishedAt(), s.durationMs(), rs.getString("final_output"), s.error(), List.of());
+                }
+            }
+            List<StepRecord> steps = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM steps WHERE run_id = ? ORDER BY position")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        steps.add(step(rs));
+                    }
+                }
+            }
+            return Optional.of(new RunRecord(run.id(), run.workflow(), run.status(), run.source(), run.revision(),
+                    run.agentCount(), run.startedAt(), run.finishedAt(), run.durationMs(), run.finalOutput(), run.error(), steps));
+        }, "read run " + id);
+    }
+
+    /** The workflow JSON a run was started with, as stored. */
+    public Optional<String> definition(String id) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT definition FROM run_outputs WHERE run_id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.<String>empty();
+                }
+            }
+        }, "read run " + id);
+    }
+
+    /**
+     * Runs, newest first.
+     *
+     * @param limit  at most this many (capped at {@value #MAX_LIST})
+     * @param offset skip this many of the newest
+     */
+    public List<RunSummary> list(int limit, int offset) {
+        int capped = Math.max(0, Math.min(limit, MAX_LIST));
+        return read(c -> {
+            List<RunSummary> runs = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + SUMMARY_COLUMNS + ", output_excerpt FROM runs "
+                    + "ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?")) {
+                ps.setInt(1, capped);
+                ps.setInt(2, Math.max(0, offset));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        runs.add(summary(rs, "output_excerpt"));
+                    }
+                }
+            }
+            return runs;
+        }, "list runs");
+    }
+
+    public int count() {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM runs"); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }, "count runs");
+    }
+
+    /** Keeps this process's running runs fresh and marks other processes' abandoned runs interrupted. */
+    void beat() {
+        try {
+            write(c -> {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET heartbeat_at = ? WHERE owner = ? AND status = ?")) {
+                    ps.setLong(1, clock.millis());
+                    ps.setString(2, owner.toString());
+                    ps.setString(3, RunStatus.RUNNING.label());
+                    ps.executeUpdate();
+                }
+                return null;
+            }, "heartbeat");
+            markAbandonedRuns();
+        } catch (RuntimeException e) {
+            log.warn("run database heartbeat failed: {}", e.getMessage());
+        }
+    }
+
+    private List<RunRecord> markAbandonedRuns() {
+        record Candidate(String id, String owner, long heartbeatAt) {
+        }
+        List<Candidate> running = read(c -> {
+            List<Candidate> found = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, owner, heartbeat_at FROM runs WHERE status = ?")) {
+                ps.setString(1, RunStatus.RUNNING.label());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        found.add(new Candidate(rs.getString(1), rs.getString(2), rs.getLong(3)));
+                    }
+                }
+            }
+            return found;
+        }, "find abandoned runs");
+        long now = clock.millis();
+        List<RunRecord> marked = new ArrayList<>();
+        for (Candidate candidate : running) {
+            String reason = owner.abandonmentReason(candidate.owner(), now - candidate.heartbeatAt(), STALE_AFTER);
+            if (reason != null && markInterrupted(candidate.id(), reason, now)) {
+                find(candidate.id()).ifPresent(marked::add);
+            }
+        }
+        if (!marked.isEmpty()) {
+            log.warn("marked {} run(s) interrupted: their process stopped before they finished", marked.size());
+        }
+        return marked;
+    }
+
+    private boolean markInterrupted(String id, String reason, long now) {
+        return write(c -> {
+            int changed;
+            try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET status = ?, finished_at = ?, "
+                    + "duration_ms = ? - started_at, error = ? WHERE id = ? AND status = ?")) {
+                ps.setString(1, RunStatus.INTERRUPTED.label());
+                ps.setLong(2, now);
+                ps.setLong(3, now);
+                ps.setString(4, reason);
+                ps.setString(5, id);
+                ps.setString(6, RunStatus.RUNNING.label());
+                changed = ps.executeUpdate();
+            }
+            if (changed > 0) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE steps SET status = ?, error = ? WHERE run_id = ? "
+                        + "AND status IN (?, ?)")) {
+                    ps.setString(1, StepStatus.INTERRUPTED.label());
+                    ps.setString(2, reason);
+                    ps.setString(3, id);
+                    ps.setString(4, StepStatus.WAITING.label());
+                    ps.setString(5, StepStatus.RUNNING.label());
+                    ps.executeUpdate();
+                }
+            }
+            return changed > 0;
+        }, "mark run " + id + " interrupted");
+    }
+
+    private static RunSummary summary(ResultSet rs, String outputColumn) throws SQLException {
+        return new RunSummary(rs.getString("id"), rs.getString("workflow"), RunStatus.parse(rs.getString("status")),
+                rs.getString("source"), rs.getString("revision"), rs.getInt("agent_count"),
+                Instant.ofEpochMilli(rs.getLong("started_at")), instant(getLong(rs, "finished_at")),
+                getLong(rs, "duration_ms"), ToolCallRecord.excerpt(rs.getString(outputColumn), RunSummary.EXCERPT_CHARS),
+                rs.getString("error"));
+    }
+
+    private static StepRecord step(ResultSet rs) throws SQLException {
+        return new StepRecord(rs.getString("node_id"), rs.getInt("position"), rs.getString("agent"), rs.getString("model"),
+                StepStatus.parse(rs.getString("status")), rs.getString("revision"), rs.getString("system_prompt"),
+                rs.getString("task"), rs.getString("output"), fromJson(rs.getString("tool_calls")),
+                getInt(rs, "input_tokens"), getInt(rs, "output_tokens"), getInt(rs, "total_tokens"), rs.getInt("attempts"),
+                instant(getLong(rs, "started_at")), instant(getLong(rs, "finished_at")), getLong(rs, "duration_ms"),
+                rs.getString("error"));
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T apply(Connection c) throws SQLException;
+    }
+
+    private <T> T read(Work<T> work, String what) {
+        try (Connection c = pool.getConnection()) {
+            return work.apply(c);
+        } catch (SQLException | RuntimeException e) {
+            throw unavailable(what, e);
+        }
+    }
+
+    private <T> T write(Work<T> work, String what) {
+        if (writeLock != null) {
+            writeLock.lock();
+        }
+        try (Connection c = pool.getConnection()) {
+            return work.apply(c);
+        } catch (SQLException | RuntimeException e) {
+            throw unavailable(what, e);
+        } finally {
+            if (writeLock != null) {
+                writeLock.unlock();
+            }
+        }
+    }
+
+    private BrainTrustException unavailable(String what, Exception e) {
+        if (e instanceof BrainTrustException bt) {
+            return bt;
+        }
+        return new BrainTrustException.Unavailable("the run database (" + description + ") failed to " + what + ": "
+                + rootMessage(e), e);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return message.lines().findFirst().orElse(message);
+    }
+
+    private static String withoutQuery(String url) {
+        int q = url.indexOf('?');
+        return q < 0 ? url : url.substring(0, q);
+    }
+
+    private static String toJson(List<ToolCallRecord> calls) {
+        try {
+            return JSON.writeValueAsString(calls);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("tool calls are plain records", e);
+        }
+    }
+
+    private static List<ToolCallRecord> fromJson(String text) {
+        if (text == null || text.isBlank()) {
+            return List.of();
+        }
+        try {
+            return JSON.readValue(text, TOOL_CALLS);
+        } catch (JsonProcessingException e) {
+            return List.of();
+        }
+    }
+
+    private static Long millis(Instant instant) {
+        return instant == null ? null : instant.toEpochMilli();
+    }
+
+    private static Instant instant(Long millis) {
+        return millis == null ? null : Instant.ofEpochMilli(millis);
+    }
+
+    private static void setLong(PreparedStatement ps, int index, Long value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.BIGINT);
+        } else {
+            ps.setLong(index, value);
+        }
+    }
+
+    private static void setInt(PreparedStatement ps, int index, Integer value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.INTEGER);
+        } else {
+            ps.setInt(index, value);
+        }
+    }
+
+    private static Long getLong(ResultSet rs, String column) throws SQLException {
+        long value = rs.getLong(column);
+        return rs.wasNull() ? null : value;
+    }
+
+    private static Integer getInt(ResultSet rs, String column) throws SQLException {
+        int value = rs.getInt(column);
+        return rs.wasNull() ? null : value;
+    }
+
+    @Override
+    public void close() {
+        heartbeat.shutdownNow();
+        pool.close();
+    }
+}

@@ -1,0 +1,233 @@
+package dev.braintrust.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.braintrust.BrainTrustException;
+import dev.braintrust.journal.RunRecord;
+import dev.braintrust.journal.RunSummary;
+import dev.braintrust.workflow.AgentChat;
+import dev.braintrust.workflow.RunEvent;
+import dev.braintrust.workflow.RunHandle;
+import dev.braintrust.workflow.RunRequest;
+import dev.braintrust.workflow.RunService;
+import dev.braintrust.workflow.SavedWorkflow;
+import dev.braintrust.workflow.Workflow;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.sse.SseClient;
+import io.javalin.http.sse.SseHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Agents and workflows over HTTP (ARCHITECTURE.md §6), thin adapters over {@link RunService}:
+ * <ul>
+ *   <li>{@code POST /api/v1/run-workflow} — runs and answers when done, with the original UI's fields
+ *       {@code status, result, final_output, agent_count, task_count, duration} plus {@code runId},
+ *       {@code revision}, {@code runStatus}, {@code error}. The body is the workflow graph itself (what the
+ *       original UI posted), or {@code {"workflow": <graph> | "<saved name>", "dryRun": true}}; with
+ *       {@code dryRun} the answer is every agent's exact system prompt and task, and no model is called.</li>
+ *   <li>{@code POST /api/v1/runs} — the same body; starts the run and answers 202 with its id.</li>
+ *   <li>{@code GET /api/v1/runs?limit=&offset=} (newest first), {@code GET /api/v1/runs/{id}} (with steps),
+ *       {@code DELETE /api/v1/runs/{id}} (cancel), {@code GET /api/v1/runs/{id}/events} (Server-Sent Events:
+ *       run-started, node-started, tool-call, node-finished, done; replayed from the start).</li>
+ *   <li>{@code GET /api/v1/workflows}, {@code POST /api/v1/workflows/{name}/run} (synchronous, like run-workflow).</li>
+ *   <li>{@code POST /api/v1/chat} {@code {"message", "agent_config", "context"?}} → {@code {"response", ...}}.</li>
+ * </ul>
+ */
+final class RunRoutes implements Routes, AutoCloseable {
+    static final int DEFAULT_LIMIT = 50;
+    static final String EVENT_STREAM = "text/event-stream";
+    /** An SSE comment this often keeps a quiet stream (an agent thinking for minutes) from idling out. */
+    static final long SSE_HEARTBEAT_MS = 15_000;
+    private static final Logger log = LoggerFactory.getLogger(RunRoutes.class);
+
+    private final Supplier<RunService> runs;
+    private final JsonBodies bodies;
+    private final ObjectMapper mapper;
+    private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "sse-heartbeat");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** The original UI's answer to run-workflow, plus the run's id, context revision, precise status and error. */
+    record RunWorkflowResponse(String status, String result, String final_output, int agent_count, int task_count,
+                               double duration, String runId, String revision, String runStatus, String error) {
+        static RunWorkflowResponse of(RunRecord run) {
+            String output = run.finalOutput() == null ? "" : run.finalOutput();
+            return new RunWorkflowResponse(run.succeeded() ? "success" : "error", output, output, run.agentCount(),
+                    run.agentCount(), run.durationMs() == null ? 0 : run.durationMs() / 1000.0, run.id(), run.revision(),
+                    run.status().label(), run.error());
+        }
+    }
+
+    record Started(String runId, String status, String revision, String run, String events) {
+    }
+
+    record RunList(List<RunSummary> runs, int limit, int offset) {
+    }
+
+    record WorkflowView(String name, String title, boolean usable, String problem, Integer agents) {
+    }
+
+    record WorkflowList(List<WorkflowView> workflows) {
+    }
+
+    RunRoutes(Supplier<RunService> runs, JsonBodies bodies, ObjectMapper mapper) {
+        this.runs = runs;
+        this.bodies = bodies;
+        this.mapper = mapper;
+    }
+
+    @Override
+    public void addTo(RoutesConfig routes) {
+        openAtStart();
+        routes.post("/api/v1/run-workflow", ctx -> runAndAnswer(ctx, runs.get().parseRunRequest(bodies.read(ctx))));
+        routes.post("/api/v1/workflows/{name}/run", ctx -> {
+            JsonNode body = bodies.read(ctx);
+            boolean dryRun = body != null && body.path("dryRun").asBoolean(false);
+            runAndAnswer(ctx, new RunRequest(runs.get().loadSaved(ctx.pathParam("name")), dryRun));
+        });
+        routes.post("/api/v1/runs", ctx -> {
+            RunRequest request = runs.get().parseRunRequest(bodies.read(ctx));
+            if (request.dryRun()) {
+                ctx.json(runs.get().dryRun(request.workflow()));
+                return;
+            }
+            RunHandle handle = runs.get().start(request.workflow(), "api", null);
+            String self = "/api/v1/runs/" + handle.id();
+            ctx.status(202).header("Location", self)
+                    .json(new Started(handle.id(), "running", handle.revision(), self, self + "/events"));
+        });
+        routes.get("/api/v1/runs", ctx -> {
+            int limit = intParam(ctx, "limit", DEFAULT_LIMIT, 1, dev.braintrust.journal.RunStore.MAX_LIST);
+            int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+            ctx.json(new RunList(runs.get().list(limit, offset), limit, offset));
+        });
+        routes.get("/api/v1/runs/{id}", ctx -> ctx.json(runs.get().get(ctx.pathParam("id"))));
+        routes.delete("/api/v1/runs/{id}", ctx -> ctx.json(runs.get().cancel(ctx.pathParam("id"))));
+        routes.get("/api/v1/runs/{id}/events", ctx -> {
+            String id = ctx.pathParam("id");
+            runs.get().get(id); // 404 before the stream starts
+            String accept = ctx.header("Accept");
+            if (accept == null || !accept.contains(EVENT_STREAM)) {
+                throw new HttpResponseException(406, "this is a Server-Sent Events stream: send 'Accept: " + EVENT_STREAM
+                        + "' (EventSource does; with curl add -H 'Accept: " + EVENT_STREAM + "' -N)");
+            }
+            new SseHandler(client -> follow(client, id)).handle(ctx);
+        });
+        routes.get("/api/v1/workflows", ctx -> ctx.json(new WorkflowList(runs.get().savedWorkflows().stream()
+                .map(this::view).toList())));
+        routes.post("/api/v1/chat", ctx -> ctx.json(runs.get().chat(AgentChat.fromJson(bodies.read(ctx)))));
+    }
+
+    /** The run database is opened when the server starts, so runs a crash left running are marked interrupted then. */
+    private void openAtStart() {
+        try {
+            runs.get();
+        } catch (BrainTrustException e) {
+            log.warn("the run database is not available yet: {}", e.getMessage());
+        }
+    }
+
+    private void runAndAnswer(Context ctx, RunRequest request) {
+        if (request.dryRun()) {
+            ctx.json(runs.get().dryRun(request.workflow()));
+            return;
+        }
+        ctx.json(RunWorkflowResponse.of(runs.get().run(request.workflow(), "api", null)));
+    }
+
+    /** Streams the run's events (past ones first) until its done event, or until the client goes away. */
+    private void follow(SseClient client, String id) {
+        client.keepAlive();
+        AutoCloseable[] subscription = new AutoCloseable[1];
+        ScheduledFuture<?> heartbeat = heartbeats.scheduleWithFixedDelay(() -> {
+            if (!client.terminated()) {
+                client.sendComment("still running");
+            }
+        }, SSE_HEARTBEAT_MS, SSE_HEARTBEAT_MS, TimeUnit.MILLISECONDS);
+        client.onClose(() -> {
+            heartbeat.cancel(false);
+            closeQuietly(subscription[0]);
+        });
+        subscription[0] = runs.get().subscribe(id, event -> {
+            if (client.terminated()) {
+                return;
+            }
+            client.sendEvent(event.type().label(), toJson(event));
+            if (event.type() == RunEvent.Type.DONE) {
+                client.close();
+            }
+        });
+        if (client.terminated()) {
+            heartbeat.cancel(false);
+            closeQuietly(subscription[0]);
+        }
+    }
+
+    private String toJson(RunEvent event) {
+        try {
+            return mapper.writeValueAsString(event);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("run events are plain records", e);
+        }
+    }
+
+    private WorkflowView view(SavedWorkflow saved) {
+        if (!saved.usable()) {
+            return new WorkflowView(saved.name(), saved.title(), false, saved.problem(), null);
+        }
+        try {
+            Workflow w = runs.get().loadSaved(saved.name());
+            return new WorkflowView(saved.name(), w.name(), true, null, w.agents().size());
+        } catch (BrainTrustException e) {
+            return new WorkflowView(saved.name(), saved.title(), false, e.getMessage(), null);
+        }
+    }
+
+    private static int intParam(Context ctx, String name, int fallback, int min, int max) {
+        String text = ctx.queryParam(name);
+        if (text == null || text.isBlank()) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(text.strip());
+            if (value < min || value > max) {
+                throw new NumberFormatException();
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new BrainTrustException.BadInput(String.format(Locale.ROOT, "'%s' must be a whole number from %d to %d, not '%s'",
+                    name, min, max, text));
+        }
+    }
+
+    /** Stops the SSE heartbeats (the server has stopped). */
+    @Override
+    public void close() {
+        heartbeats.shutdownNow();
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception ignored) {
+            // unsubscribing cannot fail in a way the client would care about
+        }
+    }
+}

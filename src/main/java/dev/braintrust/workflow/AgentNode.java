@@ -1,0 +1,44 @@
+package dev.braintrust.workflow;
+
+import java.util.Objects;
+
+/**
+ * One agent of a workflow: a React Flow node of type {@code agentNode} and its {@code data}.
+ * Every field but the id may be null.
+ *
+ * @param model the model name; null means BRAIN_TRUST_DEFAULT_MODEL
+ */
+public record AgentNode(String id, String name, String role, String goal, String backstory, String prompt, String model) {
+    public AgentNode {
+        Objects.requireNonNull(id);
+    }
+
+    /** The name other agents and the journal know it by: its name, else its role, else its id. */
+    public String displayName() {
+        return firstNonBlank(name, role, id);
+    }
+
+    /** What it is asked to do: its prompt, else its goal, else "Execute role: role"; null when it has none of them. */
+    public String instruction() {
+        if (!isBlank(prompt)) {
+            return prompt.strip();
+        }
+        if (!isBlank(goal)) {
+            return goal.strip();
+        }
+        return isBlank(role) ? null : "Execute role: " + role.strip();
+    }
+
+    static boolean isBlank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static String firstNonBlank(String... values) {
+        for (String v : values) {
+            if (!isBlank(v)) {
+                return v.strip();
+            }
+        }
+        return "";
+    }
+}

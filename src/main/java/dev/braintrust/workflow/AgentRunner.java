@@ -1,0 +1,196 @@
+package dev.braintrust.workflow;
+
+import dev.braintrust.journal.ToolCallRecord;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.exception.AuthenticationException;
+import dev.langchain4j.exception.HttpException;
+import dev.langchain4j.exception.InternalServerException;
+import dev.langchain4j.exception.InvalidRequestException;
+import dev.langchain4j.exception.ModelNotFoundException;
+import dev.langchain4j.exception.RateLimitException;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.output.TokenUsage;
+
+import java.net.ConnectException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * Runs one agent: a system prompt and a task, then as many tool-call rounds as the model asks
+ * for (at most {@code maxToolRounds}), each tool call run through the skills. Model calls answered
+ * 429 or 5xx are retried with exponential backoff.
+ */
+final class AgentRunner {
+    static final int ERROR_EXCERPT_CHARS = 300;
+
+    /** What the runner reports while it works, so a failed step still records what happened. */
+    interface Progress {
+        void modelCalled(TokenUsage usage);
+
+        void attempted();
+
+        void toolCalled(ToolCallRecord call);
+    }
+
+    private final ModelGateway gateway;
+    private final SkillTools tools;
+    private final int maxToolRounds;
+    private final int maxRetries;
+    private final Duration backoff;
+    private final Duration modelTimeout;
+    private final UnaryOperator<String> redact;
+
+    AgentRunner(ModelGateway gateway, SkillTools tools, int maxToolRounds, int maxRetries, Duration backoff,
+                Duration modelTimeout, UnaryOperator<String> redact) {
+        this.gateway = gateway;
+        this.tools = tools;
+        this.maxToolRounds = maxToolRounds;
+        this.maxRetries = maxRetries;
+        this.backoff = backoff;
+        this.modelTimeout = modelTimeout;
+        this.redact = redact;
+    }
+
+    /**
+     * @return the agent's final answer
+     * @throws AgentFailure         when a model call fails for good or the tool rounds run out
+     * @throws CancelledException   when the thread is interrupted (the run was cancelled or timed out)
+     */
+    String run(ModelRoute route, String systemPrompt, String task, Progress progress) {
+        List<ToolSpecification> offered = tools.specifications();
+        List<ChatMessage> messages = new ArrayList<>();
+        messages.add(SystemMessage.from(systemPrompt));
+        messages.add(UserMessage.from(task));
+        for (int round = 0; ; round++) {
+            ChatResponse response = call(route, ChatRequest.builder().messages(messages).toolSpecifications(offered).build(), progress);
+            AiMessage answer = response.aiMessage();
+            if (answer == null || !answer.hasToolExecutionRequests()) {
+                return answer == null || answer.text() == null ? "" : answer.text();
+            }
+            if (round >= maxToolRounds) {
+                throw new AgentFailure("the model still asked for tools after " + maxToolRounds
+                        + " rounds of tool calls (BRAIN_TRUST_MAX_TOOL_ROUNDS); it was stopped", null);
+            }
+            messages.add(answer);
+            for (ToolExecutionRequest request : answer.toolExecutionRequests()) {
+                checkInterrupted();
+                SkillTools.Call call = tools.execute(request);
+                progress.toolCalled(call.record());
+                messages.add(ToolExecutionResultMessage.from(request, call.result()));
+            }
+            if (round + 1 == maxToolRounds) {
+                messages.add(UserMessage.from("You have used all " + maxToolRounds
+                        + " rounds of tool calls. Answer now with what you have, without calling a tool."));
+            }
+        }
+    }
+
+    private ChatResponse call(ModelRoute route, ChatRequest request, Progress progress) {
+        for (int attempt = 1; ; attempt++) {
+            checkInterrupted();
+            progress.attempted();
+            try {
+                ChatResponse response = gateway.chat(route, request);
+                progress.modelCalled(response.tokenUsage());
+                return response;
+            } catch (RateLimitException | InternalServerException e) {
+                if (attempt > maxRetries) {
+                    throw new AgentFailure(describe(route, e, attempt), e);
+                }
+                sleep(backoff.multipliedBy(1L << Math.min(attempt - 1, 10)));
+            } catch (RuntimeException e) {
+                if (Thread.currentThread().isInterrupted() || rootCause(e) instanceof InterruptedException) {
+                    throw new CancelledException();
+                }
+                throw new AgentFailure(describe(route, e, attempt), e);
+            }
+        }
+    }
+
+    private String describe(ModelRoute route, RuntimeException e, int attempts) {
+        String provider = route.provider().title();
+        String tries = attempts == 1 ? "" : " after " + attempts + " attempts";
+        Throwable root = rootCause(e);
+        String detail = e instanceof HttpException http ? http.statusCode() + " " + excerpt(http.getMessage())
+                : root instanceof HttpException http ? http.statusCode() + " " + excerpt(http.getMessage())
+                : excerpt(root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage());
+        String line;
+        if (e instanceof AuthenticationException) {
+            line = provider + " refused the credentials (" + detail + "): check "
+                    + (route.provider().keyVariable() == null ? "the server" : route.provider().keyVariable());
+        } else if (e instanceof ModelNotFoundException) {
+            line = provider + " does not know the model '" + route.providerModel() + "' (" + detail + ")";
+        } else if (e instanceof RateLimitException) {
+            line = provider + " kept answering 429 (rate limited)" + tries + ": " + detail;
+        } else if (e instanceof InternalServerException) {
+            line = provider + " failed with a server error" + tries + ": " + detail;
+        } else if (e instanceof InvalidRequestException) {
+            line = provider + " rejected the request: " + detail;
+        } else if (root instanceof HttpTimeoutException || e instanceof dev.langchain4j.exception.TimeoutException) {
+            line = provider + " did not answer within " + RunService.human(modelTimeout) + " (BRAIN_TRUST_MODEL_TIMEOUT)";
+        } else if (hasCause(e, ConnectException.class) || hasCause(e, UnresolvedAddressException.class)) {
+            line = "cannot reach " + provider + ": is the server running and its base URL right?";
+        } else {
+            line = provider + " call failed: " + detail;
+        }
+        return redact.apply(line);
+    }
+
+    private static String excerpt(String text) {
+        if (text == null) {
+            return "";
+        }
+        String one = text.replaceAll("\\s+", " ").strip();
+        return one.length() <= ERROR_EXCERPT_CHARS ? one : one.substring(0, ERROR_EXCERPT_CHARS) + "…";
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root;
+    }
+
+    private static void sleep(Duration delay) {
+        try {
+            Thread.sleep(delay.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancelledException();
+        }
+    }
+
+    private static void checkInterrupted() {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new CancelledException();
+        }
+    }
+
+    /** The run this agent belongs to was stopped (cancelled, timed out, shut down). */
+    static final class CancelledException extends RuntimeException {
+        CancelledException() {
+            super("stopped", null, false, false);
+        }
+    }
+}
