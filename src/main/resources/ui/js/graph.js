@@ -109,14 +109,14 @@ export function drawGraph(workflow, { vertical = false } = {}) {
   for (const n of nodes) {
     const p = pos.get(n.id);
     const d = n.data || {};
-    const statusText = s('text', { x: W - 10, y: 18, class: 'node-status', 'text-anchor': 'end' }, 'waiting');
+    const statusText = s('text', { x: W - 10, y: 50, class: 'node-status', 'text-anchor': 'end' }, 'waiting');
     const g = s('g', { class: 'node status-waiting', transform: `translate(${p.x} ${p.y})`, 'data-node-id': n.id, 'data-status': 'waiting' },
       s('title', null, `${agentName(n)}${d.role ? ` — ${d.role}` : ''}${d.model ? ` (${d.model})` : ''}`),
       s('rect', { width: W, height: H, rx: 9, ry: 9 }),
-      s('text', { x: 10, y: 18, class: 'node-name' }, truncate(agentName(n), 17)),
-      statusText,
-      s('text', { x: 10, y: 36, class: 'node-role' }, truncate(d.role || '', 24)),
-      s('text', { x: 10, y: 51, class: 'node-model' }, truncate(d.model || 'default model', 24)));
+      s('text', { x: 10, y: 18, class: 'node-name' }, truncate(agentName(n), 21)),
+      s('text', { x: 10, y: 34, class: 'node-role' }, truncate(d.role || '', 26)),
+      s('text', { x: 10, y: 50, class: 'node-model' }, truncate(d.model || 'default model', 14)),
+      statusText);
     byId.set(n.id, { g, statusText });
     svg.append(g);
   }

@@ -6,6 +6,7 @@ import dev.braintrust.BrainTrustException;
 import dev.braintrust.Config;
 import dev.braintrust.Json;
 import dev.braintrust.context.ContextService;
+import dev.braintrust.workflow.Workflow;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.json.JavalinJackson;
@@ -87,7 +88,8 @@ public final class ApiServer implements AutoCloseable {
                 runRoutes,
                 new SyncRoutes(brainTrust),
                 new MetricsRoutes(metrics),
-                new DashboardRoutes(brainTrust.context(), brainTrust.workflows(), config.cloudMode(), bodies, workflow -> { })));
+                new DashboardRoutes(brainTrust.context(), brainTrust.workflows(), config.cloudMode(), bodies,
+                        workflow -> brainTrust.runs().plan(Workflow.fromJson(workflow, "workflow")))));
         all.addAll(extraRoutes);
         return all;
     }

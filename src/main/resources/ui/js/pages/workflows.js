@@ -60,33 +60,57 @@ async function detail(root, { param, signal, app }) {
       h('p', { class: 'muted' }, '“Check” asks the server to validate the graph and show every agent’s exact prompt, without calling a model.'),
       editor,
       messages,
-      h('div', { class: 'actions save' }, h('label', { for: 'workflow-name' }, 'workflows/'), nameInput, h('span', null, '.json'), saveButton),
+      h('div', { class: 'actions save' },
+        h('span', { class: 'file-name' }, h('label', { for: 'workflow-name' }, 'workflows/'), nameInput, h('span', null, '.json')),
+        saveButton),
       cloud ? h('p', { class: 'muted', id: 'save-note' }, 'Read-only here: this server is in cloud mode, where the git repository is the source of truth. '
         + 'Commit the workflow to workflows/ in the repository and push; the next sync brings it here.') : null));
 
+  // The graph is drawn left to right, or top to bottom when the box is narrow (a phone); node
+  // states survive a redraw, so turning the phone mid-run loses nothing.
   let graph = null;
   let parsed = initial;
+  let vertical = null;
+  const states = new Map();
   const redraw = () => {
-    graph = drawGraph(parsed, { vertical: graphBox.clientWidth > 0 && graphBox.clientWidth < 600 });
+    vertical = graphBox.clientWidth > 0 && graphBox.clientWidth < 600;
+    graph = drawGraph(parsed, { vertical });
+    const setStatus = graph.setStatus;
+    graph.setStatus = (id, status, label) => {
+      states.set(id, [status, label]);
+      setStatus(id, status, label);
+    };
+    for (const [id, [status, label]] of states) setStatus(id, status, label);
     fill(graphBox, graph.nodes.length ? graph.svg : h('p', { class: 'muted' }, 'No agent nodes to draw.'));
   };
   redraw();
+  const resized = new ResizeObserver(() => {
+    if ((graphBox.clientWidth > 0 && graphBox.clientWidth < 600) !== vertical) redraw();
+  });
+  resized.observe(graphBox);
 
+  // The graph follows the editor as you type (after a short pause); a button press applies the
+  // editor at once, so a check is never followed by a redraw that clears its verdict.
   let typing = null;
+  const apply = () => {
+    clearTimeout(typing);
+    typing = null;
+    const wf = readEditor(editor, messages);
+    if (wf && JSON.stringify(wf) !== JSON.stringify(parsed)) {
+      parsed = wf;
+      title.textContent = wf.name || param;
+      states.clear(); // another graph: the last run's states no longer apply
+      redraw();
+    }
+    return wf;
+  };
   editor.addEventListener('input', () => {
     clearTimeout(typing);
-    typing = setTimeout(() => {
-      const wf = readEditor(editor, messages, false);
-      if (wf) {
-        parsed = wf;
-        title.textContent = wf.name || param;
-        redraw();
-      }
-    }, 300);
+    typing = setTimeout(() => apply(), 300);
   });
 
   validateButton.addEventListener('click', async () => {
-    const wf = readEditor(editor, messages, true);
+    const wf = apply();
     if (!wf) return;
     fill(messages, h('p', { class: 'muted' }, 'Checking…'));
     try {
@@ -98,7 +122,7 @@ async function detail(root, { param, signal, app }) {
   });
 
   saveButton.addEventListener('click', async () => {
-    const wf = readEditor(editor, messages, true);
+    const wf = apply();
     if (!wf) return;
     const name = nameInput.value.trim();
     try {
@@ -111,28 +135,29 @@ async function detail(root, { param, signal, app }) {
   });
 
   runButton.addEventListener('click', async () => {
-    const wf = readEditor(editor, messages, true);
+    const wf = apply();
     if (!wf) return;
-    parsed = wf;
     redraw();
     runButton.disabled = true;
     runBox.hidden = false;
     try {
-      await runAndFollow(wf, graph, runBox, signal);
+      const current = { get nodes() { return graph.nodes; }, setStatus: (...a) => graph.setStatus(...a) }; // the graph on screen, even after a redraw
+      await runAndFollow(wf, current, runBox, signal);
     } catch (err) {
       if (!signal.aborted) fill(runBox, h('h2', null, 'Run'), errorBox(err));
     } finally {
       runButton.disabled = false;
     }
   });
+  return () => resized.disconnect();
 }
 
-/** The editor's JSON, or null with the parse error shown (always when strict, else only then). */
-function readEditor(editor, messages, strict) {
+/** The editor's JSON (clearing older messages), or null with the parse error shown. */
+function readEditor(editor, messages) {
   try {
     const wf = JSON.parse(editor.value);
     if (!wf || typeof wf !== 'object' || Array.isArray(wf)) throw new Error('the workflow must be a JSON object with "nodes" and "edges"');
-    if (!strict) clear(messages);
+    clear(messages);
     return wf;
   } catch (err) {
     fill(messages, h('div', { class: 'error', role: 'alert', id: 'json-error' }, `Not valid JSON yet: ${err.message}`));
@@ -175,7 +200,7 @@ async function runAndFollow(wf, graph, box, signal) {
       add(log, h('li', null, `${who} started`));
     } else if (type === 'node-finished') {
       const state = nodeState(ev.status);
-      graph.setStatus(ev.nodeId, state, ev.durationMs != null ? `${state} ${duration(ev.durationMs)}` : state);
+      graph.setStatus(ev.nodeId, state);
       add(log, h('li', { class: state === 'failed' ? 'error-text' : null },
         `${who} ${ev.status}${ev.durationMs != null ? ` in ${duration(ev.durationMs)}` : ''}${ev.detail ? `: ${ev.detail}` : ''}`));
     } else if (type === 'tool-call' && ev.toolCall) {
@@ -185,8 +210,7 @@ async function runAndFollow(wf, graph, box, signal) {
     }
   }, signal);
   const run = await api(`/api/v1/runs/${encodeURIComponent(id)}`, { signal });
-  for (const step of run.steps) graph.setStatus(step.nodeId, nodeState(step.status),
-    step.durationMs != null ? `${nodeState(step.status)} ${duration(step.durationMs)}` : undefined);
+  for (const step of run.steps) graph.setStatus(step.nodeId, nodeState(step.status));
   box.dataset.status = run.status;
   fill(status, h('span', { class: run.status === 'succeeded' ? 'ok' : 'error-text', id: 'run-outcome' }, run.status),
     ` in ${duration(run.durationMs)} — `, h('a', { href: `#/runs/${encodeURIComponent(id)}` }, 'every step of this run'),
