@@ -15,7 +15,7 @@ export function graphOf(workflow) {
   return { nodes, edges };
 }
 
-/** node id → level, by longest path from a source; nodes on a cycle go one level past the rest. */
+/** node id → level, by longest path from a source; nodes on a cycle go past the rest, one level each. */
 export function levels(nodes, edges) {
   const incoming = new Map(nodes.map(n => [n.id, 0]));
   const out = new Map(nodes.map(n => [n.id, []]));
@@ -34,8 +34,8 @@ export function levels(nodes, edges) {
       if (incoming.get(t) === 0) queue.push(t);
     }
   }
-  const deepest = Math.max(-1, ...level.values());
-  for (const n of nodes) if (!level.has(n.id)) level.set(n.id, deepest + 1);
+  let next = Math.max(-1, ...level.values()) + 1;
+  for (const n of nodes) if (!level.has(n.id)) level.set(n.id, next++); // on a cycle: one after another, in file order
   return level;
 }
 

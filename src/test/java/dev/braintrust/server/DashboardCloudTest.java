@@ -39,7 +39,8 @@ class DashboardCloudTest {
     void start() {
         remote = RemoteFixture.create(dir, "main");
         remote.commitAndPush("first", "context/MISSION.md", "# Mission\n\nKeep the mirror honest.\n",
-                "context/GOALS.md", "# Goals\n\n- the first goal\n", "context/BELIEFS.md", "# Beliefs\n\n- git is the truth\n");
+                "context/GOALS.md", "# Goals\n\n- the first goal\n", "context/BELIEFS.md", "# Beliefs\n\n- git is the truth\n",
+                "workflows/solo.json", "{\"name\":\"Solo\",\"nodes\":[{\"id\":\"s\",\"type\":\"agentNode\",\"data\":{\"name\":\"Soloist\",\"goal\":\"Play\"}}],\"edges\":[]}");
         bt = BrainTrust.open(Config.fromEnv(Map.of("HOME", dir.toString(), "PAI_HOME", dir.resolve("home").toString(),
                 "BRAIN_TRUST_GIT_URL", remote.url(), "BRAIN_TRUST_PORT", "0", "BRAIN_TRUST_SYNC_INTERVAL", "0",
                 "BRAIN_TRUST_API_KEY", KEY)));
@@ -130,5 +131,27 @@ class DashboardCloudTest {
         browser.open(base() + "/#/");
         browser.find("#sync-now").click();
         browser.waitForText("#sync-outcome", "Already up to date at " + pushed.substring(0, 12));
+    }
+
+    @Test
+    @Order(4)
+    void workflows_are_read_only_in_cloud_mode_and_say_why() throws Exception {
+        browser.viewport(1280, 900);
+        browser.open(base() + "/#/workflows");
+        browser.waitForText("#workflow-list", "Solo").findElement(org.openqa.selenium.By.linkText("Solo")).click();
+        browser.waitUntil("the graph", d -> browser.all("[data-node-id='s']").isEmpty() ? null : true);
+        assertThat(browser.find("#save-workflow").isEnabled()).isFalse();
+        assertThat(browser.find("#workflow-name").isEnabled()).isFalse();
+        assertThat(browser.find("#save-note").getText()).contains("cloud mode", "git repository is the source of truth", "push");
+        browser.screenshot("workflow-cloud-desktop");
+
+        java.net.http.HttpResponse<String> put = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(base() + "/api/v1/workflows/solo"))
+                        .header("X-API-Key", KEY).header("Content-Type", "application/json")
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"nodes\":[],\"edges\":[]}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).isEqualTo(409);
+        assertThat(put.body()).contains("cloud mode", "workflows/solo.json");
+        assertThat(bt.runs().loadSaved("solo").agents()).hasSize(1);
     }
 }

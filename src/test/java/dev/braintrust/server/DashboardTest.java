@@ -176,8 +176,8 @@ class DashboardTest {
     @Test
     @Order(Integer.MAX_VALUE) // last: the pages then show what the other tests made (a journal day, a run)
     void every_page_fits_a_phone_and_a_desktop_and_asks_nothing_of_another_host() {
-        for (String page : List.of("", "context", "skills", "journal", "runs", "workflows")) {
-            String name = page.isEmpty() ? "overview" : page;
+        for (String page : List.of("", "context", "skills", "journal", "runs", "workflows", "workflows/editorial-pipeline")) {
+            String name = page.isEmpty() ? "overview" : page.replace('/', '-');
             for (int width : new int[] {390, 1280}) {
                 browser.viewport(width, width < 600 ? 844 : 900);
                 open(page);
@@ -189,12 +189,15 @@ class DashboardTest {
             }
         }
         URI server = URI.create(base());
-        assertThat(browser.requestedUrls()).isNotEmpty().allSatisfy(url -> {
+        List<String> requested = browser.requestedUrls();
+        assertThat(requested).as("the log records the page's own calls").anyMatch(u -> u.endsWith("/api/v1/status"));
+        assertThat(requested).allSatisfy(url -> {
             URI u = URI.create(url);
             if (u.getScheme().startsWith("http")) {
                 assertThat(u.getHost() + ":" + u.getPort()).as(url).isEqualTo(server.getHost() + ":" + server.getPort());
             } else {
-                assertThat(u.getScheme()).as(url).isIn("data", "about", "blob");
+                // chrome:// is the browser's own start page, served from inside it: never the network
+                assertThat(u.getScheme()).as(url).isIn("data", "about", "blob", "chrome");
             }
         });
         assertThat(browser.consoleMessages()).noneMatch(m -> m.contains("Uncaught") || m.contains("Content Security Policy"));
