@@ -66,13 +66,13 @@ final class DashboardRoutes implements Routes {
         routes.get("/api/v1/workflows/{name}", ctx -> ctx.json(workflows.read(ctx.pathParam("name"))));
         routes.put("/api/v1/workflows/{name}", ctx -> {
             String name = ctx.pathParam("name");
-            workflows.fileFor(name); // 400 for a name that is not one, before the body is read
+            JsonNode workflow = bodies.read(ctx); // read (bounded) before any refusal, so the connection stays usable
+            workflows.fileFor(name); // 400 for a name that could not be a file in workflows/
             if (cloudMode) {
                 throw new HttpResponseException(409, "this server is in cloud mode: the git repository is the source of truth "
                         + "and its files here are a read-only mirror. Commit workflows/" + name.replaceFirst("\\.json$", "")
                         + ".json to the repository and push; the next sync brings it here");
             }
-            JsonNode workflow = bodies.read(ctx);
             if (workflow == null || !workflow.isObject()) {
                 throw new BrainTrustException.BadInput("the body must be the workflow: a JSON object with \"nodes\" and \"edges\"");
             }

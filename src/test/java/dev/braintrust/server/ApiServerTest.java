@@ -247,7 +247,7 @@ class ApiServerTest {
     @Test
     void an_unknown_route_is_a_json_404() throws Exception {
         assertError(t.get("/api/v1/nothing-here"), 404, "not_found");
-        assertError(t.get("/"), 404, "not_found");
+        assertError(t.get("/no-such-page"), 404, "not_found");
     }
 
     @Test
