@@ -3,6 +3,8 @@ package dev.braintrust.server;
 import dev.braintrust.BrainTrust;
 import dev.braintrust.Config;
 import dev.braintrust.testing.Browser;
+import dev.braintrust.testing.LlmStandIn;
+import dev.braintrust.testing.LlmStandIn.Reply;
 import dev.braintrust.testing.RemoteFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.WebElement;
 
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,6 +34,7 @@ class DashboardCloudTest {
     @TempDir
     static Path dir;
     RemoteFixture remote;
+    final LlmStandIn llm = new LlmStandIn();
     BrainTrust bt;
     ApiServer server;
     Browser browser;
@@ -41,9 +45,12 @@ class DashboardCloudTest {
         remote.commitAndPush("first", "context/MISSION.md", "# Mission\n\nKeep the mirror honest.\n",
                 "context/GOALS.md", "# Goals\n\n- the first goal\n", "context/BELIEFS.md", "# Beliefs\n\n- git is the truth\n",
                 "workflows/solo.json", "{\"name\":\"Solo\",\"nodes\":[{\"id\":\"s\",\"type\":\"agentNode\",\"data\":{\"name\":\"Soloist\",\"goal\":\"Play\"}}],\"edges\":[]}");
-        bt = BrainTrust.open(Config.fromEnv(Map.of("HOME", dir.toString(), "PAI_HOME", dir.resolve("home").toString(),
+        Map<String, String> env = new HashMap<>(llm.env());
+        env.putAll(Map.of("HOME", dir.toString(), "PAI_HOME", dir.resolve("home").toString(),
                 "BRAIN_TRUST_GIT_URL", remote.url(), "BRAIN_TRUST_PORT", "0", "BRAIN_TRUST_SYNC_INTERVAL", "0",
-                "BRAIN_TRUST_API_KEY", KEY)));
+                "BRAIN_TRUST_API_KEY", KEY));
+        llm.script(call -> Reply.text("solo played").after(300));
+        bt = BrainTrust.open(Config.fromEnv(env));
         bt.sync().orElseThrow().syncNow("test"); // what serve does at start in cloud mode
         server = new ApiServer(bt).start();
         browser = Browser.start();
@@ -63,6 +70,7 @@ class DashboardCloudTest {
                 bt.close();
             }
             remote.close();
+            llm.close();
         }
     }
 
@@ -153,5 +161,24 @@ class DashboardCloudTest {
         assertThat(put.statusCode()).isEqualTo(409);
         assertThat(put.body()).contains("cloud mode", "workflows/solo.json");
         assertThat(bt.runs().loadSaved("solo").agents()).hasSize(1);
+    }
+
+    @Test
+    @Order(5)
+    void a_run_with_the_key_follows_its_events_and_opens_its_page() {
+        browser.viewport(1280, 900);
+        browser.open(base() + "/#/workflows/solo");
+        browser.waitUntil("the graph", d -> browser.all("[data-node-id='s']").isEmpty() ? null : true);
+        browser.recordAttribute("#workflow-graph", "data-node-id", "data-status");
+        browser.find("#run-workflow").click();
+        browser.waitForText("#run-outcome", "succeeded");
+        assertThat(browser.find("[data-node-id='s']").getAttribute("data-status")).isEqualTo("done");
+        assertThat(browser.recorded().get("s")).containsSubsequence("running", "done");
+        assertThat(browser.find("#run-events").getText()).contains("Soloist started", "Soloist succeeded");
+        assertThat(browser.find("#run-results .final-output").getText()).isEqualTo("solo played");
+
+        browser.find("#run-status a").click();
+        browser.waitForText("#run-status-value", "succeeded");
+        assertThat(browser.find("#run-detail").getText()).contains("Solo", remote.head().substring(0, 12), "Soloist");
     }
 }

@@ -104,17 +104,7 @@ class DashboardRunTest {
     void a_run_turns_every_node_running_then_done_live_and_shows_each_output() {
         open("workflows/editorial-pipeline");
         browser.waitUntil("seven nodes", d -> browser.all(PIPELINE_NODES).size() == 7 ? true : null);
-        // record every status each node shows, as the page changes it
-        browser.js("""
-                window.__seen = {};
-                new MutationObserver(records => records.forEach(r => {
-                  const id = r.target.getAttribute('data-node-id');
-                  if (!id) return;
-                  const s = r.target.getAttribute('data-status');
-                  const list = (window.__seen[id] ||= []);
-                  if (list[list.length - 1] !== s) list.push(s);
-                })).observe(document.querySelector('#workflow-graph'), {subtree: true, attributes: true, attributeFilter: ['data-status']});
-                """);
+        browser.recordAttribute("#workflow-graph", "data-node-id", "data-status");
         browser.find("#run-workflow").click();
         browser.waitUntil("a node running", d -> browser.all("[data-status='running']").isEmpty() ? null : true);
         browser.screenshot("workflow-running-desktop");
@@ -122,8 +112,7 @@ class DashboardRunTest {
         WebElement outcome = browser.waitForText("#run-outcome", "succeeded");
         assertThat(outcome.isDisplayed()).isTrue();
 
-        @SuppressWarnings("unchecked")
-        Map<String, List<String>> seen = (Map<String, List<String>>) browser.js("return window.__seen");
+        Map<String, List<String>> seen = browser.recorded();
         assertThat(seen).hasSize(7);
         seen.forEach((node, states) -> assertThat(states).as(node).containsSubsequence("running", "done"));
 
@@ -234,5 +223,25 @@ class DashboardRunTest {
         assertThat(browser.find("[data-node-id='b']").getAttribute("data-status")).isEqualTo("skipped");
         assertThat(browser.find("[data-node-id='c']").getAttribute("data-status")).isEqualTo("done");
         browser.screenshot("workflow-failed-desktop");
+    }
+
+    @Test
+    @Order(6)
+    void a_run_page_opened_while_the_run_goes_on_follows_it_to_the_end() throws Exception {
+        llm.script(call -> Reply.text("slow " + call.task().lines().findFirst().orElse("")).after(1000));
+        String pair = "{\"workflow\":{\"name\":\"Slow pair\",\"nodes\":["
+                + "{\"id\":\"w\",\"type\":\"agentNode\",\"data\":{\"name\":\"Writer\",\"goal\":\"Write\"}},"
+                + "{\"id\":\"e\",\"type\":\"agentNode\",\"data\":{\"name\":\"Editor\",\"goal\":\"Edit\"}}],"
+                + "\"edges\":[{\"source\":\"w\",\"target\":\"e\"}]}}";
+        var started = t.post("/api/v1/runs", pair);
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+        String id = dev.braintrust.Json.mapper().readTree(started.body()).path("runId").asText();
+        open("runs/" + id);
+        browser.waitForText("#run-status-value", "running");
+        browser.js("window.__samePage = true");
+        browser.waitForText("#run-status-value", "succeeded");
+        assertThat(browser.all("#run-detail details.step")).hasSize(2);
+        assertThat(browser.find("#run-detail .final-output").getText()).isEqualTo("slow Edit");
+        assertThat(browser.js("return window.__samePage")).as("followed without a reload").isEqualTo(true);
     }
 }

@@ -110,7 +110,8 @@ public final class Browser implements AutoCloseable {
     }
 
     public <T> T waitUntil(String what, Function<ChromeDriver, T> condition) {
-        return new WebDriverWait(driver, WAIT).withMessage("waiting for " + what)
+        return new WebDriverWait(driver, WAIT).pollingEvery(Duration.ofMillis(50)).withMessage("waiting for " + what)
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class) // the page redrew: look again
                 .until(d -> condition.apply((ChromeDriver) d));
     }
 
@@ -148,6 +149,29 @@ public final class Browser implements AutoCloseable {
             }
         }
         return List.copyOf(requested);
+    }
+
+    /**
+     * Starts recording, in the page, every value the attribute takes on elements under {@code root}
+     * (keyed by {@code keyAttribute}), so a test sees short-lived states that polling would miss.
+     */
+    public void recordAttribute(String root, String keyAttribute, String attribute) {
+        js("""
+                window.__recorded = {};
+                new MutationObserver(records => records.forEach(r => {
+                  const key = r.target.getAttribute(arguments[1]);
+                  if (!key) return;
+                  const value = r.target.getAttribute(arguments[2]);
+                  const list = (window.__recorded[key] ||= []);
+                  if (list[list.length - 1] !== value) list.push(value);
+                })).observe(document.querySelector(arguments[0]), {subtree: true, attributes: true, attributeFilter: [arguments[2]]});
+                """, root, keyAttribute, attribute);
+    }
+
+    /** What {@link #recordAttribute} saw: key → the values in order. */
+    @SuppressWarnings("unchecked")
+    public Map<String, List<String>> recorded() {
+        return (Map<String, List<String>>) js("return window.__recorded");
     }
 
     /** Messages the page logged to its console (errors included). */
