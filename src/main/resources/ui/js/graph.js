@@ -92,16 +92,40 @@ export function drawGraph(workflow, { vertical = false } = {}) {
   svg.append(s('defs', null, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
     s('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrow-head' }))));
 
+  // An edge that skips levels would pass behind the nodes between; it bends through the nearest gap.
+  const crossOf = p => (vertical ? p.x : p.y);
+  const gapFor = (from, to, straight) => {
+    const blocked = [];
+    for (let depth = from + 1; depth < to; depth++) {
+      for (const n of columns[depth] || []) {
+        const c = crossOf(pos.get(n.id));
+        blocked.push([c - 6, c + crossSize + 6]);
+      }
+    }
+    const free = c => blocked.every(([lo, hi]) => c < lo || c > hi);
+    const candidates = [straight, ...blocked.flatMap(([lo, hi]) => [lo - GAP_CROSS / 2 + 6, hi + GAP_CROSS / 2 - 6])];
+    return candidates.filter(free).sort((p, q) => Math.abs(p - straight) - Math.abs(q - straight))[0] ?? straight;
+  };
   for (const e of edges) {
     const a = pos.get(e.source), b = pos.get(e.target);
-    let d;
-    if (vertical) {
-      const x1 = a.x + W / 2, y1 = a.y + H, x2 = b.x + W / 2, y2 = b.y - 2, my = (y1 + y2) / 2;
-      d = `M ${x1} ${y1} C ${x1} ${my}, ${x2} ${my}, ${x2} ${y2}`;
+    const from = level.get(e.source), to = level.get(e.target);
+    // in main/cross coordinates: main runs along the levels, cross across them
+    const m1 = (vertical ? a.y : a.x) + mainSize, m2 = (vertical ? b.y : b.x) - 2;
+    const c1 = crossOf(a) + crossSize / 2, c2 = crossOf(b) + crossSize / 2;
+    const mm = (m1 + m2) / 2;
+    let points;
+    const via = to - from > 1 ? gapFor(from, to, (c1 + c2) / 2) : null;
+    if (via === null) {
+      points = [[m1, c1], [mm, c1], [mm, c2], [m2, c2]];
     } else {
-      const x1 = a.x + W, y1 = a.y + H / 2, x2 = b.x - 2, y2 = b.y + H / 2, mx = (x1 + x2) / 2;
-      d = `M ${x1} ${y1} C ${mx} ${y1}, ${mx} ${y2}, ${x2} ${y2}`;
+      // into the gap before the first level it skips, along it, and out after the last one
+      const enter = m1 + GAP_MAIN - 4, exit = m2 - GAP_MAIN + 6, q = (GAP_MAIN - 4) / 2;
+      points = [[m1, c1], [m1 + q, c1], [enter - q, via], [enter, via], [exit, via], [exit + q, via], [m2 - q, c2], [m2, c2]];
     }
+    const xy = ([m, c]) => (vertical ? `${c} ${m}` : `${m} ${c}`);
+    const d = points.length === 4
+      ? `M ${xy(points[0])} C ${xy(points[1])}, ${xy(points[2])}, ${xy(points[3])}`
+      : `M ${xy(points[0])} C ${xy(points[1])}, ${xy(points[2])}, ${xy(points[3])} L ${xy(points[4])} C ${xy(points[5])}, ${xy(points[6])}, ${xy(points[7])}`;
     svg.append(s('path', { d, class: 'edge', 'marker-end': 'url(#arrow)', 'data-source': e.source, 'data-target': e.target }));
   }
 
