@@ -54,7 +54,7 @@ public final class BrainTrust implements AutoCloseable {
         this.journal = new Journal(home.logs(), clock);
         if (config.cloudMode()) {
             // Cloud mode: context from the mirror's current commit, skills and workflows from its checkout.
-            this.mirror = GitMirror.open(home.root(), GitRemote.of(config));
+            this.mirror = GitMirror.open(home.root(), GitRemote.of(config), config.skillTimeout().plusSeconds(30));
             closeables.add(mirror);
             this.context = new ContextService(mirror.contextSource(clock), config.contextTtl());
             this.skills = new SkillRegistry(mirror::skillsFolder, config.contextTtl());

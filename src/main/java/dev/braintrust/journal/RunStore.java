@@ -50,6 +50,7 @@ public final class RunStore implements AutoCloseable {
     static final Duration HEARTBEAT = Duration.ofSeconds(15);
     static final Duration STALE_AFTER = Duration.ofMinutes(2);
     static final int SQLITE_BUSY_TIMEOUT_MS = 15_000;
+    private static final int MIGRATION_ATTEMPTS = 10;
     public static final int MAX_LIST = 1000;
 
     private static final Logger log = LoggerFactory.getLogger(RunStore.class);
@@ -149,17 +150,34 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Migrates the schema. Two stores opening a new SQLite file at the same moment (two processes,
+     * or two threads) can collide: SQLite then answers SQLITE_BUSY_SNAPSHOT, which its busy timeout
+     * does not cover. The loser tries again; by then the winner's migration is committed and there is
+     * nothing left to do.
+     */
     private static void migrate(HikariDataSource pool, String description) {
-        try {
-            Flyway.configure()
-                    .dataSource(pool)
-                    .locations("classpath:db/migration")
-                    .table("brain_trust_schema_history")
-                    .load()
-                    .migrate();
-        } catch (FlywayException e) {
-            throw new BrainTrustException.Unavailable("cannot migrate the run database (" + description + "): "
-                    + rootMessage(e), e);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Flyway.configure()
+                        .dataSource(pool)
+                        .locations("classpath:db/migration")
+                        .table("brain_trust_schema_history")
+                        .load()
+                        .migrate();
+                return;
+            } catch (FlywayException e) {
+                if (attempt >= MIGRATION_ATTEMPTS || !rootMessage(e).contains("SQLITE_BUSY")) {
+                    throw new BrainTrustException.Unavailable("cannot migrate the run database (" + description + "): "
+                            + rootMessage(e), e);
+                }
+                try {
+                    Thread.sleep(50L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new BrainTrustException.Unavailable("interrupted while migrating the run database", interrupted);
+                }
+            }
         }
     }
 

@@ -35,8 +35,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -63,6 +65,8 @@ public final class GitMirror implements AutoCloseable {
     private static final String ORIGIN = "origin";
     /** Above this many pack files, {@link #maintain()} repacks. */
     static final int MAX_PACKS = 20;
+    /** How long the checkout of a replaced commit is kept by default: longer than the default skill timeout. */
+    static final Duration DEFAULT_RETIRED_LIFETIME = Duration.ofMinutes(1);
 
     static {
         // JGit measures each file system's timestamp resolution once (seconds on some disks) and
@@ -76,6 +80,9 @@ public final class GitMirror implements AutoCloseable {
     private final Path syncDir;
     private final CheckoutStore checkouts;
     private final GitTransport transport;
+    private final long retiredLifetimeNanos;
+    /** Checkouts replaced by a newer commit, and when: a skill started from one may still be running. */
+    private final Map<ObjectId, Long> retired = new HashMap<>();
     private final Object lock = new Object();
     private volatile Repository repo;
     private volatile Checkout current;
@@ -93,7 +100,8 @@ public final class GitMirror implements AutoCloseable {
     record Checkout(ObjectId commit, ObjectId tree, Path folder) {
     }
 
-    private GitMirror(Path home, GitRemote remote) {
+    private GitMirror(Path home, GitRemote remote, Duration retiredLifetime) {
+        this.retiredLifetimeNanos = retiredLifetime.toNanos();
         this.home = home;
         this.remote = remote;
         this.gitDir = home.resolve(Constants.DOT_GIT);
@@ -111,11 +119,19 @@ public final class GitMirror implements AutoCloseable {
      *                                       this remote; the message says how to fix it
      */
     public static GitMirror open(Path home, GitRemote remote) {
+        return open(home, remote, DEFAULT_RETIRED_LIFETIME);
+    }
+
+    /**
+     * As {@link #open(Path, GitRemote)}, keeping the checkout of a replaced commit for
+     * {@code retiredLifetime} (at least the skill timeout), so a skill that started from it keeps its files.
+     */
+    public static GitMirror open(Path home, GitRemote remote, Duration retiredLifetime) {
         Path root = home.toAbsolutePath().normalize();
         if (Files.exists(root) && !Files.isDirectory(root)) {
             throw new BrainTrustException.BadConfig("PAI_HOME " + root + " is a file, not a folder; move it away or set PAI_HOME to a folder");
         }
-        GitMirror mirror = new GitMirror(root, remote);
+        GitMirror mirror = new GitMirror(root, remote, retiredLifetime);
         try {
             mirror.adopt();
             mirror.current = mirror.loadLastSynced();
@@ -243,15 +259,29 @@ public final class GitMirror implements AutoCloseable {
         log.debug("sync to {}: fetch {} ms, checkout of the commit {} ms, working tree {} ms", commit.name(),
                 tFetch / 1_000_000, tCheckout / 1_000_000, tWorkTree / 1_000_000);
         workTreeVerified = true;
-        Set<ObjectId> keep = new HashSet<>();
-        keep.add(commit);
-        if (previous != null) {
-            keep.add(previous.commit()); // a skill started a moment ago may still run from it
-        }
-        checkouts.prune(keep);
+        checkouts.prune(checkoutsToKeep(commit, previous));
         return new SyncResult(started, trigger, sameCommit ? SyncResult.Outcome.UNCHANGED : SyncResult.Outcome.UPDATED,
                 previous == null ? null : previous.commit().name(), commit.name(), changes.paths(), changes.count(),
                 Duration.ofNanos(System.nanoTime() - t0), null);
+    }
+
+    /**
+     * The current commit's checkout, the previous one, and every checkout replaced less than the
+     * retired lifetime ago: a skill started from one of them may still run and read its files.
+     */
+    private Set<ObjectId> checkoutsToKeep(ObjectId commit, Checkout previous) {
+        long now = System.nanoTime();
+        if (previous != null && !previous.commit().equals(commit)) {
+            retired.put(previous.commit().copy(), now);
+        }
+        retired.remove(commit);
+        retired.values().removeIf(since -> now - since > retiredLifetimeNanos);
+        Set<ObjectId> keep = new HashSet<>(retired.keySet());
+        keep.add(commit);
+        if (previous != null) {
+            keep.add(previous.commit());
+        }
+        return keep;
     }
 
     // --- taking over the home ------------------------------------------------------------------

@@ -53,6 +53,30 @@ class GitMirrorTest {
     }
 
     @Test
+    void keeps_replaced_checkouts_while_a_skill_may_still_run_from_them_then_prunes_them() throws Exception {
+        try (GitMirror keeping = GitMirror.open(home, gitRemote(remote.url()), java.time.Duration.ofHours(1))) {
+            keeping.sync("test");
+            Path first = keeping.skillsFolder().getParent();
+            for (int i = 2; i <= 4; i++) {
+                remote.commitAndPush("v" + i, "context/MISSION.md", "mission v" + i);
+                keeping.sync("test");
+            }
+            assertThat(first.resolve("skills/echo.sh")).as("a skill started from the first commit keeps its files").exists();
+        }
+        try (GitMirror pruning = GitMirror.open(home, gitRemote(remote.url()), java.time.Duration.ZERO)) {
+            pruning.sync("test");
+            for (int i = 5; i <= 7; i++) {
+                remote.commitAndPush("v" + i, "context/MISSION.md", "mission v" + i);
+                pruning.sync("test");
+            }
+            try (var checkouts = Files.list(pruning.skillsFolder().getParent().getParent())) {
+                assertThat(checkouts.filter(p -> !p.getFileName().toString().startsWith(".")).count())
+                        .as("the current and the previous checkout only").isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
     void clones_into_an_absent_home_and_serves_the_commit() throws Exception {
         try (GitMirror mirror = open()) {
             assertThat(mirror.hasSnapshot()).isFalse();
@@ -271,7 +295,7 @@ class GitMirrorTest {
 
     @Test
     void a_skill_checkout_stays_whole_while_the_next_commit_arrives() throws Exception {
-        try (GitMirror mirror = open()) {
+        try (GitMirror mirror = GitMirror.open(home, gitRemote(remote.url()), java.time.Duration.ZERO)) {
             mirror.sync("test");
             Path before = mirror.skillsFolder();
             remote.commitAndPush("v2", "skills/echo.sh", "#!/bin/sh\n# NAME: echo\necho v2\n");
@@ -283,7 +307,7 @@ class GitMirrorTest {
             assertThat(Files.isExecutable(after.resolve("echo.sh"))).isTrue();
             remote.commitAndPush("v3", "skills/echo.sh", "#!/bin/sh\n# NAME: echo\necho v3\n");
             mirror.sync("test");
-            assertThat(before).as("checkouts older than the previous one are removed").doesNotExist();
+            assertThat(before).as("with no retired lifetime, checkouts older than the previous one are removed").doesNotExist();
             assertThat(after).as("the previous checkout is kept for skills still running").exists();
         }
     }
