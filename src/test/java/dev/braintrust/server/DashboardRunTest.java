@@ -244,4 +244,26 @@ class DashboardRunTest {
         assertThat(browser.find("#run-detail .final-output").getText()).isEqualTo("slow Edit");
         assertThat(browser.js("return window.__samePage")).as("followed without a reload").isEqualTo(true);
     }
+
+    @Test
+    @Order(7)
+    void a_tool_call_shows_live_and_on_the_run_page() throws Exception {
+        llm.script(call -> call.toolResults().isEmpty() ? Reply.tool("word_count", "{\"text\":\"one two three\"}")
+                : Reply.text("counted: " + call.toolResults().get(0)));
+        open("workflows/new");
+        browser.find("#workflow-json");
+        edit("{\"name\":\"Counter\",\"nodes\":[{\"id\":\"c\",\"type\":\"agentNode\",\"data\":{\"name\":\"Counter\",\"goal\":\"Count\"}}],\"edges\":[]}");
+        browser.waitUntil("the graph redrawn", d -> browser.all("[data-node-id='c']").isEmpty() ? null : true);
+        browser.find("#run-workflow").click();
+        browser.waitForText("#run-outcome", "succeeded");
+        assertThat(browser.find("#run-events").getText()).contains("Counter called word_count (ok)");
+        assertThat(browser.find("#run-results .final-output").getText()).contains("counted:", "words=3");
+
+        browser.find("#run-status a").click();
+        WebElement step = browser.find("#run-detail details.step");
+        step.findElement(By.tagName("summary")).click();
+        WebElement calls = browser.waitForText("#run-detail .tool-calls", "word_count");
+        assertThat(calls.getText()).contains("ok", "one two three", "words=3");
+        browser.screenshot("run-tool-call-desktop");
+    }
 }
