@@ -39,6 +39,7 @@ public final class ApiServer implements AutoCloseable {
     /** How long {@link #close()} waits for in-flight requests. */
     public static final long STOP_TIMEOUT_MS = 30_000;
     private static final long SHUTDOWN_IDLE_TIMEOUT_MS = 100;
+    private static final long RUN_DATABASE_WAIT_MS = 5_000;
     private static final String JETTY_REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
 
@@ -52,6 +53,7 @@ public final class ApiServer implements AutoCloseable {
     private final List<Routes> extraRoutes = new ArrayList<>();
     private final RunRoutes runRoutes;
     private Javalin app;
+    private volatile Thread runDatabaseOpener;
 
     public ApiServer(BrainTrust brainTrust) {
         this.brainTrust = brainTrust;
@@ -60,7 +62,7 @@ public final class ApiServer implements AutoCloseable {
         this.gatekeeper = new Gatekeeper(config.apiKey(), config.corsOrigins(), new WrongKeyLimiter());
         ContextService context = brainTrust.context();
         readiness.require("context", () -> firstSnapshotProblem(context));
-        readiness.require("run database", () -> runDatabaseProblem(brainTrust));
+        readiness.require("run database", this::runDatabaseProblem);
         this.runRoutes = new RunRoutes(brainTrust::runs, bodies, mapper);
         brainTrust.sync().ifPresent(sync -> {
             readiness.require("sync", sync::readinessProblem);
@@ -89,7 +91,8 @@ public final class ApiServer implements AutoCloseable {
                 new SyncRoutes(brainTrust),
                 new MetricsRoutes(metrics),
                 new DashboardRoutes(brainTrust.context(), brainTrust.workflows(), config.cloudMode(), bodies,
-                        workflow -> brainTrust.runs().plan(Workflow.fromJson(workflow, "workflow")))));
+                        workflow -> brainTrust.runs().plan(Workflow.fromJson(workflow, "workflow"))),
+                new Dashboard()));
         all.addAll(extraRoutes);
         return all;
     }
@@ -129,6 +132,7 @@ public final class ApiServer implements AutoCloseable {
             throw new BrainTrustException.Unavailable("cannot listen on " + config.host() + ":" + config.port()
                     + " (" + e.getMessage() + "); stop the other server or choose another port with --port or BRAIN_TRUST_PORT", e);
         }
+        openRunDatabaseInBackground();
         return this;
     }
 
@@ -159,7 +163,6 @@ public final class ApiServer implements AutoCloseable {
                     (long) (ms * 1_000_000));
         });
         cfg.routes.beforeMatched(gatekeeper::check);
-        Dashboard.addTo(cfg);
         ErrorMapper.addTo(cfg.routes);
         capabilities().forEach(r -> r.addTo(cfg.routes));
     }
@@ -191,8 +194,40 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    /** Null once the run database is open; else tries to open it and says why it cannot. */
-    private static String runDatabaseProblem(BrainTrust brainTrust) {
+    /**
+     * Opens the run database once the server listens, so {@code /health} answers without waiting for
+     * migrations, and runs a crash left running are marked interrupted at start.
+     */
+    private void openRunDatabaseInBackground() {
+        Thread opener = new Thread(() -> {
+            try {
+                brainTrust.runs();
+            } catch (BrainTrustException e) {
+                log.warn("the run database is not available yet: {}", e.getMessage());
+            }
+        }, "run-database-open");
+        opener.setDaemon(true);
+        runDatabaseOpener = opener;
+        opener.start();
+    }
+
+    /**
+     * Null once the run database is open; else tries to open it and says why it cannot. While the
+     * opening started at start-up is under way, waits for it (a fraction of a second) rather than
+     * answer "not ready" to the first probe.
+     */
+    private String runDatabaseProblem() {
+        Thread opener = runDatabaseOpener;
+        if (opener != null && opener.isAlive()) {
+            try {
+                opener.join(RUN_DATABASE_WAIT_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (opener.isAlive()) {
+                return "still opening the run database";
+            }
+        }
         try {
             brainTrust.runs();
             return null;
@@ -237,6 +272,14 @@ public final class ApiServer implements AutoCloseable {
         app = null;
         if (running != null) {
             running.stop();
+        }
+        Thread opener = runDatabaseOpener;
+        if (opener != null) {
+            try {
+                opener.join(STOP_TIMEOUT_MS); // never close the services under a migration in progress
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         runRoutes.close();
         metrics.close();

@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
  * a browser run a skill (a "simple" cross-site POST needs no preflight). Without a key, the
  * {@code Host} header must also name a loopback host, which defeats DNS rebinding.
  *
- * <p>The dashboard's static files ({@link Dashboard}) are open: they hold no data, and every API call
+ * <p>The dashboard's files ({@link Dashboard#PATHS}) are open: they hold no data, and every API call
  * the page makes carries the key.
  */
 final class Gatekeeper {
@@ -75,7 +75,7 @@ final class Gatekeeper {
 
     /** Runs before every matched route; throws the status to answer with when the caller may not pass. */
     void check(Context ctx) {
-        if (ctx.method() == HandlerType.OPTIONS || isPublic(ctx) || Dashboard.isStaticFile(ctx)) {
+        if (ctx.method() == HandlerType.OPTIONS || isPublic(ctx)) {
             return;
         }
         String origin = ctx.header("Origin");
@@ -116,7 +116,7 @@ final class Gatekeeper {
 
     private static boolean isPublic(Context ctx) {
         Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
-        return endpoint != null && PUBLIC_ROUTES.contains(endpoint.path);
+        return endpoint != null && (PUBLIC_ROUTES.contains(endpoint.path) || Dashboard.isDashboardRoute(endpoint.path));
     }
 
     /** {@code https://App.example.com/} → {@code https://app.example.com}; no scheme means https. */

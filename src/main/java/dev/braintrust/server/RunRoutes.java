@@ -92,7 +92,6 @@ final class RunRoutes implements Routes, AutoCloseable {
 
     @Override
     public void addTo(RoutesConfig routes) {
-        openAtStart();
         routes.post("/api/v1/run-workflow", ctx -> runAndAnswer(ctx, runs.get().parseRunRequest(bodies.read(ctx))));
         routes.post("/api/v1/workflows/{name}/run", ctx -> {
             JsonNode body = bodies.read(ctx);
@@ -130,15 +129,6 @@ final class RunRoutes implements Routes, AutoCloseable {
         routes.get("/api/v1/workflows", ctx -> ctx.json(new WorkflowList(runs.get().savedWorkflows().stream()
                 .map(this::view).toList())));
         routes.post("/api/v1/chat", ctx -> ctx.json(runs.get().chat(AgentChat.fromJson(bodies.read(ctx)))));
-    }
-
-    /** The run database is opened when the server starts, so runs a crash left running are marked interrupted then. */
-    private void openAtStart() {
-        try {
-            runs.get();
-        } catch (BrainTrustException e) {
-            log.warn("the run database is not available yet: {}", e.getMessage());
-        }
     }
 
     private void runAndAnswer(Context ctx, RunRequest request) {

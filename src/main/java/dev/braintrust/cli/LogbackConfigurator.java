@@ -1,0 +1,43 @@
+package dev.braintrust.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.Configurator;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.spi.ContextAwareBase;
+
+import java.util.List;
+
+/**
+ * The logging set-up, in code (found by logback through {@code META-INF/services}): one line per
+ * event on standard error, INFO for Brain Trust, WARN for chatty libraries. Done in code because
+ * parsing an XML configuration took a fifth of the server's start-up; {@link Logging} switches to
+ * JSON lines on request.
+ */
+public final class LogbackConfigurator extends ContextAwareBase implements Configurator {
+    static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0} - %msg%n";
+    private static final List<String> QUIET = List.of(
+            "org.eclipse.jetty", "io.javalin", "org.eclipse.jgit", "org.flywaydb", "com.zaxxer.hikari");
+
+    @Override
+    public ExecutionStatus configure(LoggerContext context) {
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern(PATTERN);
+        encoder.start();
+        ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
+        appender.setContext(context);
+        appender.setName("STDERR");
+        appender.setTarget("System.err");
+        appender.setEncoder(encoder);
+        appender.start();
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.INFO);
+        root.addAppender(appender);
+        QUIET.forEach(name -> context.getLogger(name).setLevel(Level.WARN));
+        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+}
