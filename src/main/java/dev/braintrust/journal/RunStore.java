@@ -235,17 +235,7 @@ public final class RunStore implements AutoCloseable {
                         ps.setString(6, s.status().label());
                         ps.setString(7, s.revision());
                         ps.setString(8, s.systemPrompt());
-                        ps.setString(9, s.task());
-                        ps.setString(10, s.output());
-                        ps.setString(11, toJson(s.toolCalls()));
-                        setInt(ps, 12, s.inputTokens());
-                        setInt(ps, 13, s.outputTokens());
-                        setInt(ps, 14, s.totalTokens());
-                        ps.setInt(15, s.attempts());
-                        setLong(ps, 16, millis(s.startedAt()));
-                        setLong(ps, 17, millis(s.finishedAt()));
-                        setLong(ps, 18, s.durationMs());
-                        ps.setString(19, s.error());
+                        bindProgress(ps, 9, s);
                         ps.addBatch();
                     }
                     ps.executeBatch();
@@ -261,6 +251,24 @@ public final class RunStore implements AutoCloseable {
         }, "store run " + run.id());
     }
 
+    /**
+     * Binds, from parameter {@code first} on, the eleven columns a step fills in as it runs: task,
+     * output, tool_calls, input/output/total tokens, attempts, started_at, finished_at, duration_ms, error.
+     */
+    private static void bindProgress(PreparedStatement ps, int first, StepRecord s) throws SQLException {
+        ps.setString(first, s.task());
+        ps.setString(first + 1, s.output());
+        ps.setString(first + 2, toJson(s.toolCalls()));
+        setInt(ps, first + 3, s.inputTokens());
+        setInt(ps, first + 4, s.outputTokens());
+        setInt(ps, first + 5, s.totalTokens());
+        ps.setInt(first + 6, s.attempts());
+        setLong(ps, first + 7, millis(s.startedAt()));
+        setLong(ps, first + 8, millis(s.finishedAt()));
+        setLong(ps, first + 9, s.durationMs());
+        ps.setString(first + 10, s.error());
+    }
+
     /** Updates one step of a stored run. */
     public void saveStep(String runId, StepRecord s) {
         write(c -> {
@@ -268,17 +276,7 @@ public final class RunStore implements AutoCloseable {
                     + "input_tokens = ?, output_tokens = ?, total_tokens = ?, attempts = ?, started_at = ?, finished_at = ?, "
                     + "duration_ms = ?, error = ?, system_prompt = ? WHERE run_id = ? AND node_id = ?")) {
                 ps.setString(1, s.status().label());
-                ps.setString(2, s.task());
-                ps.setString(3, s.output());
-                ps.setString(4, toJson(s.toolCalls()));
-                setInt(ps, 5, s.inputTokens());
-                setInt(ps, 6, s.outputTokens());
-                setInt(ps, 7, s.totalTokens());
-                ps.setInt(8, s.attempts());
-                setLong(ps, 9, millis(s.startedAt()));
-                setLong(ps, 10, millis(s.finishedAt()));
-                setLong(ps, 11, s.durationMs());
-                ps.setString(12, s.error());
+                bindProgress(ps, 2, s);
                 ps.setString(13, s.systemPrompt());
                 ps.setString(14, runId);
                 ps.setString(15, s.nodeId());
