@@ -24,6 +24,9 @@ final class JettyErrorHandler extends ErrorHandler {
     protected boolean generateAcceptableResponse(Request request, Response response, Callback callback, String contentType,
                                                  List<Charset> charsets, int code, String message, Throwable cause) {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, JSON);
+        // A request refused before routing may still have an unread body, after which Jetty drops the
+        // connection: say so, or a client that keeps connections alive sends its next request into it.
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
         response.write(true, ByteBuffer.wrap(body(code, message)), callback);
         return true;
     }
