@@ -193,61 +193,50 @@ public final class RunStore implements AutoCloseable {
 
     /** Stores a new run (status running) and its steps (waiting), owned by this process. */
     public void insert(RunRecord run, String definition) {
-        write(c -> {
-            boolean autoCommit = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO runs (id, workflow, status, source, revision, "
-                        + "agent_count, started_at, finished_at, duration_ms, owner, heartbeat_at, error, output_excerpt) "
-                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                    ps.setString(1, run.id());
-                    ps.setString(2, run.workflow());
-                    ps.setString(3, run.status().label());
-                    ps.setString(4, run.source());
-                    ps.setString(5, run.revision());
-                    ps.setInt(6, run.agentCount());
-                    ps.setLong(7, run.startedAt().toEpochMilli());
-                    setLong(ps, 8, millis(run.finishedAt()));
-                    setLong(ps, 9, run.durationMs());
-                    ps.setString(10, owner.toString());
-                    ps.setLong(11, clock.millis());
-                    ps.setString(12, run.error());
-                    ps.setString(13, ToolCallRecord.excerpt(run.finalOutput(), RunSummary.EXCERPT_CHARS));
-                    ps.executeUpdate();
-                }
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_outputs (run_id, final_output, definition) "
-                        + "VALUES (?, ?, ?)")) {
-                    ps.setString(1, run.id());
-                    ps.setString(2, run.finalOutput());
-                    ps.setString(3, definition);
-                    ps.executeUpdate();
-                }
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO steps (run_id, node_id, position, agent, model, "
-                        + "status, revision, system_prompt, task, output, tool_calls, input_tokens, output_tokens, "
-                        + "total_tokens, attempts, started_at, finished_at, duration_ms, error) "
-                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                    for (StepRecord s : run.steps()) {
-                        ps.setString(1, run.id());
-                        ps.setString(2, s.nodeId());
-                        ps.setInt(3, s.position());
-                        ps.setString(4, s.agent());
-                        ps.setString(5, s.model());
-                        ps.setString(6, s.status().label());
-                        ps.setString(7, s.revision());
-                        ps.setString(8, s.systemPrompt());
-                        bindProgress(ps, 9, s);
-                        ps.addBatch();
-                    }
-                    ps.executeBatch();
-                }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(autoCommit);
+        writeTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO runs (id, workflow, status, source, revision, "
+                    + "agent_count, started_at, finished_at, duration_ms, owner, heartbeat_at, error, output_excerpt) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, run.id());
+                ps.setString(2, run.workflow());
+                ps.setString(3, run.status().label());
+                ps.setString(4, run.source());
+                ps.setString(5, run.revision());
+                ps.setInt(6, run.agentCount());
+                ps.setLong(7, run.startedAt().toEpochMilli());
+                setLong(ps, 8, millis(run.finishedAt()));
+                setLong(ps, 9, run.durationMs());
+                ps.setString(10, owner.toString());
+                ps.setLong(11, clock.millis());
+                ps.setString(12, run.error());
+                ps.setString(13, ToolCallRecord.excerpt(run.finalOutput(), RunSummary.EXCERPT_CHARS));
+                ps.executeUpdate();
             }
-            return null;
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_outputs (run_id, final_output, definition) "
+                    + "VALUES (?, ?, ?)")) {
+                ps.setString(1, run.id());
+                ps.setString(2, run.finalOutput());
+                ps.setString(3, definition);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO steps (run_id, node_id, position, agent, model, "
+                    + "status, revision, system_prompt, task, output, tool_calls, input_tokens, output_tokens, "
+                    + "total_tokens, attempts, started_at, finished_at, duration_ms, error) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (StepRecord s : run.steps()) {
+                    ps.setString(1, run.id());
+                    ps.setString(2, s.nodeId());
+                    ps.setInt(3, s.position());
+                    ps.setString(4, s.agent());
+                    ps.setString(5, s.model());
+                    ps.setString(6, s.status().label());
+                    ps.setString(7, s.revision());
+                    ps.setString(8, s.systemPrompt());
+                    bindProgress(ps, 9, s);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
         }, "store run " + run.id());
     }
 
@@ -288,34 +277,23 @@ public final class RunStore implements AutoCloseable {
 
     /** Records the end of a run: status, end time, duration, final output, error. */
     public void finish(RunRecord run) {
-        write(c -> {
-            boolean autoCommit = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET status = ?, finished_at = ?, duration_ms = ?, "
-                        + "output_excerpt = ?, error = ?, heartbeat_at = ? WHERE id = ?")) {
-                    ps.setString(1, run.status().label());
-                    setLong(ps, 2, millis(run.finishedAt()));
-                    setLong(ps, 3, run.durationMs());
-                    ps.setString(4, ToolCallRecord.excerpt(run.finalOutput(), RunSummary.EXCERPT_CHARS));
-                    ps.setString(5, run.error());
-                    ps.setLong(6, clock.millis());
-                    ps.setString(7, run.id());
-                    ps.executeUpdate();
-                }
-                try (PreparedStatement ps = c.prepareStatement("UPDATE run_outputs SET final_output = ? WHERE run_id = ?")) {
-                    ps.setString(1, run.finalOutput());
-                    ps.setString(2, run.id());
-                    ps.executeUpdate();
-                }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(autoCommit);
+        writeTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET status = ?, finished_at = ?, duration_ms = ?, "
+                    + "output_excerpt = ?, error = ?, heartbeat_at = ? WHERE id = ?")) {
+                ps.setString(1, run.status().label());
+                setLong(ps, 2, millis(run.finishedAt()));
+                setLong(ps, 3, run.durationMs());
+                ps.setString(4, ToolCallRecord.excerpt(run.finalOutput(), RunSummary.EXCERPT_CHARS));
+                ps.setString(5, run.error());
+                ps.setLong(6, clock.millis());
+                ps.setString(7, run.id());
+                ps.executeUpdate();
             }
-            return null;
+            try (PreparedStatement ps = c.prepareStatement("UPDATE run_outputs SET final_output = ? WHERE run_id = ?")) {
+                ps.setString(1, run.finalOutput());
+                ps.setString(2, run.id());
+                ps.executeUpdate();
+            }
         }, "finish run " + run.id());
     }
 
@@ -512,6 +490,29 @@ public final class RunStore implements AutoCloseable {
                 writeLock.unlock();
             }
         }
+    }
+
+    /** As {@link #write}, in one transaction: committed when {@code work} returns, rolled back when it throws. */
+    private void writeTransaction(SqlAction work, String what) {
+        write(c -> {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                work.run(c);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
+            }
+            return null;
+        }, what);
+    }
+
+    @FunctionalInterface
+    private interface SqlAction {
+        void run(Connection c) throws SQLException;
     }
 
     private BrainTrustException unavailable(String what, Exception e) {
