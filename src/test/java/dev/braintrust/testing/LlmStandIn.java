@@ -197,6 +197,11 @@ public final class LlmStandIn implements AutoCloseable {
     // ---- OpenAI chat completions -----------------------------------------------------------
 
     private static Call openAiCall(JsonNode body, Headers headers) {
+        return chatMessagesCall(Wire.OPENAI, body, headers);
+    }
+
+    /** A call in the chat-messages shape OpenAI and Ollama share: role/content messages, function tools. */
+    private static Call chatMessagesCall(Wire wire, JsonNode body, Headers headers) {
         String system = null;
         List<Message> messages = new ArrayList<>();
         List<String> toolResults = new ArrayList<>();
@@ -214,7 +219,7 @@ public final class LlmStandIn implements AutoCloseable {
         }
         List<String> tools = new ArrayList<>();
         body.path("tools").forEach(t -> tools.add(t.path("function").path("name").asText()));
-        return new Call(Wire.OPENAI, body.path("model").asText(), system, messages, tools, toolResults, headers, body);
+        return new Call(wire, body.path("model").asText(), system, messages, tools, toolResults, headers, body);
     }
 
     private String openAiAnswer(Call call, Reply reply) {
@@ -359,25 +364,9 @@ public final class LlmStandIn implements AutoCloseable {
 
     // ---- Ollama /api/chat ------------------------------------------------------------------
 
+    /** Ollama's /api/chat request has the shape of OpenAI's chat completions. */
     private static Call ollamaCall(JsonNode body, Headers headers) {
-        String system = null;
-        List<Message> messages = new ArrayList<>();
-        List<String> toolResults = new ArrayList<>();
-        for (JsonNode m : body.path("messages")) {
-            String role = m.path("role").asText();
-            String text = m.path("content").asText("");
-            if (role.equals("system")) {
-                system = text;
-            } else {
-                messages.add(new Message(role, text));
-                if (role.equals("tool")) {
-                    toolResults.add(text);
-                }
-            }
-        }
-        List<String> tools = new ArrayList<>();
-        body.path("tools").forEach(t -> tools.add(t.path("function").path("name").asText()));
-        return new Call(Wire.OLLAMA, body.path("model").asText(), system, messages, tools, toolResults, headers, body);
+        return chatMessagesCall(Wire.OLLAMA, body, headers);
     }
 
     private static String ollamaAnswer(Call call, Reply reply) throws IOException {
