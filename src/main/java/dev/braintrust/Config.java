@@ -120,10 +120,6 @@ public record Config(
         return gitUrl != null;
     }
 
-    public Path contextDir() {
-        return home.resolve("context");
-    }
-
     /** Reads the configuration from the process environment. */
     public static Config fromEnvironment() {
         return fromEnv(System.getenv());
