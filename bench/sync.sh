@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sync figures (issue 4), each side by side with its anchor in the same run:
-#  1. push-to-live through the webhook against our running server, and the anchor
-#     ../shared/anchors/webhook-pull-latency.sh (adnanh/webhook + git pull);
+#  1. push-to-live through the webhook against our running server (started by ./brain-trust, as the
+#     product runs; 20 warm-up pushes first, the first push after start printed on its own), and the
+#     anchor ../shared/anchors/webhook-pull-latency.sh (adnanh/webhook + git pull);
 #  2. push-to-live with the webhook off and a 1 s poll interval (target p95 < 1.5 s);
 #  3. a sync that finds nothing new on a repository of 5,000 commits and 2,000 files, in-process,
 #     and the anchor `git pull -q origin main` on a clone of the same repository (target < 10 ms).
@@ -12,14 +13,17 @@ anchors="${ANCHORS:-$here/../../shared/anchors}"
 [ -d "$anchors" ] || anchors=/work/shared/anchors
 pushes="${1:-50}"
 cp="$("$here/classpath.sh")"
+# The server runs as the product does: through the launcher, with its JVM options and class-data archive.
+launcher="$here/../brain-trust"
+"$launcher" --version >/dev/null
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 
 p() { grep -E "^$1=" <<<"$2" | head -1 | cut -d= -f2; }
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== 1. push-to-live through the webhook ($pushes pushes)"
-ours="$(java -cp "$cp" dev.braintrust.bench.SyncBench webhook "$work/webhook" "$pushes" 2>"$work/webhook.log")"
-echo "$ours" | grep '_ms p50'
+ours="$(java -Dbench.launcher="$launcher" -cp "$cp" dev.braintrust.bench.SyncBench webhook "$work/webhook" "$pushes" 2>"$work/webhook.log")"
+echo "$ours" | grep -E '_ms p50|_first_ms'
 anchor="$(bash "$anchors/webhook-pull-latency.sh" "$pushes")"
 echo "$anchor"
 a50=$(sed -n 's/.*p50=\([0-9]*\).*/\1/p' <<<"$anchor"); a95=$(sed -n 's/.*p95=\([0-9]*\).*/\1/p' <<<"$anchor")
@@ -27,7 +31,8 @@ o50=$(p ours_webhook_push_to_live_p50_ms "$ours"); o95=$(p ours_webhook_push_to_
 python3 -c "print('ratio webhook push-to-live (ours/anchor): p50 %.2f, p95 %.2f' % ($o50*1000/$a50, $o95*1000/$a95))"
 
 echo "== 2. push-to-live with the webhook off, poll every 1 s ($pushes pushes)"
-java -cp "$cp" dev.braintrust.bench.SyncBench poll "$work/poll" "$pushes" 2>"$work/poll.log" | grep '_ms p50'
+java -Dbench.launcher="$launcher" -Dbench.warmup=3 -cp "$cp" dev.braintrust.bench.SyncBench poll "$work/poll" "$pushes" \
+  2>"$work/poll.log" | grep -E '_ms p50|_first_ms'
 
 echo "== 3. a sync with nothing new: 5,000 commits, 2,000 files"
 ours="$(java -cp "$cp" dev.braintrust.bench.SyncBench nochange "$work/big" 2>"$work/nochange.log")"

@@ -430,6 +430,13 @@ public final class GitMirror implements AutoCloseable {
             config.setInt("gc", null, "autoPackLimit", 0);
             changed = true;
         }
+        // Packs a collection replaced are deleted at once, as `git repack -d` does: JGit's default keeps
+        // them an hour, and every fetch meanwhile searched them all. A reader that has one open keeps
+        // its file; one that finds it gone looks again in the new pack.
+        if (!"now".equals(config.getString("gc", null, "prunePackExpire"))) {
+            config.setString("gc", null, "prunePackExpire", "now");
+            changed = true;
+        }
         if (!ORIGIN.equals(config.getString("branch", remote.branch(), "remote"))) {
             config.setString("branch", remote.branch(), "remote", ORIGIN);
             config.setString("branch", remote.branch(), "merge", remote.branchRef());
@@ -564,9 +571,9 @@ public final class GitMirror implements AutoCloseable {
 
     /**
      * Packs the repository when fetches have left many pack files (each fetch adds one), under the
-     * sync lock. Cheap when there is nothing to do: one directory listing. JGit keeps the packs a
-     * collection replaced for an hour (readers may still use them), so the count is compared with
-     * the count the last collection left.
+     * sync lock. Cheap when there is nothing to do: one directory listing. The packs it replaces are
+     * deleted at once (see {@link #configure()}); the count is compared with what the last collection
+     * left, in case a pack was kept.
      */
     public void maintain() {
         synchronized (lock) {

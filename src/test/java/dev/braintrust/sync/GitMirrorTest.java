@@ -3,6 +3,7 @@ package dev.braintrust.sync;
 import dev.braintrust.BrainTrustException;
 import dev.braintrust.Config;
 import dev.braintrust.context.ContextSnapshot;
+import dev.braintrust.context.ContextSource;
 import dev.braintrust.testing.RemoteFixture;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.Status;
@@ -11,11 +12,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -73,6 +79,47 @@ class GitMirrorTest {
                 assertThat(checkouts.filter(p -> !p.getFileName().toString().startsWith(".")).count())
                         .as("the current and the previous checkout only").isEqualTo(2);
             }
+        }
+    }
+
+    @Test
+    void packs_what_fetches_left_into_one_pack_while_context_reads_go_on() throws Exception {
+        Path packs = home.resolve(".git/objects/pack");
+        try (GitMirror mirror = open()) {
+            mirror.sync("test");
+            int last = GitMirror.MAX_PACKS + 3;
+            for (int i = 2; i <= last; i++) {
+                remote.commitAndPush("v" + i, "context/MISSION.md", "mission v" + i);
+                mirror.sync("test");
+            }
+            assertThat(packFiles(packs)).as("one pack per fetch").isGreaterThan(GitMirror.MAX_PACKS);
+
+            ContextSource context = mirror.contextSource(Clock.systemUTC());
+            AtomicBoolean packing = new AtomicBoolean(true);
+            AtomicInteger reads = new AtomicInteger();
+            CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
+                while (packing.get() || reads.get() == 0) {
+                    assertThat(context.load().text("MISSION.md")).isEqualTo("mission v" + last);
+                    reads.incrementAndGet();
+                }
+            });
+            mirror.maintain();
+            packing.set(false);
+            reader.get(30, TimeUnit.SECONDS); // a read that failed while packs were deleted fails here
+
+            assertThat(packFiles(packs)).as("the replaced packs are deleted at once").isLessThanOrEqualTo(2);
+            assertThat(context.load().text("MISSION.md")).isEqualTo("mission v" + last);
+            remote.commitAndPush("after", "context/MISSION.md", "mission after packing");
+            mirror.sync("test");
+            assertThat(context.load().text("MISSION.md")).isEqualTo("mission after packing");
+            mirror.maintain();
+            assertThat(packFiles(packs)).as("below the limit, nothing to do").isLessThanOrEqualTo(3);
+        }
+    }
+
+    static long packFiles(Path packs) throws IOException {
+        try (var files = Files.list(packs)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".pack")).count();
         }
     }
 
