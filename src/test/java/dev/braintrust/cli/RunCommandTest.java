@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.braintrust.testing.LlmStandIn;
 import dev.braintrust.testing.LlmStandIn.Reply;
 import dev.braintrust.testing.TestHome;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,12 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RunCommandTest {
     @TempDir
     Path dir;
+    @AutoClose
     private final LlmStandIn llm = new LlmStandIn();
-
-    @AfterEach
-    void stop() {
-        llm.close();
-    }
 
     private Map<String, String> env(Path home) {
         return TestHome.env(home, llm, Map.of());

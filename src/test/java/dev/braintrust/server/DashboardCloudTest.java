@@ -3,6 +3,7 @@ package dev.braintrust.server;
 import dev.braintrust.BrainTrust;
 import dev.braintrust.Config;
 import dev.braintrust.testing.Browser;
+import dev.braintrust.testing.Closer;
 import dev.braintrust.testing.LlmStandIn;
 import dev.braintrust.testing.LlmStandIn.Reply;
 import dev.braintrust.testing.RemoteFixture;
@@ -57,21 +58,8 @@ class DashboardCloudTest {
     }
 
     @AfterAll
-    void stop() {
-        try {
-            if (browser != null) {
-                browser.close();
-            }
-        } finally {
-            if (server != null) {
-                server.close();
-            }
-            if (bt != null) {
-                bt.close();
-            }
-            remote.close();
-            llm.close();
-        }
+    void stop() throws Exception {
+        Closer.closeAll(browser, server, bt, remote, llm);
     }
 
     String base() {

@@ -1,6 +1,7 @@
 package dev.braintrust.server;
 
 import dev.braintrust.testing.Browser;
+import dev.braintrust.testing.Closer;
 import dev.braintrust.testing.LlmStandIn;
 import dev.braintrust.testing.LlmStandIn.Reply;
 import dev.braintrust.testing.TestHome;
@@ -54,15 +55,8 @@ class DashboardRunTest {
     }
 
     @AfterAll
-    void stop() {
-        try {
-            if (browser != null) {
-                browser.close();
-            }
-        } finally {
-            t.close();
-            llm.close();
-        }
+    void stop() throws Exception {
+        Closer.closeAll(browser, t, llm);
     }
 
     @BeforeEach

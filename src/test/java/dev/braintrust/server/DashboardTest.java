@@ -2,6 +2,7 @@ package dev.braintrust.server;
 
 import dev.braintrust.journal.JournalEntry;
 import dev.braintrust.testing.Browser;
+import dev.braintrust.testing.Closer;
 import dev.braintrust.testing.Files2;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,14 +52,8 @@ class DashboardTest {
     }
 
     @AfterAll
-    void stop() {
-        try {
-            if (browser != null) {
-                browser.close();
-            }
-        } finally {
-            t.close();
-        }
+    void stop() throws Exception {
+        Closer.closeAll(browser, t);
     }
 
     @BeforeEach

@@ -8,7 +8,7 @@ import dev.braintrust.journal.StepStatus;
 import dev.braintrust.testing.LlmStandIn;
 import dev.braintrust.testing.LlmStandIn.Reply;
 import dev.braintrust.testing.TestHome;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,17 +27,13 @@ class DagExecutionTest {
     @TempDir
     Path dir;
     private Path home;
+    @AutoClose
     private final LlmStandIn llm = new LlmStandIn();
 
     @BeforeEach
     void home() {
         home = TestHome.create(dir.resolve("home"));
         TestHome.noSkills(home);
-    }
-
-    @AfterEach
-    void stop() {
-        llm.close();
     }
 
     private RunRecord run(Workflow workflow, Map<String, String> env, Function<LlmStandIn.Call, Reply> script) {

@@ -8,7 +8,7 @@ import dev.braintrust.journal.ToolCallRecord;
 import dev.braintrust.testing.LlmStandIn;
 import dev.braintrust.testing.LlmStandIn.Reply;
 import dev.braintrust.testing.TestHome;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -22,12 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ProvidersTest {
     @TempDir
     Path dir;
+    @AutoClose
     private final LlmStandIn llm = new LlmStandIn();
-
-    @AfterEach
-    void stop() {
-        llm.close();
-    }
 
     private static final String WORD_COUNT = """
             #!/usr/bin/env bash

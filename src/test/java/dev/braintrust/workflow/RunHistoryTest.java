@@ -10,7 +10,7 @@ import dev.braintrust.testing.ChildJvm;
 import dev.braintrust.testing.LlmStandIn;
 import dev.braintrust.testing.LlmStandIn.Reply;
 import dev.braintrust.testing.TestHome;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,17 +33,13 @@ class RunHistoryTest {
     @TempDir
     Path dir;
     private Path home;
+    @AutoClose
     private final LlmStandIn llm = new LlmStandIn();
 
     @BeforeEach
     void home() {
         home = TestHome.create(dir.resolve("home"));
         TestHome.noSkills(home);
-    }
-
-    @AfterEach
-    void stop() {
-        llm.close();
     }
 
     private String journalText() throws Exception {
