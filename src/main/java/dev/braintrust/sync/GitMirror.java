@@ -582,8 +582,8 @@ public final class GitMirror implements AutoCloseable {
                 return;
             }
             long packs;
-            try (java.util.stream.Stream<Path> files = Files.list(gitDir.resolve("objects").resolve("pack"))) {
-                packs = files.filter(p -> p.getFileName().toString().endsWith(".pack")).count();
+            try {
+                packs = packFileCount();
             } catch (IOException e) {
                 return;
             }
@@ -593,13 +593,18 @@ public final class GitMirror implements AutoCloseable {
             try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
                 long t0 = System.nanoTime();
                 Git.wrap(r).gc().call();
-                try (java.util.stream.Stream<Path> files = Files.list(gitDir.resolve("objects").resolve("pack"))) {
-                    packsAfterLastGc = files.filter(p -> p.getFileName().toString().endsWith(".pack")).count();
-                }
+                packsAfterLastGc = packFileCount();
                 log.info("packed the mirror's {} pack files in {} ms", packs, (System.nanoTime() - t0) / 1_000_000);
             } catch (GitAPIException | IOException | RuntimeException e) {
                 log.warn("packing the mirror failed (it still works, with more files): {}", transport.clean(e.getMessage()));
             }
+        }
+    }
+
+    /** How many pack files the repository holds: one per fetch since the last collection, plus what it left. */
+    long packFileCount() throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(gitDir.resolve("objects").resolve("pack"))) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".pack")).count();
         }
     }
 

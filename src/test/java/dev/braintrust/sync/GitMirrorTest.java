@@ -12,7 +12,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,7 +83,6 @@ class GitMirrorTest {
 
     @Test
     void packs_what_fetches_left_into_one_pack_while_context_reads_go_on() throws Exception {
-        Path packs = home.resolve(".git/objects/pack");
         try (GitMirror mirror = open()) {
             mirror.sync("test");
             int last = GitMirror.MAX_PACKS + 3;
@@ -92,7 +90,7 @@ class GitMirrorTest {
                 remote.commitAndPush("v" + i, "context/MISSION.md", "mission v" + i);
                 mirror.sync("test");
             }
-            assertThat(packFiles(packs)).as("one pack per fetch").isGreaterThan(GitMirror.MAX_PACKS);
+            assertThat(mirror.packFileCount()).as("one pack per fetch").isGreaterThan(GitMirror.MAX_PACKS);
 
             ContextSource context = mirror.contextSource(Clock.systemUTC());
             AtomicBoolean packing = new AtomicBoolean(true);
@@ -107,19 +105,13 @@ class GitMirrorTest {
             packing.set(false);
             reader.get(30, TimeUnit.SECONDS); // a read that failed while packs were deleted fails here
 
-            assertThat(packFiles(packs)).as("the replaced packs are deleted at once").isLessThanOrEqualTo(2);
+            assertThat(mirror.packFileCount()).as("the replaced packs are deleted at once").isLessThanOrEqualTo(2);
             assertThat(context.load().text("MISSION.md")).isEqualTo("mission v" + last);
             remote.commitAndPush("after", "context/MISSION.md", "mission after packing");
             mirror.sync("test");
             assertThat(context.load().text("MISSION.md")).isEqualTo("mission after packing");
             mirror.maintain();
-            assertThat(packFiles(packs)).as("below the limit, nothing to do").isLessThanOrEqualTo(3);
-        }
-    }
-
-    static long packFiles(Path packs) throws IOException {
-        try (var files = Files.list(packs)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".pack")).count();
+            assertThat(mirror.packFileCount()).as("below the limit, nothing to do").isLessThanOrEqualTo(3);
         }
     }
 
