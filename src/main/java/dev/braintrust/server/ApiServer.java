@@ -163,6 +163,7 @@ public final class ApiServer implements AutoCloseable {
                     (long) (ms * 1_000_000));
         });
         cfg.routes.beforeMatched(gatekeeper::check);
+        cfg.routes.after(UnreadBody::drain);
         ErrorMapper.addTo(cfg.routes);
         capabilities().forEach(r -> r.addTo(cfg.routes));
     }

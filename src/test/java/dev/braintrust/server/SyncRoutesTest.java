@@ -216,6 +216,29 @@ class SyncRoutesTest {
         assertThat(json(r).path("error").asText()).isEqualTo("payload too large");
     }
 
+    /**
+     * A client that writes its whole body before it reads (where the one above reads while it writes):
+     * had the server answered and closed on 25 MiB it never read, the connection would be reset and
+     * the answer lost with it.
+     */
+    @Test
+    void a_client_that_sends_all_of_an_oversize_body_before_reading_still_gets_the_413() throws Exception {
+        startCloudServer();
+        byte[] big = new byte[25 * 1024 * 1024 + 1];
+        java.util.Arrays.fill(big, (byte) ' ');
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(60_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(("POST /api/v1/webhook/sync-context HTTP/1.1\r\nHost: 127.0.0.1\r\nX-GitHub-Event: push\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + big.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(big);
+            out.flush();
+            String statusLine = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.US_ASCII)).readLine();
+            assertThat(statusLine).startsWith("HTTP/1.1 413 ");
+        }
+    }
+
     @Test
     void without_a_secret_the_webhook_answers_503_with_how_to_enable_it() throws Exception {
         startCloudServer("WEBHOOK_SECRET", "");
