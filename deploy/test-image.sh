@@ -51,7 +51,11 @@ check() { local what=$1; shift; if "$@"; then echo "ok: $what"; else fail "$what
 
 cleanup() {
   command -v podman >/dev/null || return 0
-  [ -s "$WORK/kube/rendered.yaml" ] && podman kube down "$WORK/kube/rendered.yaml" >/dev/null 2>&1 || true
+  if [ -s "$WORK/kube/rendered.yaml" ]; then
+    podman kube down "$WORK/kube/rendered.yaml" >/dev/null 2>&1 || true
+    podman volume rm -f brain-trust-data >/dev/null 2>&1 || true
+    podman secret rm brain-trust-secrets >/dev/null 2>&1 || true
+  fi
   for project in bt-it-compose bt-it-broken; do
     [ -d "$WORK/$project" ] && (cd "$WORK/$project" && podman-compose -p "$project" down -v >/dev/null 2>&1) || true
   done
@@ -59,6 +63,10 @@ cleanup() {
   podman volume ls --format '{{.Name}}' | grep '^bt-it' | xargs -r podman volume rm -f >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
+
+# Without systemd, podman says at every start and removal of a container with a HEALTHCHECK that it
+# cannot set up the timer that would run it; the checks here run it themselves (podman healthcheck run).
+podman() { command podman "$@" 2> >(grep -v 'unable to get systemd connection' >&2); }
 
 # The answer's status code, or 000 when nothing answers.
 status() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@" || true; }
@@ -83,8 +91,9 @@ tmp_mount() {
 
 healthy() { podman healthcheck run "$1" >/dev/null 2>&1; } # no systemd timer here: run the check once
 unhealthy() { ! healthy "$1"; }
-jq_ok() { printf '%s' "$1" | jq -e "$2" >/dev/null 2>&1; } # json filter
-file_jq_ok() { jq -e -s "$2" "$1" >/dev/null 2>&1; }  # file filter, the file's JSON values as one array
+# jq's filter gives true for that JSON text (jq 1.6's -e passes on empty input, so the output is read)
+jq_ok() { printf '%s' "$1" | jq "$2" 2>/dev/null | grep -qx true; }
+file_jq_ok() { jq -s "$2" "$1" 2>/dev/null | grep -qx true; } # the file's JSON values as one array
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -161,7 +170,7 @@ build() {
   check "the HEALTHCHECK survived the build and probes /ready" \
     sh -c "podman image inspect '$IMAGE' --format '{{json .Config.Healthcheck}}' | grep -q /ready"
   local leftovers
-  leftovers=$(podman run --rm --entrypoint sh "$IMAGE" -c \
+  leftovers=$(podman run --rm --no-healthcheck --entrypoint sh "$IMAGE" -c \
     'find /var/lib/apt/lists /var/cache/apt /usr/local/share/ca-certificates -type f 2>/dev/null | head -5')
   check "no apt lists, apt cache or build-stage CA left in the image${leftovers:+: $leftovers}" test -z "$leftovers"
   check "the history holds no build argument value" \
@@ -286,7 +295,8 @@ sigterm() {
   wait "$request" || true
   code=$(podman inspect bt-it-term --format '{{.State.ExitCode}}')
   echo "answer: $(cat "$WORK/slow.code") $(cat "$WORK/slow.json" 2>/dev/null); stopped in $took s, exit code $code"
-  check "the request in flight was answered" sh -c "grep -qx 200 '$WORK/slow.code' && jq -e '.ok and (.output | contains(\"waited 4 s\"))' '$WORK/slow.json' >/dev/null"
+  check "the request in flight was answered" grep -qx 200 "$WORK/slow.code"
+  check "with the skill's whole output" file_jq_ok "$WORK/slow.json" '.[0].ok and (.[0].output | contains("waited 4 s"))'
   check "stopped well within the 45 s grace period" test "$took" -lt 30
   check "exit code 0 or 143 (SIGTERM), not a kill" sh -c "[ '$code' = 0 ] || [ '$code' = 143 ]"
   check "logged its stop" sh -c "podman logs bt-it-term 2>&1 | grep -q 'Stopped.'"
@@ -370,7 +380,7 @@ compose() {
   local entrypoint
   entrypoint=$(podman image inspect "$IMAGE" --format '{{json .Config.Entrypoint}}' | jq -c '[.[] | select(startswith("-Dorg.sqlite.") | not)]')
   dir=$WORK/bt-it-broken; port=$(free_port)
-  compose_project "$dir" "$port" "    entrypoint: $entrypoint"
+  compose_project "$dir" "$port" "    entrypoint: $entrypoint" '    command: ["serve"]' # a new entrypoint drops the image's CMD
   (cd "$dir" && podman-compose -p bt-it-broken -f docker-compose.yml -f override.yml up -d --no-build) > "$WORK/compose-broken.log" 2>&1 \
     || { cat "$WORK/compose-broken.log"; fail "podman-compose up"; }
   ctr=$(podman ps --filter label=io.podman.compose.project=bt-it-broken --format '{{.Names}}' | head -1)
@@ -395,11 +405,12 @@ kube() {
   cp -r deploy/kubernetes "$k/base"
   kubectl kustomize "$k/base" > "$k/base.yaml" || fail "kustomize deploy/kubernetes"
   check "kustomize renders the manifests ($(grep -c '^kind:' "$k/base.yaml") objects)" grep -q '^kind: Deployment' "$k/base.yaml"
-  # This machine's overlay: the image just built, the bare repository on a hostPath, real secrets.
+  # This machine's overlay: the image just built, the bare repository on a hostPath, real secrets, and
+  # restartPolicy OnFailure, since podman 4.3 restarts init containers by the pod's policy (Always, a
+  # Deployment's only one) and never gets past a 'sync --once' that succeeded.
   cat > "$k/overlay/kustomization.yaml" <<EOF
 resources:
   - ../base
-  - secret.yaml
 images:
   - name: brain-trust
     newName: localhost/brain-trust
@@ -413,6 +424,9 @@ patches:
   - target: {kind: Deployment, name: brain-trust}
     patch: |
       - op: add
+        path: /spec/template/spec/restartPolicy
+        value: OnFailure
+      - op: add
         path: /spec/template/spec/volumes/-
         value: {name: repo, hostPath: {path: $F/remote.git, type: Directory}}
       - op: add
@@ -422,13 +436,16 @@ patches:
         path: /spec/template/spec/containers/0/volumeMounts/-
         value: {name: repo, mountPath: /repo.git, readOnly: true}
 EOF
+  # podman 4 ignores a Secret's stringData and writes its data values as they are, undecoded
+  local field=stringData
+  [ "$(podman version --format '{{.Client.Version}}' | cut -d. -f1)" -ge 5 ] || field=data
   cat > "$k/overlay/secret.yaml" <<EOF
 apiVersion: v1
 kind: Secret
 metadata:
   name: brain-trust-secrets
 type: Opaque
-stringData:
+$field:
   api-key: "$KEY"
   webhook-secret: "$HOOK"
   git-token: not-a-real-token
@@ -437,20 +454,30 @@ EOF
   kubectl kustomize "$k/overlay" > "$k/rendered.yaml" || fail "kustomize overlay"
   check "the rendered Deployment uses a versioned image, pulled only if not present" \
     sh -c "grep -q 'image: brain-trust:$VERSION' '$k/base.yaml' && ! grep -q ':latest' '$k/base.yaml' && grep -q 'imagePullPolicy: IfNotPresent' '$k/base.yaml'"
+  # podman 4.3's kube play reads secret volumes from its own secret store, which holds Secret objects
+  podman secret rm brain-trust-secrets >/dev/null 2>&1 || true
+  podman secret create brain-trust-secrets "$k/overlay/secret.yaml" >/dev/null
   podman volume rm -f brain-trust-data >/dev/null 2>&1 || true
-  podman kube play --replace "$k/rendered.yaml" > "$WORK/kube.log" 2>&1 || { cat "$WORK/kube.log"; fail "podman kube play"; }
-  local ctr=brain-trust-pod-brain-trust deadline=$((SECONDS + 120)) ready=
+  # From the kube folder: podman looks for a folder named after the image in the current one, to build
+  # it, and the checkout's ./brain-trust is the launcher script.
+  (cd "$k" && podman kube play --replace rendered.yaml) > "$WORK/kube.log" 2>&1 || { cat "$WORK/kube.log"; fail "podman kube play"; }
+  local ctr=brain-trust-pod-0-brain-trust deadline=$((SECONDS + 120)) ready=
   while [ "$SECONDS" -lt "$deadline" ]; do
     ready=$(podman exec "$ctr" curl -s http://127.0.0.1:8000/ready 2>/dev/null || true)
-    echo "$ready" | jq -e '.status == "ready"' >/dev/null 2>&1 && break
+    jq_ok "$ready" '.status == "ready"' && break
     sleep 1
   done
   echo "/ready: $ready"
-  check "the init container cloned, the server is ready" jq_ok "$ready" '.status == "ready"'
+  check "the server is ready" jq_ok "$ready" '.status == "ready"'
+  check "on the clone the init container made (the server's own first sync found it up to date)" \
+    jq_ok "$ready" '.sync.lastOutcome == "unchanged"'
+  check "as user 10001 on a read-only root file system" \
+    sh -c "podman exec '$ctr' id -u | grep -qx 10001 && ! podman exec '$ctr' touch /opt/x 2>/dev/null"
   check "serves the repository's context" \
     sh -c "podman exec '$ctr' curl -fsS -H 'X-API-Key: $KEY' http://127.0.0.1:8000/api/v1/context/MISSION | grep -q MISSION"
   podman kube down "$k/rendered.yaml" >/dev/null 2>&1 || true
   podman volume rm -f brain-trust-data >/dev/null 2>&1 || true
+  podman secret rm brain-trust-secrets >/dev/null 2>&1 || true
   done_step kube
 }
 
