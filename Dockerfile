@@ -25,11 +25,11 @@ WORKDIR /src
 COPY .mvn/ .mvn/
 COPY mvnw pom.xml ./
 RUN ./mvnw -B -q dependency:go-offline
-COPY src/ src/
+COPY src/main/ src/main/
 # The SQLite driver unpacks its native library into /tmp and loads it from there by default, which
 # fails where /tmp is mounted noexec (Docker's tmpfs) or read-only: the run database never opened.
 # The library for this platform is taken out of the jar here and loaded from the image instead.
-RUN ./mvnw -B -q -DskipTests package \
+RUN ./mvnw -B -q -Dmaven.test.skip=true package \
  && lib="org/sqlite/native/$(java -cp target/brain-trust.jar org.sqlite.util.OSInfo)/libsqlitejdbc.so" \
  && mkdir -p target/native \
  && cd target/native \

@@ -42,10 +42,10 @@ SECRETS=/run/secrets/brain-trust
 export DEBIAN_FRONTEND=noninteractive
 mkdir -p "$WORK"
 
-step_started=0
+step_started=
 declare -a TIMES=()
-step() { step_started=$SECONDS; echo; echo "=== $*"; }
-done_step() { TIMES+=("$(printf '%-9s %4d s' "$1" $((SECONDS - step_started)))"); }
+step() { step_started=${step_started:-$SECONDS}; echo; echo "=== $*"; }
+done_step() { TIMES+=("$(printf '%-9s %4d s' "$1" $((SECONDS - step_started)))"); step_started=; }
 fail() { echo "FAILED: $*" >&2; exit 1; }
 check() { local what=$1; shift; if "$@"; then echo "ok: $what"; else fail "$what"; fi; }
 
@@ -55,6 +55,7 @@ cleanup() {
     podman kube down "$WORK/kube/rendered.yaml" >/dev/null 2>&1 || true
     podman volume rm -f brain-trust-data >/dev/null 2>&1 || true
     podman secret rm brain-trust-secrets >/dev/null 2>&1 || true
+    podman volume rm -f brain-trust-secrets >/dev/null 2>&1 || true
   fi
   for project in bt-it-compose bt-it-broken; do
     [ -d "$WORK/$project" ] && (cd "$WORK/$project" && podman-compose -p "$project" down -v >/dev/null 2>&1) || true
@@ -146,8 +147,15 @@ base_image() { # tag packages tarball
 
 bases() {
   step "bases: eclipse-temurin stand-ins from Debian packages ($SUITE, key $BASE_KEY)"
-  base_image "$JDK_BASE" "$JDK_PACKAGES" "$CACHE/$BASE_KEY/jdk.tar"
-  base_image "$JRE_BASE" "$JRE_PACKAGES" "$CACHE/$BASE_KEY/jre.tar"
+  base_image "$JDK_BASE" "$JDK_PACKAGES" "$CACHE/$BASE_KEY/jdk.tar" > "$WORK/base-jdk.log" 2>&1 &
+  local jdk=$!
+  base_image "$JRE_BASE" "$JRE_PACKAGES" "$CACHE/$BASE_KEY/jre.tar" > "$WORK/base-jre.log" 2>&1 &
+  local jre=$!
+  local failed=
+  wait "$jdk" || failed=1
+  wait "$jre" || failed=1
+  cat "$WORK/base-jdk.log" "$WORK/base-jre.log"
+  [ -z "$failed" ] || fail "making the base images"
   done_step bases
 }
 
@@ -161,8 +169,12 @@ build() {
     args+=(--build-arg "EXTRA_CA_CERTS=$(cat /usr/local/share/ca-certificates/*.crt)")
   fi
   local started=$SECONDS
+  # The build stage gets a tag of its own, so that its layers (Maven's downloads) stay the cache of
+  # the next run while what older runs left is pruned.
+  podman build -q "${args[@]}" --target build -t "$IMAGE-build-stage" . >/dev/null || fail "podman build (build stage)"
   podman build -q "${args[@]}" -t "$IMAGE" . >/dev/null || fail "podman build"
   echo "built $IMAGE in $((SECONDS - started)) s"
+  podman image prune -f >/dev/null
   local bytes
   bytes=$(podman image inspect "$IMAGE" --format '{{.Size}}')
   echo "image size: $((bytes / 1000000)) MB ($bytes bytes)"
@@ -181,9 +193,10 @@ build() {
 need_image() { podman image exists "$IMAGE" || build; }
 
 # --- fixtures -----------------------------------------------------------------------------------
-fixtures() {
+fixtures() { # made anew once per run
   F=$WORK/fixture
-  [ -s "$F/secrets/api-key" ] && return
+  [ -n "${FIXTURES_MADE:-}" ] && return
+  FIXTURES_MADE=1
   rm -rf "$F"; mkdir -p "$F/secrets"
   openssl rand -hex 32 > "$F/secrets/api-key"
   openssl rand -hex 32 > "$F/secrets/webhook-secret"
