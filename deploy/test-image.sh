@@ -410,7 +410,7 @@ compose() {
 kube() {
   need_image; fixtures_vars
   step "kube: deploy/kubernetes rendered by kustomize, started with podman kube play"
-  if ! command -v kubectl >/dev/null; then
+  if ! command -v kubectl >/dev/null; then # this kind of machine comes with it; Debian has an older one
     apt-get -o DPkg::Lock::Timeout=900 install -y -q kubernetes-client >/dev/null
   fi
   local k=$WORK/kube
@@ -422,32 +422,36 @@ kube() {
   # restartPolicy OnFailure, since podman 4.3 restarts init containers by the pod's policy (Always, a
   # Deployment's only one) and never gets past a 'sync --once' that succeeded.
   cat > "$k/overlay/kustomization.yaml" <<EOF
-resources:
+bases: # and 'bases', which it needs for a folder
   - ../base
 images:
   - name: brain-trust
     newName: localhost/brain-trust
     newTag: "$VERSION"
-patches:
-  - target: {kind: ConfigMap, name: brain-trust-config}
-    patch: |
-      - op: replace
-        path: /data/BRAIN_TRUST_GIT_URL
-        value: file:///repo.git
-  - target: {kind: Deployment, name: brain-trust}
-    patch: |
-      - op: add
-        path: /spec/template/spec/restartPolicy
-        value: OnFailure
-      - op: add
-        path: /spec/template/spec/volumes/-
-        value: {name: repo, hostPath: {path: $F/remote.git, type: Directory}}
-      - op: add
-        path: /spec/template/spec/initContainers/0/volumeMounts/-
-        value: {name: repo, mountPath: /repo.git, readOnly: true}
-      - op: add
-        path: /spec/template/spec/containers/0/volumeMounts/-
-        value: {name: repo, mountPath: /repo.git, readOnly: true}
+patchesJson6902: # not 'patches', which the kustomize of Debian's kubernetes-client (v2) lacks
+  - target: {version: v1, kind: ConfigMap, name: brain-trust-config}
+    path: configmap-patch.yaml
+  - target: {group: apps, version: v1, kind: Deployment, name: brain-trust}
+    path: deployment-patch.yaml
+EOF
+  cat > "$k/overlay/configmap-patch.yaml" <<EOF
+- op: replace
+  path: /data/BRAIN_TRUST_GIT_URL
+  value: file:///repo.git
+EOF
+  cat > "$k/overlay/deployment-patch.yaml" <<EOF
+- op: add
+  path: /spec/template/spec/restartPolicy
+  value: OnFailure
+- op: add
+  path: /spec/template/spec/volumes/-
+  value: {name: repo, hostPath: {path: $F/remote.git, type: Directory}}
+- op: add
+  path: /spec/template/spec/initContainers/0/volumeMounts/-
+  value: {name: repo, mountPath: /repo.git, readOnly: true}
+- op: add
+  path: /spec/template/spec/containers/0/volumeMounts/-
+  value: {name: repo, mountPath: /repo.git, readOnly: true}
 EOF
   # podman 4 ignores a Secret's stringData and writes its data values as they are, undecoded
   local field=stringData
@@ -464,7 +468,7 @@ $field:
   git-token: not-a-real-token
   openai-api-key: sk-not-a-real-key
 EOF
-  kubectl kustomize "$k/overlay" > "$k/rendered.yaml" || fail "kustomize overlay"
+  kubectl kustomize "$k/overlay" 2>"$WORK/kustomize.err" > "$k/rendered.yaml" || { cat "$WORK/kustomize.err"; fail "kustomize overlay"; }
   check "the rendered Deployment uses a versioned image, pulled only if not present" \
     sh -c "grep -q 'image: brain-trust:$VERSION' '$k/base.yaml' && ! grep -q ':latest' '$k/base.yaml' && grep -q 'imagePullPolicy: IfNotPresent' '$k/base.yaml'"
   # podman 4.3's kube play reads secret volumes from its own secret store, which holds Secret objects
