@@ -229,7 +229,8 @@ public final class RunStore implements AutoCloseable {
 
     /**
      * The runs waiting for an approval whose process is gone (same host, process dead; or no heartbeat for
-     * {@link #STALE_AFTER}): a process that takes them over with {@link #adopt} continues them.
+     * {@link #STALE_AFTER}), and those of this process (it may have closed and opened its services again):
+     * a process that takes them over with {@link #adopt} continues them.
      */
     public List<String> orphanedWaitingRuns() {
         record Candidate(String id, String owner, long heartbeatAt) {
@@ -248,7 +249,8 @@ public final class RunStore implements AutoCloseable {
         }, "find waiting runs");
         long now = clock.millis();
         return waiting.stream()
-                .filter(w -> owner.abandonmentReason(w.owner(), now - w.heartbeatAt(), STALE_AFTER) != null)
+                .filter(w -> owner.toString().equals(w.owner())
+                        || owner.abandonmentReason(w.owner(), now - w.heartbeatAt(), STALE_AFTER) != null)
                 .map(Candidate::id).toList();
     }
 
