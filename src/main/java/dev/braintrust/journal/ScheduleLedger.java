@@ -69,6 +69,36 @@ public final class ScheduleLedger {
         }, "read schedule " + scheduleId);
     }
 
+    /** Who claims fires here: this process, as recorded in {@code claimed_by}. */
+    public String owner() {
+        return store.ownerId();
+    }
+
+    /**
+     * Moves a trigger's state to a new context revision, if no process did it yet: of the replicas that see
+     * the same change, exactly one gets true and fires. A trigger seen for the first time starts at {@code from}.
+     */
+    public boolean advance(String triggerId, String from, String to, Instant now) {
+        return store.write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO schedule_state (schedule_id, signature, since_at, paused, "
+                    + "changed_at) VALUES (?, ?, ?, 0, ?) ON CONFLICT (schedule_id) DO NOTHING")) {
+                ps.setString(1, triggerId);
+                ps.setString(2, from);
+                ps.setLong(3, now.toEpochMilli());
+                ps.setLong(4, now.toEpochMilli());
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE schedule_state SET signature = ?, changed_at = ? "
+                    + "WHERE schedule_id = ? AND signature <> ?")) {
+                ps.setString(1, to);
+                ps.setLong(2, now.toEpochMilli());
+                ps.setString(3, triggerId);
+                ps.setString(4, to);
+                return ps.executeUpdate() == 1;
+            }
+        }, "record a change seen by " + triggerId);
+    }
+
     /** Pauses or resumes a schedule (every replica sees it at its next fire). */
     public void setPaused(String scheduleId, boolean paused, String by, Instant now) {
         store.write(c -> {

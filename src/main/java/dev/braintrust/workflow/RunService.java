@@ -288,6 +288,12 @@ public final class RunService implements AutoCloseable {
         return store.approvals().ofRun(runId);
     }
 
+    /** The notifications sent about a run, and how their delivery went. */
+    public List<dev.braintrust.journal.NotificationRecord> notifications(String runId) {
+        checkId(runId);
+        return store.notifications().ofRun(runId);
+    }
+
     /** Every approval waiting for a human, oldest first, across every process sharing the run database. */
     public List<ApprovalRecord> pendingApprovals() {
         return store.approvals().pending();
