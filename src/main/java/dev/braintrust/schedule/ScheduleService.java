@@ -102,7 +102,10 @@ public final class ScheduleService implements AutoCloseable {
     private final Object wake = new Object();
     private boolean wakeRequested;
     private volatile boolean closed;
-    private Thread thread;
+    private volatile Thread thread;
+    private long lastAdoptionNanos = System.nanoTime();
+    /** How often the server looks for waiting runs no live process runs, to take them over. */
+    static final Duration ADOPT_EVERY = Duration.ofSeconds(30);
 
     /** A fire claimed by this process, waiting for a free slot (and, to queue behind a run, for that run to end). */
     private record Pending(String scheduleId, Instant fireAt, String kind, String workflow, String input, boolean afterOverlap) {
@@ -227,6 +230,10 @@ public final class ScheduleService implements AutoCloseable {
             }
         }
         drainQueue();
+        if (thread != null && System.nanoTime() - lastAdoptionNanos > ADOPT_EVERY.toNanos()) {
+            lastAdoptionNanos = System.nanoTime();
+            runs.get().resumeWaitingRuns(); // a run left waiting by a CLI process or a replica that died
+        }
         return Math.max(1, Duration.between(clock.instant(), soonest).toMillis());
     }
 
