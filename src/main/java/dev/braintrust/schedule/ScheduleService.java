@@ -88,6 +88,13 @@ public final class ScheduleService implements AutoCloseable {
     private final Deque<Pending> queue = new ArrayDeque<>();
     private int activeRuns;
     private final Map<String, Instant> nextDue = new ConcurrentHashMap<>();
+    /** The latest cron fire each schedule handled here (run, skipped, or claimed by another replica); read from the database once. */
+    private final Map<String, Instant> lastHandled = new ConcurrentHashMap<>();
+    private final java.util.concurrent.ExecutorService starter = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "scheduler-start");
+        t.setDaemon(true);
+        return t;
+    });
     private final Map<String, Instant[]> triggerRunWindows = new ConcurrentHashMap<>();
 
     private volatile Automations definitions;
@@ -240,8 +247,10 @@ public final class ScheduleService implements AutoCloseable {
     /** Handles the fires of one schedule that are due at {@code now}; returns when its next fire is due. */
     private Instant fireDue(ScheduleSpec spec, Instant now) {
         ScheduleLedger fires = ledger.get();
-        ScheduleState state = fires.state(spec.id(), spec.signature(), now);
-        Instant base = fires.lastCronFire(spec.id()).filter(last -> last.isAfter(state.since())).orElse(state.since());
+        ScheduleState state = fires.find(spec.id()).filter(st -> st.signature().equals(spec.signature()))
+                .orElseGet(() -> fires.state(spec.id(), spec.signature(), now));
+        Instant last = lastHandled.computeIfAbsent(spec.id(), id -> fires.lastCronFire(id).orElse(Instant.EPOCH));
+        Instant base = last.isAfter(state.since()) ? last : state.since();
         Instant firstRound = startedAt != null ? startedAt : createdAt;
         long missed = 0;
         Instant firstMissed = null;
@@ -279,6 +288,7 @@ public final class ScheduleService implements AutoCloseable {
                 claimAndStart(spec, fire, SCHEDULE, null);
             }
         }
+        lastHandled.put(spec.id(), cursor);
         return spec.cron().next(cursor.isAfter(now) ? now : cursor).orElse(NEVER);
     }
 
@@ -325,7 +335,20 @@ public final class ScheduleService implements AutoCloseable {
             }
             activeRuns++;
         }
-        launch(pending);
+        launchSoon(pending);
+    }
+
+    /** Starts the run on the starter threads, so the fires due at the same moment start side by side. */
+    private void launchSoon(Pending pending) {
+        if (thread == null) {
+            launch(pending); // no scheduler thread (tests drive the rounds): start it in the round
+            return;
+        }
+        try {
+            starter.execute(() -> launch(pending));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            launch(pending); // closing: start it here rather than lose a claimed fire
+        }
     }
 
     /** Starts the queued fires that can start: a slot is free, and the run a fire queued behind has ended. */
@@ -348,7 +371,7 @@ public final class ScheduleService implements AutoCloseable {
                 queue.remove(next);
                 activeRuns++;
             }
-            launch(next);
+            launchSoon(next);
         }
     }
 
@@ -730,6 +753,7 @@ public final class ScheduleService implements AutoCloseable {
     public void close() {
         closed = true;
         wakeUp();
+        starter.shutdown();
         Thread t = thread;
         if (t != null) {
             try {
