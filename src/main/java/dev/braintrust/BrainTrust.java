@@ -6,6 +6,8 @@ import dev.braintrust.context.FolderContextSource;
 import dev.braintrust.home.PaiHome;
 import dev.braintrust.journal.Journal;
 import dev.braintrust.journal.RunStore;
+import dev.braintrust.notify.Notifier;
+import dev.braintrust.schedule.ScheduleService;
 import dev.braintrust.skills.SkillRegistry;
 import dev.braintrust.skills.SkillRunner;
 import dev.braintrust.skills.Skill;
@@ -44,7 +46,10 @@ public final class BrainTrust implements AutoCloseable {
     private final GitMirror mirror;
     private final SyncService sync;
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final ScheduleService schedules;
     private RunService runs;
+    private RunStore store;
+    private boolean automationStarted;
 
     private BrainTrust(Config config, Clock clock) {
         this.config = config;
@@ -72,11 +77,47 @@ public final class BrainTrust implements AutoCloseable {
         this.skillRunner = new SkillRunner(config.skillTimeout(), config.skillOutputCap());
         closeables.add(skillRunner);
         context.onInvalidate(skills::invalidate);
+        this.schedules = new ScheduleService(workflows, context, this::runs, () -> {
+            runs();
+            return store.schedules();
+        }, config.automation(), clock);
+        context.onInvalidate(schedules::contextInvalidated);
     }
 
     /** Builds the services over an existing home (see {@link PaiHome#init()} to create one). */
     public static BrainTrust open(Config config) {
         return new BrainTrust(config, Clock.systemDefaultZone());
+    }
+
+    /** As {@link #open(Config)}, on another clock (tests and benchmarks that move time). */
+    public static BrainTrust open(Config config, Clock clock) {
+        return new BrainTrust(config, clock);
+    }
+
+    /**
+     * Always-on agents, for a long-running process (the server): takes over the runs waiting for approval that
+     * no live process runs, and starts the scheduler (schedules and triggers). Works in the background, once the
+     * run database is open, so start-up does not wait for it.
+     */
+    public synchronized void startAutomation() {
+        if (automationStarted) {
+            return;
+        }
+        automationStarted = true;
+        Thread starter = new Thread(() -> {
+            try {
+                runs().resumeWaitingRuns();
+                synchronized (this) {
+                    closeables.add(schedules);
+                    schedules.start();
+                }
+            } catch (BrainTrustException e) {
+                org.slf4j.LoggerFactory.getLogger(BrainTrust.class)
+                        .warn("schedules and triggers are not running: the run database is not available: {}", e.getMessage());
+            }
+        }, "automation-start");
+        starter.setDaemon(true);
+        starter.start();
     }
 
     /**
@@ -138,14 +179,23 @@ public final class BrainTrust implements AutoCloseable {
      */
     public synchronized RunService runs() {
         if (runs == null) {
-            RunStore store = RunStore.open(config, home.state(), clock);
+            store = RunStore.open(config, home.state(), clock);
             closeables.add(store);
             ModelGateway gateway = new ProviderGateway(config.models(), config.modelTimeout());
             closeables.add(gateway);
-            runs = new RunService(config, context, skills, skillRunner, workflows, store, journal, gateway, clock);
+            RunService opened = new RunService(config, context, skills, skillRunner, workflows, store, journal, gateway, clock);
+            Notifier notifier = new Notifier(config, opened, store.notifications(), workflows, clock);
+            closeables.add(notifier);
+            opened.addListener(notifier::onEvent);
+            runs = opened;
             closeables.add(runs);
         }
         return runs;
+    }
+
+    /** Schedules and triggers of the saved workflows (running once {@link #startAutomation()} is called). */
+    public ScheduleService schedules() {
+        return schedules;
     }
 
     /** The sync service in cloud mode; empty in local mode. */
@@ -172,6 +222,7 @@ public final class BrainTrust implements AutoCloseable {
         List<String> warnings = new ArrayList<>(snapshot.warnings());
         List<SavedWorkflow> saved = workflows.list();
         saved.stream().filter(w -> !w.usable()).forEach(w -> warnings.add(w.problem()));
+        warnings.addAll(schedules.problems());
         return new StatusReport(
                 config.cloudMode() ? "cloud" : "local",
                 home.root(),

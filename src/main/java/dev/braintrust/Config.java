@@ -43,6 +43,7 @@ import java.util.regex.Pattern;
  * @param skillOutputCap  BRAIN_TRUST_SKILL_OUTPUT_LIMIT, default 64 KiB of captured output
  * @param corsOrigins     BRAIN_TRUST_CORS_ORIGINS, comma-separated; default none
  * @param logFormat       BRAIN_TRUST_LOG_FORMAT: text (default) or json
+ * @param automation      schedules, triggers, notifications and approvals (see {@link Automation})
  */
 public record Config(
         Path home,
@@ -70,7 +71,8 @@ public record Config(
         Duration skillTimeout,
         int skillOutputCap,
         List<String> corsOrigins,
-        String logFormat) {
+        String logFormat,
+        Automation automation) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8000;
@@ -92,7 +94,15 @@ public record Config(
     /** The names of every variable that holds a secret; skills never see them. */
     public static final List<String> SECRET_VARIABLES = List.of(
             "BRAIN_TRUST_API_KEY", "WEBHOOK_SECRET", "BRAIN_TRUST_GIT_TOKEN", "BRAIN_TRUST_DB_PASSWORD",
-            "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY");
+            "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY",
+            "BRAIN_TRUST_NOTIFY_SECRET", "BRAIN_TRUST_NOTIFY_WEBHOOK", "BRAIN_TRUST_NOTIFY_NTFY", "BRAIN_TRUST_NOTIFY_NTFY_TOKEN");
+    /** Every variable named with this prefix holds a webhook trigger's secret ({@code BRAIN_TRUST_TRIGGER_SECRET_INBOX}). */
+    public static final String TRIGGER_SECRET_PREFIX = "BRAIN_TRUST_TRIGGER_SECRET_";
+    public static final int DEFAULT_MAX_SCHEDULED_RUNS = 2;
+    public static final Duration DEFAULT_APPROVAL_TIMEOUT = Duration.ofHours(24);
+    public static final int DEFAULT_NOTIFY_RETRIES = 5;
+    public static final Duration DEFAULT_NOTIFY_BACKOFF = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_TRIGGER_DEBOUNCE = Duration.ofSeconds(2);
 
     public Config {
         corsOrigins = List.copyOf(corsOrigins);
@@ -114,6 +124,55 @@ public record Config(
             Secret geminiKey, String geminiBaseUrl,
             String ollamaBaseUrl,
             int maxRetries, Duration retryBackoff) {
+    }
+
+    /**
+     * Always-on agents (issue 17): schedules, triggers, notifications and approvals.
+     *
+     * @param maxScheduledRuns BRAIN_TRUST_MAX_SCHEDULED_RUNS, default 2: scheduled and triggered runs at once
+     *                         (per process); further fires wait their turn
+     * @param approvalTimeout  BRAIN_TRUST_APPROVAL_TIMEOUT, default 24 h: an approval nobody decides is then rejected
+     * @param notifyWebhook    BRAIN_TRUST_NOTIFY_WEBHOOK: a URL that receives a signed JSON POST per notification
+     * @param notifySecret     BRAIN_TRUST_NOTIFY_SECRET: the signing key of those POSTs (required with the webhook)
+     * @param notifyNtfy       BRAIN_TRUST_NOTIFY_NTFY: an ntfy topic URL (https://ntfy.sh/my-topic) for push notifications
+     * @param notifyNtfyToken  BRAIN_TRUST_NOTIFY_NTFY_TOKEN: sent as a bearer token to the ntfy server, if set
+     * @param notifyRetries    BRAIN_TRUST_NOTIFY_RETRIES, default 5: further attempts after a failed delivery
+     * @param notifyBackoff    BRAIN_TRUST_NOTIFY_BACKOFF, default 2 s: the first wait between attempts, doubled each time
+     * @param publicUrl        BRAIN_TRUST_PUBLIC_URL: the dashboard's address in notification links; default http://host:port
+     * @param triggerDebounce  BRAIN_TRUST_TRIGGER_DEBOUNCE, default 2 s: quiet time after a context change before its trigger fires
+     * @param triggerSecrets   BRAIN_TRUST_TRIGGER_SECRET_NAME: each webhook trigger's secret, by lower-case name
+     *                         ({@code _} in the variable stands for {@code -} or {@code _} in the name)
+     */
+    public record Automation(int maxScheduledRuns, Duration approvalTimeout, String notifyWebhook, Secret notifySecret,
+                             String notifyNtfy, Secret notifyNtfyToken, int notifyRetries, Duration notifyBackoff,
+                             String publicUrl, Duration triggerDebounce, Map<String, Secret> triggerSecrets) {
+        public Automation {
+            triggerSecrets = Map.copyOf(triggerSecrets);
+            if (notifyWebhook != null && notifySecret == null) {
+                throw new BrainTrustException.BadConfig("BRAIN_TRUST_NOTIFY_WEBHOOK is set without BRAIN_TRUST_NOTIFY_SECRET: "
+                        + "notifications are signed; set a secret (for example whsec_$(openssl rand -base64 32)) and give it to the receiver");
+            }
+            for (String url : new String[]{notifyWebhook, notifyNtfy, publicUrl}) {
+                if (url != null && !url.matches("(?i)https?://\\S+")) {
+                    throw new BrainTrustException.BadConfig("'" + url.replaceAll("//[^/@]*@", "//****@")
+                            + "' is not an http(s) URL (BRAIN_TRUST_NOTIFY_WEBHOOK, BRAIN_TRUST_NOTIFY_NTFY, BRAIN_TRUST_PUBLIC_URL)");
+                }
+            }
+        }
+
+        /** The secret of the webhook trigger with this name, or null when none is configured. */
+        public Secret triggerSecret(String name) {
+            return triggerSecrets.get(triggerKey(name));
+        }
+
+        /** The variable that holds a trigger's secret: {@code inbox} → {@code BRAIN_TRUST_TRIGGER_SECRET_INBOX}. */
+        public static String triggerVariable(String name) {
+            return TRIGGER_SECRET_PREFIX + triggerKey(name).toUpperCase(Locale.ROOT);
+        }
+
+        static String triggerKey(String name) {
+            return name.toLowerCase(Locale.ROOT).replace('-', '_');
+        }
     }
 
     public boolean cloudMode() {
@@ -166,28 +225,40 @@ public record Config(
                 v.duration("BRAIN_TRUST_SKILL_TIMEOUT", DEFAULT_SKILL_TIMEOUT),
                 v.positive("BRAIN_TRUST_SKILL_OUTPUT_LIMIT", DEFAULT_SKILL_OUTPUT_CAP),
                 v.list("BRAIN_TRUST_CORS_ORIGINS"),
-                v.choice("BRAIN_TRUST_LOG_FORMAT", "text", "text", "json"));
+                v.choice("BRAIN_TRUST_LOG_FORMAT", "text", "text", "json"),
+                new Automation(
+                        v.positive("BRAIN_TRUST_MAX_SCHEDULED_RUNS", DEFAULT_MAX_SCHEDULED_RUNS),
+                        v.duration("BRAIN_TRUST_APPROVAL_TIMEOUT", DEFAULT_APPROVAL_TIMEOUT),
+                        v.get("BRAIN_TRUST_NOTIFY_WEBHOOK", null),
+                        v.secret("BRAIN_TRUST_NOTIFY_SECRET"),
+                        v.get("BRAIN_TRUST_NOTIFY_NTFY", null),
+                        v.secret("BRAIN_TRUST_NOTIFY_NTFY_TOKEN"),
+                        v.nonNegative("BRAIN_TRUST_NOTIFY_RETRIES", DEFAULT_NOTIFY_RETRIES),
+                        v.duration("BRAIN_TRUST_NOTIFY_BACKOFF", DEFAULT_NOTIFY_BACKOFF),
+                        v.get("BRAIN_TRUST_PUBLIC_URL", null),
+                        v.duration("BRAIN_TRUST_TRIGGER_DEBOUNCE", DEFAULT_TRIGGER_DEBOUNCE),
+                        v.triggerSecrets()));
     }
 
     public Config withHome(Path newHome) {
         return new Config(newHome.toAbsolutePath().normalize(), host, port, apiKey, webhookSecret, gitUrl, gitBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat);
+                skillOutputCap, corsOrigins, logFormat, automation);
     }
 
     public Config withListen(String newHost, int newPort) {
         return new Config(home, newHost, newPort, apiKey, webhookSecret, gitUrl, gitBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat);
+                skillOutputCap, corsOrigins, logFormat, automation);
     }
 
     public Config withGit(String newGitUrl, String newBranch) {
         return new Config(home, host, port, apiKey, webhookSecret, newGitUrl, newBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat);
+                skillOutputCap, corsOrigins, logFormat, automation);
     }
 
     /** Parses "300", "300s", "5m", "1h", "500ms" and "0". */
@@ -264,6 +335,20 @@ public record Config(
         Duration duration(String name, Duration fallback) {
             String value = get(name, null);
             return value == null ? fallback : parseDuration(name, value);
+        }
+
+        Map<String, Secret> triggerSecrets() {
+            Map<String, Secret> secrets = new java.util.HashMap<>();
+            for (String name : env.keySet()) {
+                String base = name.endsWith("_FILE") ? name.substring(0, name.length() - 5) : name;
+                if (base.startsWith(TRIGGER_SECRET_PREFIX) && base.length() > TRIGGER_SECRET_PREFIX.length()) {
+                    Secret secret = secret(base);
+                    if (secret != null) {
+                        secrets.put(base.substring(TRIGGER_SECRET_PREFIX.length()).toLowerCase(Locale.ROOT), secret);
+                    }
+                }
+            }
+            return secrets;
         }
 
         List<String> list(String name) {

@@ -28,6 +28,8 @@ import java.util.Map;
                 SyncCommand.class,
                 PublishCommand.class,
                 CloneCommand.class,
+                SchedulesCommand.class,
+                ApproveCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Environment: PAI_HOME (default ~/.pai). See the README for every variable."})
 public final class Main implements Runnable {

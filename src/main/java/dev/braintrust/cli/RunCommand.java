@@ -216,6 +216,10 @@ final class RunCommand extends BaseCommand {
                                 + (e.detail() == null ? "" : ": " + e.detail()));
                     }
                 }
+                case APPROVAL_REQUESTED -> err.println(at + "approval " + e.agent() + " waits for you (" + oneLine(e.detail(), 80)
+                        + "): brain-trust approve " + e.runId() + " [--reject] [--note ...], or the dashboard");
+                case APPROVAL_DECIDED -> err.println(at + String.format(Locale.ROOT, "%-8s ", e.status()) + e.agent()
+                        + (e.detail() == null ? "" : ": " + e.detail()));
                 case DONE -> {
                 }
             }

@@ -40,6 +40,7 @@ final class ServeCommand extends BaseCommand {
         try {
             try (BrainTrust bt = openCreatingHome(config)) {
                 bt.watchForChanges(); // local mode: the file watcher; cloud mode: the first sync, then periodic ones
+                bt.startAutomation(); // schedules, triggers, and the runs waiting for approval
                 try (ApiServer server = new ApiServer(bt).start()) {
                     Runtime.getRuntime().addShutdownHook(hook);
                     out().println("Brain Trust is serving on " + server.url() + " (home " + bt.home().root()

@@ -69,6 +69,9 @@ public final class RunStore implements AutoCloseable {
     private final String description;
     private final ScheduledExecutorService heartbeat;
     private final List<RunRecord> interruptedAtOpen;
+    private final ScheduleLedger schedules = new ScheduleLedger(this);
+    private final ApprovalLedger approvals = new ApprovalLedger(this);
+    private final NotificationLedger notifications = new NotificationLedger(this);
 
     private RunStore(HikariDataSource pool, boolean sqlite, Clock clock, RunOwner owner, String description) {
         this.pool = pool;
@@ -189,6 +192,115 @@ public final class RunStore implements AutoCloseable {
     /** The runs this store found abandoned by a dead process when it opened, now marked interrupted. */
     public List<RunRecord> interruptedAtOpen() {
         return interruptedAtOpen;
+    }
+
+    /** The fires of schedules and triggers, and the schedules' pause state (issue 17). */
+    public ScheduleLedger schedules() {
+        return schedules;
+    }
+
+    /** The approvals asked of a human, pending and decided (issue 17). */
+    public ApprovalLedger approvals() {
+        return approvals;
+    }
+
+    /** Notification deliveries and their outcome (issue 17). */
+    public NotificationLedger notifications() {
+        return notifications;
+    }
+
+    /** This process, as recorded in the {@code owner} of its runs and the claims of its fires: {@code host/pid/start}. */
+    public String ownerId() {
+        return owner.toString();
+    }
+
+    /** Records a run's status while it goes on (running, waiting); {@link #finish} records the end. */
+    public void setStatus(String id, RunStatus status) {
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET status = ?, heartbeat_at = ? WHERE id = ?")) {
+                ps.setString(1, status.label());
+                ps.setLong(2, clock.millis());
+                ps.setString(3, id);
+                ps.executeUpdate();
+            }
+            return null;
+        }, "record the status of run " + id);
+    }
+
+    /**
+     * The runs waiting for an approval whose process is gone (same host, process dead; or no heartbeat for
+     * {@link #STALE_AFTER}), and those of this process (it may have closed and opened its services again):
+     * a process that takes them over with {@link #adopt} continues them.
+     */
+    public List<String> orphanedWaitingRuns() {
+        record Candidate(String id, String owner, long heartbeatAt) {
+        }
+        List<Candidate> waiting = read(c -> {
+            List<Candidate> found = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, owner, heartbeat_at FROM runs WHERE status = ?")) {
+                ps.setString(1, RunStatus.WAITING.label());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        found.add(new Candidate(rs.getString(1), rs.getString(2), rs.getLong(3)));
+                    }
+                }
+            }
+            return found;
+        }, "find waiting runs");
+        long now = clock.millis();
+        return waiting.stream()
+                .filter(w -> owner.toString().equals(w.owner())
+                        || owner.abandonmentReason(w.owner(), now - w.heartbeatAt(), STALE_AFTER) != null)
+                .map(Candidate::id).toList();
+    }
+
+    /** True when this process owns the run (its own, or adopted). */
+    public boolean ownsRun(String id) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT owner FROM runs WHERE id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() && owner.toString().equals(rs.getString(1));
+                }
+            }
+        }, "read the owner of run " + id);
+    }
+
+    /**
+     * Takes over a waiting run whose process is gone; exactly one process wins when several try at once.
+     *
+     * @return true when this process now owns the run
+     */
+    public boolean adopt(String id) {
+        String previous = read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT owner, heartbeat_at FROM runs WHERE id = ? AND status = ?")) {
+                ps.setString(1, id);
+                ps.setString(2, RunStatus.WAITING.label());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return null;
+                    }
+                    String other = rs.getString(1);
+                    return owner.toString().equals(other)
+                            || owner.abandonmentReason(other, clock.millis() - rs.getLong(2), STALE_AFTER) != null ? other : null;
+                }
+            }
+        }, "read run " + id);
+        if (previous == null) {
+            return false;
+        }
+        if (previous.equals(owner.toString())) {
+            return true;
+        }
+        return write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET owner = ?, heartbeat_at = ? WHERE id = ? AND owner = ?")) {
+                ps.setString(1, owner.toString());
+                ps.setLong(2, clock.millis());
+                ps.setString(3, id);
+                ps.setString(4, previous);
+                return ps.executeUpdate() == 1;
+            }
+        }, "take over run " + id);
     }
 
     /** Stores a new run (status running) and its steps (waiting), owned by this process. */
@@ -376,10 +488,11 @@ public final class RunStore implements AutoCloseable {
     void beat() {
         try {
             write(c -> {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET heartbeat_at = ? WHERE owner = ? AND status = ?")) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET heartbeat_at = ? WHERE owner = ? AND status IN (?, ?)")) {
                     ps.setLong(1, clock.millis());
                     ps.setString(2, owner.toString());
                     ps.setString(3, RunStatus.RUNNING.label());
+                    ps.setString(4, RunStatus.WAITING.label());
                     ps.executeUpdate();
                 }
                 return null;
@@ -465,11 +578,11 @@ public final class RunStore implements AutoCloseable {
     }
 
     @FunctionalInterface
-    private interface Work<T> {
+    interface Work<T> {
         T apply(Connection c) throws SQLException;
     }
 
-    private <T> T read(Work<T> work, String what) {
+    <T> T read(Work<T> work, String what) {
         try (Connection c = pool.getConnection()) {
             return work.apply(c);
         } catch (SQLException | RuntimeException e) {
@@ -477,7 +590,7 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
-    private <T> T write(Work<T> work, String what) {
+    <T> T write(Work<T> work, String what) {
         if (writeLock != null) {
             writeLock.lock();
         }
@@ -556,15 +669,15 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
-    private static Long millis(Instant instant) {
+    static Long millis(Instant instant) {
         return instant == null ? null : instant.toEpochMilli();
     }
 
-    private static Instant instant(Long millis) {
+    static Instant instant(Long millis) {
         return millis == null ? null : Instant.ofEpochMilli(millis);
     }
 
-    private static void setLong(PreparedStatement ps, int index, Long value) throws SQLException {
+    static void setLong(PreparedStatement ps, int index, Long value) throws SQLException {
         if (value == null) {
             ps.setNull(index, Types.BIGINT);
         } else {
@@ -580,7 +693,7 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
-    private static Long getLong(ResultSet rs, String column) throws SQLException {
+    static Long getLong(ResultSet rs, String column) throws SQLException {
         long value = rs.getLong(column);
         return rs.wasNull() ? null : value;
     }

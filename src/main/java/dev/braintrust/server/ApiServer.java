@@ -92,7 +92,8 @@ public final class ApiServer implements AutoCloseable {
                 new MetricsRoutes(metrics),
                 new DashboardRoutes(brainTrust.context(), brainTrust.workflows(), config.cloudMode(), bodies,
                         workflow -> brainTrust.runs().plan(Workflow.fromJson(workflow, "workflow"))),
-                new Dashboard()));
+                new Dashboard(),
+                new AutomationRoutes(brainTrust, bodies)));
         all.addAll(extraRoutes);
         return all;
     }

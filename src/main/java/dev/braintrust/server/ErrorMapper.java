@@ -52,6 +52,9 @@ final class ErrorMapper {
         if (e instanceof BrainTrustException.Unavailable) {
             return 503;
         }
+        if (e instanceof BrainTrustException.Conflict) {
+            return 409;
+        }
         return 500;
     }
 

@@ -36,7 +36,8 @@ import java.util.stream.Collectors;
 final class Gatekeeper {
     static final String HEADER = "X-API-Key";
     /** Route paths open without a key; the webhook is authenticated by its signature instead. */
-    static final Set<String> PUBLIC_ROUTES = Set.of("/health", "/ready", "/api/v1/webhook/sync-context");
+    static final Set<String> PUBLIC_ROUTES = Set.of("/health", "/ready", "/api/v1/webhook/sync-context",
+            AutomationRoutes.TRIGGER_ROUTE); // a webhook trigger checks its own secret
     private static final Logger log = LoggerFactory.getLogger(Gatekeeper.class);
 
     private final Secret apiKey;

@@ -11,10 +11,15 @@ import java.util.Optional;
  * @param description from the {@code # DESCRIPTION:} header, may be empty
  * @param params      from the {@code # PARAM:} headers, in order; passed to the script as argv in this order
  * @param script      the file to execute
+ * @param approvalRequired from {@code # APPROVAL: required}: a human approves each call an agent makes
  */
-public record Skill(String name, String description, List<SkillParam> params, Path script) {
+public record Skill(String name, String description, List<SkillParam> params, Path script, boolean approvalRequired) {
     public Skill {
         params = List.copyOf(params);
+    }
+
+    public Skill(String name, String description, List<SkillParam> params, Path script) {
+        this(name, description, params, script, false);
     }
 
     public Optional<SkillParam> param(String paramName) {

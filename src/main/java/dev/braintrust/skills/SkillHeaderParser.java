@@ -13,12 +13,13 @@ import java.util.regex.Pattern;
  * # DESCRIPTION: Search the web
  * # PARAM: query (str) - The search query
  * # PARAM: limit (int, optional) - How many results
+ * # APPROVAL: required
  * </pre>
  */
 final class SkillHeaderParser {
     static final int HEADER_LINES = 20;
     static final Pattern VALID_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,63}");
-    private static final Pattern FIELD = Pattern.compile("^\\s*(?:#|//|--)\\s*(NAME|DESCRIPTION|PARAM)\\s*:\\s*(.*?)\\s*$",
+    private static final Pattern FIELD = Pattern.compile("^\\s*(?:#|//|--)\\s*(NAME|DESCRIPTION|PARAM|APPROVAL)\\s*:\\s*(.*?)\\s*$",
             Pattern.CASE_INSENSITIVE);
     private static final Pattern PARAM = Pattern.compile(
             "([A-Za-z_][A-Za-z0-9_]*)\\s*(?:\\(\\s*([A-Za-z]+)\\s*(?:,\\s*(optional|required)\\s*)?\\))?\\s*(?:-\\s*(.*))?",
@@ -35,6 +36,7 @@ final class SkillHeaderParser {
         String name = stem;
         String description = "";
         List<SkillParam> params = new ArrayList<>();
+        boolean approval = false;
         for (String line : firstLines.subList(0, Math.min(HEADER_LINES, firstLines.size()))) {
             Matcher m = FIELD.matcher(line);
             if (!m.matches()) {
@@ -44,6 +46,7 @@ final class SkillHeaderParser {
             switch (m.group(1).toUpperCase()) {
                 case "NAME" -> name = value;
                 case "DESCRIPTION" -> description = value;
+                case "APPROVAL" -> approval = parseApproval(value);
                 default -> params.add(parseParam(value, params));
             }
         }
@@ -51,7 +54,16 @@ final class SkillHeaderParser {
             throw new IllegalArgumentException("its name '" + name + "' is not valid: use letters, digits, '_' or '-', "
                     + "starting with a letter, in the '# NAME:' header or the file name");
         }
-        return new Skill(name, description, params, script);
+        return new Skill(name, description, params, script, approval);
+    }
+
+    private static boolean parseApproval(String value) {
+        return switch (value.toLowerCase()) {
+            case "required", "yes", "true" -> true;
+            case "none", "no", "false", "" -> false;
+            default -> throw new IllegalArgumentException("its header line '# APPROVAL: " + value
+                    + "' is not understood: write '# APPROVAL: required' to have a human approve each call");
+        };
     }
 
     private static SkillParam parseParam(String value, List<SkillParam> earlier) {

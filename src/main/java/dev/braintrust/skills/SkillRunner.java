@@ -167,7 +167,7 @@ public final class SkillRunner implements AutoCloseable {
 
     static boolean isSecretVariable(String name) {
         String base = name.endsWith("_FILE") ? name.substring(0, name.length() - 5) : name;
-        return Config.SECRET_VARIABLES.contains(base) || base.endsWith("_API_KEY");
+        return Config.SECRET_VARIABLES.contains(base) || base.endsWith("_API_KEY") || base.startsWith(Config.TRIGGER_SECRET_PREFIX);
     }
 
     private static void killTree(Process process) {

@@ -6,11 +6,31 @@ import java.util.Objects;
  * One agent of a workflow: a React Flow node of type {@code agentNode} and its {@code data}.
  * Every field but the id may be null.
  *
- * @param model the model name; null means BRAIN_TRUST_DEFAULT_MODEL
+ * @param model    the model name; null means BRAIN_TRUST_DEFAULT_MODEL
+ * @param approval {@value #APPROVE_BEFORE} or {@value #APPROVE_AFTER}: a human approves the agent's task before it
+ *                 runs, or its output before the agents after it get it; null means no approval
  */
-public record AgentNode(String id, String name, String role, String goal, String backstory, String prompt, String model) {
+public record AgentNode(String id, String name, String role, String goal, String backstory, String prompt, String model,
+                        String approval) {
+    public static final String APPROVE_BEFORE = "before";
+    public static final String APPROVE_AFTER = "after";
+
     public AgentNode {
         Objects.requireNonNull(id);
+        if (approval != null && !approval.equals(APPROVE_BEFORE) && !approval.equals(APPROVE_AFTER)) {
+            throw new IllegalArgumentException("approval must be before or after, not " + approval);
+        }
+    }
+
+    /** An agent without an approval. */
+    public AgentNode(String id, String name, String role, String goal, String backstory, String prompt, String model) {
+        this(id, name, role, goal, backstory, prompt, model, null);
+    }
+
+    /** This agent with {@code text} added to what it is asked to do. */
+    AgentNode withInstructionSuffix(String text) {
+        String base = instruction();
+        return new AgentNode(id, name, role, goal, backstory, (base == null ? "" : base + "\n\n---\n\n") + text, model, approval);
     }
 
     /** The name other agents and the journal know it by: its name, else its role, else its id. */

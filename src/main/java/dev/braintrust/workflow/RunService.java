@@ -9,6 +9,7 @@ import dev.braintrust.Secret;
 import dev.braintrust.context.ContextService;
 import dev.braintrust.context.ContextSnapshot;
 import dev.braintrust.context.PromptComposer;
+import dev.braintrust.journal.ApprovalRecord;
 import dev.braintrust.journal.Journal;
 import dev.braintrust.journal.JournalEntry;
 import dev.braintrust.journal.RunRecord;
@@ -73,6 +74,9 @@ public final class RunService implements AutoCloseable {
     private final ExecutorService pool;
     private final ScheduledExecutorService timer;
     private final Map<String, ActiveRun> active = new ConcurrentHashMap<>();
+    private final Map<String, ScheduledFuture<?>> timeouts = new ConcurrentHashMap<>();
+    private final List<Consumer<RunEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final Duration approvalTimeout;
 
     public RunService(Config config, ContextService context, SkillRegistry skills, SkillRunner skillRunner,
                       WorkflowLibrary workflows, RunStore store, Journal journal, ModelGateway gateway, Clock clock) {
@@ -96,8 +100,16 @@ public final class RunService implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.approvalTimeout = config.automation().approvalTimeout();
         store.interruptedAtOpen().forEach(this::writeJournal);
+        timer.scheduleWithFixedDelay(this::applyDecisionsMadeElsewhere, DECISION_POLL.toMillis(), DECISION_POLL.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
+
+    /** How often a process looks for decisions on its waiting runs made by another process (a replica, the CLI). */
+    static final Duration DECISION_POLL = Duration.ofSeconds(1);
+    /** The longest note an approver may leave. */
+    public static final int MAX_NOTE_CHARS = 10_000;
 
     // ---- workflows -------------------------------------------------------------------------
 
@@ -188,19 +200,188 @@ public final class RunService implements AutoCloseable {
             hub.subscribe(listener);
         }
         RunExecution execution = new RunExecution(id, source, plan, prompts, snapshot.revision(), agents, pool,
-                config.maxParallel(), store, clock, hub::publish);
+                config.maxParallel(), store, clock, hub::publish, approvalTimeout, this::armExpiry);
+        listeners.forEach(hub::subscribe);
         store.insert(execution.snapshot(), definition(workflow));
-        ScheduledFuture<?> timeout = timer.schedule(() -> execution.stop(RunStatus.TIMED_OUT,
-                        "the run took longer than " + human(config.runTimeout()) + " (BRAIN_TRUST_RUN_TIMEOUT)"),
-                config.runTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        CompletableFuture<RunRecord> done = track(id, execution, hub);
+        execution.start();
+        return new RunHandle(id, snapshot.revision(), done);
+    }
+
+    /** Keeps a run of this process in view until it ends: its timeout, its journal entry. */
+    private CompletableFuture<RunRecord> track(String id, RunExecution execution, EventHub hub) {
+        armRunTimeout(id, execution, config.runTimeout());
         CompletableFuture<RunRecord> done = execution.result().whenComplete((record, error) -> {
-            timeout.cancel(false);
+            ScheduledFuture<?> timeout = timeouts.remove(id);
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
             writeJournal(record);
             active.remove(id);
         });
         active.put(id, new ActiveRun(execution, hub, done));
-        execution.start();
-        return new RunHandle(id, snapshot.revision(), done);
+        return done;
+    }
+
+    /** BRAIN_TRUST_RUN_TIMEOUT counts the time agents work, not the time a run waits for a human. */
+    private void armRunTimeout(String id, RunExecution execution, Duration after) {
+        timeouts.put(id, timer.schedule(() -> {
+            Duration left = config.runTimeout().minus(execution.workingTime());
+            if (!left.isNegative() && !left.isZero() && !execution.isFinished()) {
+                armRunTimeout(id, execution, left);
+                return;
+            }
+            execution.stop(RunStatus.TIMED_OUT, "the run took longer than " + human(config.runTimeout())
+                    + " (BRAIN_TRUST_RUN_TIMEOUT)");
+        }, Math.max(1, after.toMillis()), TimeUnit.MILLISECONDS));
+    }
+
+    /** Receives the events of every run this process runs from now on (notifications, for one). */
+    public void addListener(Consumer<RunEvent> listener) {
+        listeners.add(Objects.requireNonNull(listener));
+    }
+
+    // ---- approvals -------------------------------------------------------------------------
+
+    /**
+     * Approves or rejects what a step waits for, with an optional note that reaches the next agent. The
+     * decision is recorded once (a second decision, or one after the timeout, is refused); the process
+     * running the run goes on with it at once, or within {@link #DECISION_POLL} when it is another process.
+     * A waiting run whose process is gone is taken over and goes on in this one.
+     *
+     * @param by who decided: api, dashboard, cli
+     * @return the run as it stands after the decision
+     * @throws BrainTrustException.NotFound when there is no such run
+     * @throws BrainTrustException.Conflict when the step waits for no approval (never did, or already decided)
+     */
+    public RunRecord decide(String runId, String step, boolean approve, String note, String by) {
+        checkId(runId);
+        if (note != null && note.length() > MAX_NOTE_CHARS) {
+            throw new BrainTrustException.BadInput("the note is " + note.length() + " characters; at most " + MAX_NOTE_CHARS
+                    + " are allowed");
+        }
+        RunRecord run = get(runId);
+        ApprovalRecord pending = store.approvals().ofRun(runId).stream()
+                .filter(a -> a.nodeId().equals(step) && a.pending()).findFirst()
+                .orElseThrow(() -> new BrainTrustException.Conflict(run.steps().stream().anyMatch(st -> st.nodeId().equals(step))
+                        ? "step '" + step + "' of run " + runId + " is not waiting for an approval (the run is " + run.status().label() + ")"
+                        : "run " + runId + " has no step '" + step + "'; its steps are "
+                        + String.join(", ", run.steps().stream().map(StepRecord::nodeId).toList())));
+        String decision = approve ? ApprovalRecord.APPROVED : ApprovalRecord.REJECTED;
+        String cleanNote = note == null || note.isBlank() ? null : note.strip();
+        if (!store.approvals().decide(runId, step, pending.seq(), decision, cleanNote, by, clock.instant())) {
+            throw new BrainTrustException.Conflict("step '" + step + "' of run " + runId + " was decided meanwhile");
+        }
+        ActiveRun active = this.active.get(runId);
+        if (active != null) {
+            active.execution.apply(step, pending.seq(), approve, cleanNote, by);
+        } else if (store.adopt(runId)) {
+            restore(runId);
+        }
+        return get(runId);
+    }
+
+    /** Every approval of a run, pending and decided, in the order they were asked. */
+    public List<ApprovalRecord> approvals(String runId) {
+        checkId(runId);
+        get(runId);
+        return store.approvals().ofRun(runId);
+    }
+
+    /** The notifications sent about a run, and how their delivery went. */
+    public List<dev.braintrust.journal.NotificationRecord> notifications(String runId) {
+        checkId(runId);
+        return store.notifications().ofRun(runId);
+    }
+
+    /** Every approval waiting for a human, oldest first, across every process sharing the run database. */
+    public List<ApprovalRecord> pendingApprovals() {
+        return store.approvals().pending();
+    }
+
+    /**
+     * Takes over the runs waiting for approvals whose process is gone (a restart, a replica that died) and
+     * goes on with them here: their pending approvals wait again (with their timeouts), decisions made
+     * meanwhile are applied. Called by a long-running process (the server) at start.
+     *
+     * @return the ids of the runs taken over
+     */
+    public List<String> resumeWaitingRuns() {
+        List<String> resumed = new ArrayList<>();
+        for (String id : store.orphanedWaitingRuns()) {
+            if (!active.containsKey(id) && store.adopt(id)) {
+                try {
+                    restore(id);
+                    resumed.add(id);
+                } catch (RuntimeException e) {
+                    log.warn("run {} waits for approval but cannot go on here: {}", id, e.getMessage());
+                }
+            }
+        }
+        if (!resumed.isEmpty()) {
+            log.info("took over {} run(s) waiting for approval: {}", resumed.size(), String.join(", ", resumed));
+        }
+        return resumed;
+    }
+
+    private synchronized void restore(String id) {
+        if (active.containsKey(id)) {
+            return;
+        }
+        RunRecord record = get(id);
+        Workflow workflow;
+        try {
+            workflow = Json.mapper().readValue(store.definition(id).orElseThrow(
+                    () -> new BrainTrustException.NotFound("run " + id + " has no stored workflow")), Workflow.class);
+        } catch (JsonProcessingException e) {
+            throw new BrainTrustException.BadInput("the stored workflow of run " + id + " cannot be read: " + e.getOriginalMessage());
+        }
+        EventHub hub = new EventHub();
+        listeners.forEach(hub::subscribe);
+        RunExecution execution = RunExecution.restore(record, store.approvals().ofRun(id), plan(workflow), agents, pool,
+                config.maxParallel(), store, clock, hub::publish, approvalTimeout, this::armExpiry);
+        track(id, execution, hub);
+        execution.resume();
+    }
+
+    private void armExpiry(ApprovalRecord approval) {
+        long delay = Math.max(0, approval.expiresAt().toEpochMilli() - clock.millis());
+        timer.schedule(() -> expire(approval), delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void expire(ApprovalRecord approval) {
+        try {
+            String note = "nobody decided within " + human(approvalTimeout) + " (BRAIN_TRUST_APPROVAL_TIMEOUT)";
+            if (store.approvals().decide(approval.runId(), approval.nodeId(), approval.seq(), ApprovalRecord.REJECTED, note,
+                    "timeout", clock.instant())) {
+                ActiveRun run = active.get(approval.runId());
+                if (run != null) {
+                    run.execution.apply(approval.nodeId(), approval.seq(), false, note, "timeout");
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("run {}: the approval timeout of step {} failed: {}", approval.runId(), approval.nodeId(), e.getMessage());
+        }
+    }
+
+    /** Applies decisions recorded by another process (a replica's API, the CLI) on the runs this one waits with. */
+    private void applyDecisionsMadeElsewhere() {
+        try {
+            for (Map.Entry<String, ActiveRun> entry : active.entrySet()) {
+                List<ApprovalRecord> waiting = entry.getValue().execution.pendingApprovals();
+                if (waiting.isEmpty()) {
+                    continue;
+                }
+                for (ApprovalRecord stored : store.approvals().ofRun(entry.getKey())) {
+                    if (!stored.pending() && waiting.stream().anyMatch(w -> w.nodeId().equals(stored.nodeId()) && w.seq() == stored.seq())) {
+                        entry.getValue().execution.apply(stored.nodeId(), stored.seq(), stored.approved(), stored.note(),
+                                stored.decidedBy());
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("looking for approval decisions failed: {}", e.getMessage());
+        }
     }
 
     /** Runs a workflow and returns when it has finished, whatever the outcome (see the record's status). */
@@ -247,7 +428,11 @@ public final class RunService implements AutoCloseable {
             return run.done.join();
         }
         RunRecord record = get(id);
-        if (record.status() == RunStatus.RUNNING) {
+        if (record.status() == RunStatus.WAITING && store.adopt(id)) {
+            restore(id);
+            return cancel(id);
+        }
+        if (record.status() == RunStatus.RUNNING || record.status() == RunStatus.WAITING) {
             throw new BrainTrustException.BadInput("run " + id + " is running in another Brain Trust process; cancel it there");
         }
         return record;
@@ -317,6 +502,10 @@ public final class RunService implements AutoCloseable {
                         step.finishedAt() != null ? step.finishedAt() : run.startedAt(), step.nodeId(), step.agent(),
                         step.status().label(), step.durationMs(), step.error(), null));
             }
+        }
+        if (run.status() == RunStatus.WAITING) {
+            listener.accept(new RunEvent(RunEvent.Type.APPROVAL_REQUESTED, run.id(), run.startedAt(), null, null,
+                    RunStatus.WAITING.label(), null, "the run waits for an approval", null));
         }
         if (run.status().finished()) {
             listener.accept(new RunEvent(RunEvent.Type.DONE, run.id(), run.finishedAt() != null ? run.finishedAt() : run.startedAt(),
@@ -389,6 +578,9 @@ public final class RunService implements AutoCloseable {
     public void close() {
         List<CompletableFuture<RunRecord>> pending = new ArrayList<>();
         for (ActiveRun run : active.values()) {
+            if (run.execution.suspend()) {
+                continue; // it waits for a human: it stays waiting, and the next process to start goes on with it
+            }
             run.execution.stop(RunStatus.INTERRUPTED, "Brain Trust stopped while the run was going on");
             pending.add(run.done);
         }

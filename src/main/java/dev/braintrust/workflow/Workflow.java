@@ -78,7 +78,7 @@ public record Workflow(String name, List<AgentNode> agents, List<WorkflowEdge> e
             agents.add(new AgentNode(id,
                     text(data, "name", id, problems), text(data, "role", id, problems), text(data, "goal", id, problems),
                     text(data, "backstory", id, problems), text(data, "prompt", id, problems),
-                    text(data, "model", id, problems)));
+                    text(data, "model", id, problems), approval(data, id, problems)));
         }
         List<WorkflowEdge> edges = new ArrayList<>();
         JsonNode edgeArray = root.get("edges");
@@ -136,6 +136,44 @@ public record Workflow(String name, List<AgentNode> agents, List<WorkflowEdge> e
             return null;
         }
         return text;
+    }
+
+    /** {@code "approval": "before" | "after"} in a node's data; absent, null or "none" mean no approval. */
+    private static String approval(JsonNode data, String nodeId, List<String> problems) {
+        String value = text(data, "approval", nodeId, problems);
+        if (value == null || value.isBlank() || value.strip().equalsIgnoreCase("none")) {
+            return null;
+        }
+        String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!v.equals(AgentNode.APPROVE_BEFORE) && !v.equals(AgentNode.APPROVE_AFTER)) {
+            problems.add("node '" + nodeId + "': 'approval' must be \"before\" (a human approves its task) or \"after\" "
+                    + "(a human approves its output), not '" + value + "'");
+            return null;
+        }
+        return v;
+    }
+
+    /**
+     * This workflow with {@code input} given to the agents that start it (those with no agent upstream), under
+     * an {@code # INPUT} heading after what they are asked to do: how a schedule's input, a changed file's diff
+     * or a webhook's body reaches a run.
+     */
+    public Workflow withInput(String input) {
+        if (input == null || input.isBlank()) {
+            return this;
+        }
+        java.util.Set<String> agentIds = new java.util.HashSet<>();
+        agents.forEach(a -> agentIds.add(a.id()));
+        java.util.Set<String> fed = new java.util.HashSet<>();
+        for (WorkflowEdge e : edges) {
+            if (agentIds.contains(e.source())) {
+                fed.add(e.target());
+            }
+        }
+        List<AgentNode> given = agents.stream()
+                .map(a -> fed.contains(a.id()) ? a : a.withInstructionSuffix("# INPUT\n\n" + input.strip()))
+                .toList();
+        return new Workflow(name, given, edges, ignored);
     }
 
     /** The agent with this node id. */
