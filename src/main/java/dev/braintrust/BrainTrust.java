@@ -43,6 +43,7 @@ public final class BrainTrust implements AutoCloseable {
     private final Journal journal;
     private final GitMirror mirror;
     private final SyncService sync;
+    private final SyncService.Webhook localWebhook;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private RunService runs;
 
@@ -62,12 +63,14 @@ public final class BrainTrust implements AutoCloseable {
             this.sync = new SyncService(mirror, journal, context::invalidate, config.syncInterval(),
                     config.webhookSecret(), clock);
             closeables.add(sync);
+            this.localWebhook = null;
         } else {
             this.mirror = null;
             this.sync = null;
             this.context = new ContextService(new FolderContextSource(home.context(), clock), config.contextTtl());
             this.skills = new SkillRegistry(home::skills, config.contextTtl());
             this.workflows = new WorkflowLibrary(home::workflows);
+            this.localWebhook = SyncService.webhookWithoutMirror(config.webhookSecret());
         }
         this.skillRunner = new SkillRunner(config.skillTimeout(), config.skillOutputCap());
         closeables.add(skillRunner);
@@ -155,8 +158,7 @@ public final class BrainTrust implements AutoCloseable {
 
     /** Serves a webhook delivery (see {@link SyncService#handleWebhook}); in local mode it is checked, then answered 409. */
     public WebhookResponse webhook(Map<String, String> headers, InputStream body) {
-        return sync != null ? sync.handleWebhook(headers, body)
-                : SyncService.handleWebhookWithoutMirror(config.webhookSecret(), headers, body);
+        return sync != null ? sync.handleWebhook(headers, body) : localWebhook.handle(headers, body);
     }
 
     public StatusReport status() {
