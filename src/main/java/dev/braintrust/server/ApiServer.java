@@ -59,13 +59,15 @@ public final class ApiServer implements AutoCloseable {
         this.brainTrust = brainTrust;
         this.config = brainTrust.config();
         this.metrics = new ServerMetrics(brainTrust.context(), brainTrust.skillRunner());
-        this.gatekeeper = new Gatekeeper(config.apiKey(), config.corsOrigins(), new WrongKeyLimiter());
+        this.gatekeeper = new Gatekeeper(config.apiKey(), config.corsOrigins(), new WrongKeyLimiter(),
+                new ClientAddress(config.trustedProxies()));
         ContextService context = brainTrust.context();
         readiness.require("context", () -> firstSnapshotProblem(context));
         readiness.require("run database", this::runDatabaseProblem);
         this.runRoutes = new RunRoutes(brainTrust::runs, bodies, mapper);
         brainTrust.sync().ifPresent(sync -> {
             readiness.require("sync", sync::readinessProblem);
+            readiness.degradedWhen("sync", sync::readinessFailure);
             readiness.report("sync", sync::readinessReport);
         });
     }
@@ -82,7 +84,7 @@ public final class ApiServer implements AutoCloseable {
     /** Every capability's routes, registered together. */
     private List<Routes> capabilities() {
         List<Routes> all = new ArrayList<>(List.of(
-                new HealthRoutes(readiness),
+                new HealthRoutes(readiness, gatekeeper::mayReadDetails),
                 new StatusRoutes(brainTrust, mapper),
                 new ContextRoutes(brainTrust.context(), mapper),
                 new SkillRoutes(brainTrust.skills(), brainTrust.skillRunner(), bodies),

@@ -360,6 +360,21 @@ public final class SyncService implements AutoCloseable {
                 : "the first sync from " + mirror.remote().displayUrl() + " has not finished");
     }
 
+    /**
+     * For {@code /ready}: null while syncs succeed; after failed syncs with a snapshot to serve, what
+     * fails (the server stays ready: it serves the last good snapshot).
+     */
+    public String readinessFailure() {
+        int failures = consecutiveFailures;
+        SyncResult l = last;
+        if (!ready || failures == 0 || l == null || !l.failed()) {
+            return null;
+        }
+        SyncResult good = lastSuccess;
+        return (failures == 1 ? "the last sync failed" : "the last " + failures + " syncs failed") + ": " + l.error()
+                + "; serving " + shortId(mirror.revision()) + (good == null ? "" : ", last synced at " + good.time());
+    }
+
     /** For {@code /ready}: the revision served and the last sync, with its error when it failed. */
     public Map<String, Object> readinessReport() {
         SyncStatus s = status();
