@@ -151,6 +151,11 @@ public final class BrainTrust implements AutoCloseable {
         return runs;
     }
 
+    /** The run service if something opened it already (a server stopping has runs to end only then). */
+    public synchronized Optional<RunService> openedRuns() {
+        return Optional.ofNullable(runs);
+    }
+
     /** The sync service in cloud mode; empty in local mode. */
     public Optional<SyncService> sync() {
         return Optional.ofNullable(sync);
