@@ -60,18 +60,25 @@ public final class ServerProcess implements AutoCloseable {
     /**
      * Starts {@code serve --port 0} over {@code home} with the launcher's JVM options, a clean
      * environment (no BRAIN_TRUST_ variable but those given) and waits until it prints its URL.
+     * With the system property {@code bench.launcher} (the benches), through the launcher itself,
+     * as a user starts it: its jar, options and class-data archive.
      */
     public static ServerProcess start(Path home, Map<String, String> env, String... extraServeArgs) {
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(launcherJvmOptions());
-        command.add("-cp");
-        command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
-        command.add("dev.braintrust.cli.Main");
+        String launcher = System.getProperty("bench.launcher");
+        if (launcher != null) {
+            command.add(launcher);
+        } else {
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(launcherJvmOptions());
+            command.add("-cp");
+            command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+            command.add("dev.braintrust.cli.Main");
+        }
         command.addAll(List.of("serve", "--host", "127.0.0.1", "--port", "0"));
         command.addAll(List.of(extraServeArgs));
         ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().keySet().removeIf(k -> k.startsWith("BRAIN_TRUST_") || k.equals("PAI_HOME")
+        pb.environment().keySet().removeIf(k -> (k.startsWith("BRAIN_TRUST_") && !k.equals("BRAIN_TRUST_CDS")) || k.equals("PAI_HOME")
                 || k.equals("WEBHOOK_SECRET") || k.endsWith("_API_KEY"));
         pb.environment().put("PAI_HOME", home.toString());
         pb.environment().putAll(env);
