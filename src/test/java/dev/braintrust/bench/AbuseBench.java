@@ -169,8 +169,8 @@ public final class AbuseBench {
                 long heap1 = server.heapUsedAfterGc();
                 boolean ok = server.process.isAlive() && counts.equals(Map.of(404, 200_000L)) && heap1 - heap0 < 10 * MIB;
                 report("unknown-files", ok, probe, heap0, heap1, rss0, server.rssBytes(), "200,000 unique unknown names: "
-                        + counts + " in " + String.format(java.util.Locale.ROOT, "%.1f", seconds) + " s; heap grew "
-                        + mib(heap1 - heap0) + " MiB (target < 10)");
+                        + counts + " in " + String.format(java.util.Locale.ROOT, "%.1f", seconds) + " s; heap changed by "
+                        + String.format(java.util.Locale.ROOT, "%+.1f", (heap1 - heap0) / (double) MIB) + " MiB (target < 10)");
             }
         }
     }
