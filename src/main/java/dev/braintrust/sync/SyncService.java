@@ -332,7 +332,11 @@ public final class SyncService implements AutoCloseable {
         }
         log.warn("the branch {} was deleted on {} ({}); the last good snapshot {} is kept until the branch returns",
                 mirror.remote().branch(), mirror.remote().displayUrl(), trigger, shortId(mirror.revision()));
-        executor.execute(this::persistStatus);
+        synchronized (queueLock) {
+            if (!closed) {
+                executor.execute(this::persistStatus);
+            }
+        }
     }
 
     private String branchDeletedNote() {
