@@ -45,6 +45,7 @@ public final class BrainTrust implements AutoCloseable {
     private final Journal journal;
     private final GitMirror mirror;
     private final SyncService sync;
+    private final SyncService.Webhook localWebhook;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final ScheduleService schedules;
     private RunService runs;
@@ -67,12 +68,14 @@ public final class BrainTrust implements AutoCloseable {
             this.sync = new SyncService(mirror, journal, context::invalidate, config.syncInterval(),
                     config.webhookSecret(), clock);
             closeables.add(sync);
+            this.localWebhook = null;
         } else {
             this.mirror = null;
             this.sync = null;
             this.context = new ContextService(new FolderContextSource(home.context(), clock), config.contextTtl());
             this.skills = new SkillRegistry(home::skills, config.contextTtl());
             this.workflows = new WorkflowLibrary(home::workflows);
+            this.localWebhook = SyncService.webhookWithoutMirror(config.webhookSecret());
         }
         this.skillRunner = new SkillRunner(config.skillTimeout(), config.skillOutputCap());
         closeables.add(skillRunner);
@@ -198,6 +201,11 @@ public final class BrainTrust implements AutoCloseable {
         return schedules;
     }
 
+    /** The run service if something opened it already (a server stopping has runs to end only then). */
+    public synchronized Optional<RunService> openedRuns() {
+        return Optional.ofNullable(runs);
+    }
+
     /** The sync service in cloud mode; empty in local mode. */
     public Optional<SyncService> sync() {
         return Optional.ofNullable(sync);
@@ -205,8 +213,7 @@ public final class BrainTrust implements AutoCloseable {
 
     /** Serves a webhook delivery (see {@link SyncService#handleWebhook}); in local mode it is checked, then answered 409. */
     public WebhookResponse webhook(Map<String, String> headers, InputStream body) {
-        return sync != null ? sync.handleWebhook(headers, body)
-                : SyncService.handleWebhookWithoutMirror(config.webhookSecret(), headers, body);
+        return sync != null ? sync.handleWebhook(headers, body) : localWebhook.handle(headers, body);
     }
 
     public StatusReport status() {

@@ -44,6 +44,8 @@ import java.util.regex.Pattern;
  * @param corsOrigins     BRAIN_TRUST_CORS_ORIGINS, comma-separated; default none
  * @param logFormat       BRAIN_TRUST_LOG_FORMAT: text (default) or json
  * @param automation      schedules, triggers, notifications and approvals (see {@link Automation})
+ * @param trustedProxies  BRAIN_TRUST_TRUSTED_PROXIES, comma-separated addresses or CIDRs (e.g. 127.0.0.1, 10.0.0.0/8)
+ *                        whose X-Forwarded-For is believed; default none (the peer address is the client)
  */
 public record Config(
         Path home,
@@ -72,7 +74,8 @@ public record Config(
         int skillOutputCap,
         List<String> corsOrigins,
         String logFormat,
-        Automation automation) {
+        Automation automation,
+        List<String> trustedProxies) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8000;
@@ -106,6 +109,7 @@ public record Config(
 
     public Config {
         corsOrigins = List.copyOf(corsOrigins);
+        trustedProxies = List.copyOf(trustedProxies);
         if (port < 0 || port > 65535) {
             throw new BrainTrustException.BadConfig("BRAIN_TRUST_PORT must be between 0 and 65535, not " + port);
         }
@@ -237,28 +241,29 @@ public record Config(
                         v.duration("BRAIN_TRUST_NOTIFY_BACKOFF", DEFAULT_NOTIFY_BACKOFF),
                         v.get("BRAIN_TRUST_PUBLIC_URL", null),
                         v.duration("BRAIN_TRUST_TRIGGER_DEBOUNCE", DEFAULT_TRIGGER_DEBOUNCE),
-                        v.triggerSecrets()));
+                        v.triggerSecrets()),
+                v.list("BRAIN_TRUST_TRUSTED_PROXIES"));
     }
 
     public Config withHome(Path newHome) {
         return new Config(newHome.toAbsolutePath().normalize(), host, port, apiKey, webhookSecret, gitUrl, gitBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, automation);
+                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies);
     }
 
     public Config withListen(String newHost, int newPort) {
         return new Config(home, newHost, newPort, apiKey, webhookSecret, gitUrl, gitBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, automation);
+                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies);
     }
 
     public Config withGit(String newGitUrl, String newBranch) {
         return new Config(home, host, port, apiKey, webhookSecret, newGitUrl, newBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, automation);
+                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies);
     }
 
     /** Parses "300", "300s", "5m", "1h", "500ms" and "0". */

@@ -128,8 +128,7 @@ final class RunCommand extends BaseCommand {
             } catch (NoSuchFileException e) {
                 throw new BrainTrustException.NotFound("no such file: " + argument);
             } catch (JsonProcessingException e) {
-                throw new BrainTrustException.BadInput(argument + " is not valid JSON (line " + e.getLocation().getLineNr()
-                        + ", column " + e.getLocation().getColumnNr() + ")");
+                throw new BrainTrustException.BadInput(argument + " is not valid JSON: " + dev.braintrust.Json.problem(e));
             } catch (IOException e) {
                 throw new BrainTrustException.BadInput("cannot read " + argument + ": " + e.getMessage());
             }

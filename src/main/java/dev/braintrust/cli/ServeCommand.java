@@ -32,7 +32,7 @@ final class ServeCommand extends BaseCommand {
         Thread hook = new Thread(() -> {
             stopRequested.countDown();
             try {
-                stopped.await(ApiServer.STOP_TIMEOUT_MS + 5_000, TimeUnit.MILLISECONDS);
+                stopped.await(ApiServer.CLOSE_TIMEOUT_MS + 5_000, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -47,7 +47,7 @@ final class ServeCommand extends BaseCommand {
                             + (config.apiKey() == null ? ", no API key: local clients only" : ", API key required") + ")");
                     out().flush();
                     stopRequested.await();
-                    err().println("Stopping: letting requests in flight finish...");
+                    err().println("Stopping: no new requests; runs in progress end interrupted, then requests in flight finish...");
                     err().flush();
                 }
             }

@@ -51,6 +51,9 @@ final class StatusCommand extends BaseCommand {
                 : "last " + time(sync.lastSyncAt()) + " — " + sync.lastOutcome()
                 + (sync.lastRevision() == null ? "" : " at " + sync.lastRevision())
                 + (sync.lastDurationMs() == null ? "" : " (" + sync.lastDurationMs() + " ms)")));
+        if (sync.branchDeleted() != null) {
+            out().println("  branch:    " + sync.branchDeleted());
+        }
         if (sync.lastError() != null) {
             out().println("  error:     " + sync.lastError());
             out().println("  last good: " + (sync.lastSuccessAt() == null ? "never" : time(sync.lastSuccessAt()))

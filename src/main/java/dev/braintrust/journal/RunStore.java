@@ -52,6 +52,11 @@ public final class RunStore implements AutoCloseable {
     static final int SQLITE_BUSY_TIMEOUT_MS = 15_000;
     private static final int MIGRATION_ATTEMPTS = 10;
     public static final int MAX_LIST = 1000;
+    /** The longest names the schema's VARCHAR columns hold, in characters (code points, as PostgreSQL counts them). */
+    public static final int MAX_WORKFLOW_NAME = 512;
+    public static final int MAX_NODE_ID = 256;
+    public static final int MAX_AGENT_NAME = 512;
+    public static final int MAX_MODEL_NAME = 256;
 
     private static final Logger log = LoggerFactory.getLogger(RunStore.class);
     private static final ObjectMapper JSON = Json.mapper();
@@ -303,8 +308,19 @@ public final class RunStore implements AutoCloseable {
         }, "take over run " + id);
     }
 
-    /** Stores a new run (status running) and its steps (waiting), owned by this process. */
+    /**
+     * Stores a new run (status running) and its steps (waiting), owned by this process.
+     *
+     * @throws BrainTrustException.BadInput when a name could not be stored the same way by SQLite and
+     *                                      PostgreSQL (too long for its column, or holding a NUL); nothing is stored
+     */
     public void insert(RunRecord run, String definition) {
+        checkName("the workflow name", run.workflow(), MAX_WORKFLOW_NAME);
+        for (StepRecord s : run.steps()) {
+            checkName("the node id '" + excerptOf(s.nodeId()) + "'", s.nodeId(), MAX_NODE_ID);
+            checkName("the agent name of node '" + excerptOf(s.nodeId()) + "'", s.agent(), MAX_AGENT_NAME);
+            checkName("the model of node '" + excerptOf(s.nodeId()) + "'", s.model(), MAX_MODEL_NAME);
+        }
         writeTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO runs (id, workflow, status, source, revision, "
                     + "agent_count, started_at, finished_at, duration_ms, owner, heartbeat_at, error, output_excerpt) "
@@ -320,15 +336,15 @@ public final class RunStore implements AutoCloseable {
                 setLong(ps, 9, run.durationMs());
                 ps.setString(10, owner.toString());
                 ps.setLong(11, clock.millis());
-                ps.setString(12, run.error());
-                ps.setString(13, ToolCallRecord.excerpt(run.finalOutput(), RunSummary.EXCERPT_CHARS));
+                setText(ps, 12, run.error());
+                setText(ps, 13, ToolCallRecord.excerpt(run.finalOutput(), RunSummary.EXCERPT_CHARS));
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_outputs (run_id, final_output, definition) "
                     + "VALUES (?, ?, ?)")) {
                 ps.setString(1, run.id());
-                ps.setString(2, run.finalOutput());
-                ps.setString(3, definition);
+                setText(ps, 2, run.finalOutput());
+                setText(ps, 3, definition);
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO steps (run_id, node_id, position, agent, model, "
@@ -343,7 +359,7 @@ public final class RunStore implements AutoCloseable {
                     ps.setString(5, s.model());
                     ps.setString(6, s.status().label());
                     ps.setString(7, s.revision());
-                    ps.setString(8, s.systemPrompt());
+                    setText(ps, 8, s.systemPrompt());
                     bindProgress(ps, 9, s);
                     ps.addBatch();
                 }
@@ -357,9 +373,9 @@ public final class RunStore implements AutoCloseable {
      * output, tool_calls, input/output/total tokens, attempts, started_at, finished_at, duration_ms, error.
      */
     private static void bindProgress(PreparedStatement ps, int first, StepRecord s) throws SQLException {
-        ps.setString(first, s.task());
-        ps.setString(first + 1, s.output());
-        ps.setString(first + 2, toJson(s.toolCalls()));
+        setText(ps, first, s.task());
+        setText(ps, first + 1, s.output());
+        setText(ps, first + 2, toJson(s.toolCalls()));
         setInt(ps, first + 3, s.inputTokens());
         setInt(ps, first + 4, s.outputTokens());
         setInt(ps, first + 5, s.totalTokens());
@@ -367,7 +383,7 @@ public final class RunStore implements AutoCloseable {
         setLong(ps, first + 7, millis(s.startedAt()));
         setLong(ps, first + 8, millis(s.finishedAt()));
         setLong(ps, first + 9, s.durationMs());
-        ps.setString(first + 10, s.error());
+        setText(ps, first + 10, s.error());
     }
 
     /** Updates one step of a stored run. */
@@ -378,7 +394,7 @@ public final class RunStore implements AutoCloseable {
                     + "duration_ms = ?, error = ?, system_prompt = ? WHERE run_id = ? AND node_id = ?")) {
                 ps.setString(1, s.status().label());
                 bindProgress(ps, 2, s);
-                ps.setString(13, s.systemPrompt());
+                setText(ps, 13, s.systemPrompt());
                 ps.setString(14, runId);
                 ps.setString(15, s.nodeId());
                 ps.executeUpdate();
@@ -395,14 +411,14 @@ public final class RunStore implements AutoCloseable {
                 ps.setString(1, run.status().label());
                 setLong(ps, 2, millis(run.finishedAt()));
                 setLong(ps, 3, run.durationMs());
-                ps.setString(4, ToolCallRecord.excerpt(run.finalOutput(), RunSummary.EXCERPT_CHARS));
-                ps.setString(5, run.error());
+                setText(ps, 4, ToolCallRecord.excerpt(run.finalOutput(), RunSummary.EXCERPT_CHARS));
+                setText(ps, 5, run.error());
                 ps.setLong(6, clock.millis());
                 ps.setString(7, run.id());
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement("UPDATE run_outputs SET final_output = ? WHERE run_id = ?")) {
-                ps.setString(1, run.finalOutput());
+                setText(ps, 1, run.finalOutput());
                 ps.setString(2, run.id());
                 ps.executeUpdate();
             }
@@ -575,6 +591,71 @@ public final class RunStore implements AutoCloseable {
                 getInt(rs, "input_tokens"), getInt(rs, "output_tokens"), getInt(rs, "total_tokens"), rs.getInt("attempts"),
                 instant(getLong(rs, "started_at")), instant(getLong(rs, "finished_at")), getLong(rs, "duration_ms"),
                 rs.getString("error"));
+    }
+
+    /**
+     * Refuses a name both databases would not store alike: SQLite keeps any length and NUL, PostgreSQL
+     * refuses a value longer than its VARCHAR column, and text holding NUL.
+     */
+    private static void checkName(String what, String value, int maxChars) {
+        if (value == null) {
+            return;
+        }
+        if (value.indexOf('\u0000') >= 0) {
+            throw new BrainTrustException.BadInput(what + " contains a NUL character (\\u0000), which the run database "
+                    + "cannot store; remove it");
+        }
+        int chars = value.codePointCount(0, value.length());
+        if (chars > maxChars) {
+            throw new BrainTrustException.BadInput(what + " is " + chars + " characters long; the run database keeps at most "
+                    + maxChars + ": shorten it");
+        }
+    }
+
+    private static String excerptOf(String text) {
+        return text == null ? "" : ToolCallRecord.excerpt(text, 40);
+    }
+
+    /**
+     * Free text (prompts, outputs, errors, tool calls) as both databases store it alike: a NUL
+     * (PostgreSQL refuses it in text) and a lone UTF-16 surrogate (not valid Unicode, which each
+     * driver would mangle its own way) become U+FFFD. Everything else, characters beyond the BMP
+     * included, is kept as it is.
+     */
+    static String storable(String text) {
+        if (text == null) {
+            return null;
+        }
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean bad;
+            if (c == '\u0000') {
+                bad = true;
+            } else if (Character.isHighSurrogate(c)) {
+                bad = i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1));
+                if (!bad) {
+                    if (out != null) {
+                        out.append(c).append(text.charAt(i + 1));
+                    }
+                    i++;
+                    continue;
+                }
+            } else {
+                bad = Character.isLowSurrogate(c);
+            }
+            if (bad && out == null) {
+                out = new StringBuilder(text.length()).append(text, 0, i);
+            }
+            if (out != null) {
+                out.append(bad ? '\uFFFD' : c);
+            }
+        }
+        return out == null ? text : out.toString();
+    }
+
+    private static void setText(PreparedStatement ps, int index, String value) throws SQLException {
+        ps.setString(index, storable(value));
     }
 
     @FunctionalInterface

@@ -80,6 +80,8 @@ public final class SyncService implements AutoCloseable {
     private volatile SyncResult last;
     private volatile SyncResult lastSuccess;
     private volatile int consecutiveFailures;
+    /** When a push deleted the tracked branch (the last good snapshot is kept meanwhile); null once it is back. */
+    private volatile Instant branchDeletedAt;
     /** Set once a snapshot exists and the caches were told about it, so a ready server never answers from a stale cache. */
     private volatile boolean ready;
 
@@ -108,7 +110,7 @@ public final class SyncService implements AutoCloseable {
         pool.setRemoveOnCancelPolicy(true);
         this.executor = pool;
         this.ready = mirror.hasSnapshot();
-        this.webhook = new WebhookHandler(webhookSecret, this);
+        this.webhook = new WebhookHandler(webhookSecret, this, mirror.home().resolve("state").resolve("webhook"));
         loadPersistedStatus();
     }
 
@@ -241,6 +243,7 @@ public final class SyncService implements AutoCloseable {
             } else {
                 lastSuccess = result;
                 consecutiveFailures = 0;
+                branchDeletedAt = null;
             }
             history.addFirst(result);
             while (history.size() > HISTORY) {
@@ -315,7 +318,32 @@ public final class SyncService implements AutoCloseable {
                 periodic ? nextSyncAt : null,
                 periodic ? interval : Duration.ZERO,
                 webhookSecret != null,
-                NOTE);
+                NOTE,
+                branchDeletedNote());
+    }
+
+    /**
+     * A push deleted the tracked branch: nothing is synced (there is nothing to move to), the last
+     * good snapshot stays, and status says so until a sync succeeds again (the branch is back).
+     */
+    void branchDeleted(String trigger) {
+        synchronized (recordLock) {
+            branchDeletedAt = clock.instant();
+        }
+        log.warn("the branch {} was deleted on {} ({}); the last good snapshot {} is kept until the branch returns",
+                mirror.remote().branch(), mirror.remote().displayUrl(), trigger, shortId(mirror.revision()));
+        synchronized (queueLock) {
+            if (!closed) {
+                executor.execute(this::persistStatus);
+            }
+        }
+    }
+
+    private String branchDeletedNote() {
+        Instant at = branchDeletedAt;
+        return at == null ? null : "the branch " + mirror.remote().branch() + " was deleted on the remote at " + at
+                + "; the last good snapshot" + (mirror.revision() == null ? "" : " (" + mirror.revision() + ")")
+                + " is kept, and the next push to the branch is synced";
     }
 
     /** True once the mirror has a snapshot to serve; it stays true when later syncs fail. */
@@ -334,6 +362,21 @@ public final class SyncService implements AutoCloseable {
         SyncResult l = last;
         return "no snapshot yet: " + (l != null && l.failed() ? "the last sync failed: " + l.error()
                 : "the first sync from " + mirror.remote().displayUrl() + " has not finished");
+    }
+
+    /**
+     * For {@code /ready}: null while syncs succeed; after failed syncs with a snapshot to serve, what
+     * fails (the server stays ready: it serves the last good snapshot).
+     */
+    public String readinessFailure() {
+        int failures = consecutiveFailures;
+        SyncResult l = last;
+        if (!ready || failures == 0 || l == null || !l.failed()) {
+            return null;
+        }
+        SyncResult good = lastSuccess;
+        return (failures == 1 ? "the last sync failed" : "the last " + failures + " syncs failed") + ": " + l.error()
+                + "; serving " + shortId(mirror.revision()) + (good == null ? "" : ", last synced at " + good.time());
     }
 
     /** For {@code /ready}: the revision served and the last sync, with its error when it failed. */
@@ -357,7 +400,7 @@ public final class SyncService implements AutoCloseable {
         }
     }
 
-    private record Persisted(SyncResult last, SyncResult lastSuccess, int consecutiveFailures) {
+    private record Persisted(SyncResult last, SyncResult lastSuccess, int consecutiveFailures, Instant branchDeletedAt) {
     }
 
     private void persistStatus() {
@@ -370,7 +413,7 @@ public final class SyncService implements AutoCloseable {
         try {
             Files.createDirectories(statusFile.getParent());
             Path temp = statusFile.resolveSibling(statusFile.getFileName() + ".tmp");
-            Files.write(temp, json.writeValueAsBytes(new Persisted(last, lastSuccess, consecutiveFailures)));
+            Files.write(temp, json.writeValueAsBytes(new Persisted(last, lastSuccess, consecutiveFailures, branchDeletedAt)));
             Files.move(temp, statusFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             log.debug("cannot write {}: {}", statusFile, e.getMessage());
@@ -383,6 +426,7 @@ public final class SyncService implements AutoCloseable {
             last = p.last();
             lastSuccess = p.lastSuccess();
             consecutiveFailures = Math.max(0, p.consecutiveFailures());
+            branchDeletedAt = p.branchDeletedAt();
         } catch (NoSuchFileException e) {
             // never synced here
         } catch (IOException | RuntimeException e) {
@@ -394,13 +438,15 @@ public final class SyncService implements AutoCloseable {
 
     /**
      * Serves a webhook delivery (ARCHITECTURE.md §3), whatever the HTTP server: 503 without a
-     * secret, 413 over 25 MiB, 403 for a missing or wrong signature, 200 for a ping, 202 for
-     * other events and other branches, 200 with the sync's record for a push to the tracked
-     * branch (the sync is done before answering), 503 when that sync failed. A delivery id seen
-     * before is answered without a second sync.
+     * secret, 413 over 25 MiB, 403 for a missing or wrong signature, 503 with
+     * {@link WebhookResponse#retryAfterSeconds()} when too many bodies are being read already, 200
+     * for a ping, 202 for other events, other branches and a push that deleted the branch, 200 with
+     * the sync's record for a push to the tracked branch (the sync is done before answering), 503
+     * when that sync failed. A delivery id seen before is answered without a second sync. Bodies
+     * may be JSON or GitHub's form encoding ({@code payload=...}, by their {@code Content-Type}).
      *
      * @param headers the request headers (names in any case)
-     * @param body    the raw body; read here, at most 25 MiB and one byte
+     * @param body    the raw body; streamed here, at most 25 MiB and one byte
      */
     public WebhookResponse handleWebhook(Map<String, String> headers, InputStream body) {
         return webhook.handle(headers, body);
@@ -408,7 +454,19 @@ public final class SyncService implements AutoCloseable {
 
     /** The webhook of a server in local mode: the same checks, then 409, since there is nothing to sync. */
     public static WebhookResponse handleWebhookWithoutMirror(Secret secret, Map<String, String> headers, InputStream body) {
-        return new WebhookHandler(secret, null).handle(headers, body);
+        return webhookWithoutMirror(secret).handle(headers, body);
+    }
+
+    /** A webhook endpoint, whatever serves it over HTTP. */
+    @FunctionalInterface
+    public interface Webhook {
+        /** See {@link SyncService#handleWebhook}. */
+        WebhookResponse handle(Map<String, String> headers, InputStream body);
+    }
+
+    /** The webhook of a server in local mode, for the server's lifetime (one bound on the bodies read at once). */
+    public static Webhook webhookWithoutMirror(Secret secret) {
+        return new WebhookHandler(secret, null, null)::handle;
     }
 
     GitMirror mirror() {

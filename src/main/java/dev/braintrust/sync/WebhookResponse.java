@@ -6,10 +6,27 @@ import java.util.Map;
 /**
  * What the webhook answers, whatever serves it: an HTTP status and a JSON body. Bodies of errors
  * have the API's shape, {@code {"error": ..., "detail": ...}}.
+ *
+ * @param retryAfterSeconds for a delivery turned away unread because too many are being read: when
+ *                          to try again ({@code Retry-After}); null otherwise
  */
-public record WebhookResponse(int status, Map<String, Object> body) {
+public record WebhookResponse(int status, Map<String, Object> body, Integer retryAfterSeconds) {
     public WebhookResponse {
         body = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(body));
+    }
+
+    public WebhookResponse(int status, Map<String, Object> body) {
+        this(status, body, null);
+    }
+
+    /** True when the body was left unread: the connection is better closed than drained. */
+    public boolean bodyUnread() {
+        return retryAfterSeconds != null;
+    }
+
+    static WebhookResponse busy(int retryAfterSeconds) {
+        return new WebhookResponse(503, error(503, "busy", "too many webhook deliveries are being read at once; "
+                + "try again in " + retryAfterSeconds + " s").body(), retryAfterSeconds);
     }
 
     static WebhookResponse ok(Map<String, Object> body) {

@@ -68,6 +68,8 @@ final class RunExecution {
     private RunStatus liveStatus = RunStatus.RUNNING;
     private long waitedNanos;
     private long waitingSinceNanos = -1;
+    /** The first write the run database refused; the run then fails with it (a lost step is never silent). */
+    private String storeFailure;
 
     RunExecution(String runId, String source, WorkflowPlan plan, Map<String, String> systemPrompts, String revision,
                  AgentRunner runner, ExecutorService pool, int maxParallel, RunStore store, Clock clock,
@@ -278,6 +280,14 @@ final class RunExecution {
             }
         }
         pump();
+        failIfUnstored();
+    }
+
+    /** After a state change whose write failed: the run stops, failed, saying what the database refused. */
+    private void failIfUnstored() {
+        if (storeFailure != null && !finished) {
+            stop(RunStatus.FAILED, storeFailure);
+        }
     }
 
     /**
@@ -377,10 +387,13 @@ final class RunExecution {
             skipDescendants(node, now);
         }
         updateLiveStatus();
-        if (nodes.values().stream().allMatch(n -> n.status.finished())) {
+        if (storeFailure != null) {
+            failIfUnstored();
+        } else if (nodes.values().stream().allMatch(n -> n.status.finished())) {
             finish(outcome(), null);
         } else {
             pump();
+            failIfUnstored();
         }
     }
 
@@ -504,6 +517,9 @@ final class RunExecution {
         String error = switch (status) {
             case SUCCEEDED -> null;
             case FAILED -> {
+                if (reason != null) {
+                    yield reason;
+                }
                 List<Node> failed = nodes.values().stream().filter(n -> n.status == StepStatus.FAILED).toList();
                 yield failed.size() + (failed.size() == 1 ? " agent" : " agents") + " failed: " + failed.stream()
                         .map(n -> n.agent.displayName() + ": " + n.error).collect(Collectors.joining("; "));
@@ -514,11 +530,17 @@ final class RunExecution {
         };
         Instant now = clock.instant();
         long durationMs = (System.nanoTime() - startNanos) / 1_000_000;
+        if (storeFailure != null && status != RunStatus.FAILED) {
+            status = RunStatus.FAILED; // stopped (cancelled, timed out) after a lost write: the write is the news
+            error = storeFailure + (error == null ? "" : "; " + error);
+        }
         RunRecord record = record(status, now, Long.valueOf(durationMs), finalOutput, error);
         try {
             store.finish(record);
         } catch (RuntimeException e) {
-            log.warn("run {}: {}", runId, e.getMessage());
+            log.error("run {}: its end could not be recorded: {}", runId, e.getMessage());
+            record = record(RunStatus.FAILED, now, Long.valueOf(durationMs), finalOutput,
+                    (error == null ? "" : error + "; ") + "the run database could not record the end of the run: " + e.getMessage());
         }
         emit(RunEvent.Type.DONE, null, status.label(), durationMs,
                 error != null ? error : finalOutput == null ? null : ToolCallRecord.excerpt(finalOutput, 500), null);
@@ -535,7 +557,10 @@ final class RunExecution {
         try {
             store.saveStep(runId, node.record());
         } catch (RuntimeException e) {
-            log.warn("run {}: {}", runId, e.getMessage());
+            log.error("run {}: {}", runId, e.getMessage());
+            if (storeFailure == null) {
+                storeFailure = "the run database did not store the step of " + node.agent.displayName() + ": " + e.getMessage();
+            }
         }
     }
 
@@ -677,6 +702,7 @@ final class RunExecution {
                 toolCalls.add(call);
                 save(this);
                 emit(RunEvent.Type.TOOL_CALL, this, status.label(), call.durationMs(), null, call);
+                failIfUnstored();
             }
         }
 

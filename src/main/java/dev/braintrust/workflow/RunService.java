@@ -57,7 +57,7 @@ import java.util.function.UnaryOperator;
  * in the run database and gets one journal entry.
  */
 public final class RunService implements AutoCloseable {
-    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+    public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
     private static final Logger log = LoggerFactory.getLogger(RunService.class);
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
@@ -573,9 +573,14 @@ public final class RunService implements AutoCloseable {
         };
     }
 
-    /** Stops the runs of this process (they end interrupted) and the threads. */
-    @Override
-    public void close() {
+    /**
+     * Stops every run of this process: each ends {@code interrupted}, recorded in the database and the
+     * journal, and its subscribers get its done event. Waits up to {@code grace} for that; a server
+     * calls this before it stops serving, so that the event streams can still carry the end.
+     *
+     * @return how many runs were stopped
+     */
+    public int stopRuns(Duration grace) {
         List<CompletableFuture<RunRecord>> pending = new ArrayList<>();
         for (ActiveRun run : active.values()) {
             if (run.execution.suspend()) {
@@ -585,12 +590,19 @@ public final class RunService implements AutoCloseable {
             pending.add(run.done);
         }
         try {
-            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(grace.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
             log.warn("some runs did not finish stopping: {}", e.toString());
         }
+        return pending.size();
+    }
+
+    /** Stops the runs of this process (they end interrupted) and the threads. */
+    @Override
+    public void close() {
+        stopRuns(SHUTDOWN_GRACE);
         pool.shutdownNow();
         timer.shutdownNow();
     }

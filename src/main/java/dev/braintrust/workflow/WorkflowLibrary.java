@@ -61,8 +61,8 @@ public final class WorkflowLibrary {
             throw new BrainTrustException.NotFound("no saved workflow named '" + name + "' in workflows/; "
                     + "'brain-trust run --list' shows the saved ones");
         } catch (JsonProcessingException e) {
-            throw new BrainTrustException.BadInput("workflows/" + name + ".json is not valid JSON (line "
-                    + e.getLocation().getLineNr() + "): fix or remove it");
+            throw new BrainTrustException.BadInput("workflows/" + name + ".json is not valid JSON: "
+                    + dev.braintrust.Json.problem(e) + "; fix or remove it");
         } catch (IOException e) {
             throw new BrainTrustException.Unavailable("cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -120,8 +120,8 @@ public final class WorkflowLibrary {
             String title = root.path("name").isTextual() ? root.get("name").asText() : stem;
             return new SavedWorkflow(stem, title, file, null);
         } catch (JsonProcessingException e) {
-            return new SavedWorkflow(stem, stem, file, "workflows/" + file.getFileName() + " is not valid JSON (line "
-                    + e.getLocation().getLineNr() + "); fix or remove it");
+            return new SavedWorkflow(stem, stem, file, "workflows/" + file.getFileName() + " is not valid JSON: "
+                    + dev.braintrust.Json.problem(e) + "; fix or remove it");
         } catch (IOException e) {
             return new SavedWorkflow(stem, stem, file, "workflows/" + file.getFileName() + " cannot be read ("
                     + e.getClass().getSimpleName() + ")");

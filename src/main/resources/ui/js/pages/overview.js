@@ -1,6 +1,6 @@
 // Overview: mode and source of truth in plain words, context revision and age, last sync, skills,
 // providers, health, and "Sync now" in cloud mode.
-import { api } from '../api.js';
+import { api, keyHeaders } from '../api.js';
 import { h, dl, errorBox, add, fill } from '../dom.js';
 import { ago, agoFrom, duration, shortRev, time } from '../format.js';
 
@@ -30,7 +30,7 @@ export async function render(root, { signal, app }) {
 async function readiness() {
   const [health, ready] = await Promise.all([
     fetch('/health').then(r => r.ok, () => false),
-    fetch('/ready').then(r => r.json().catch(() => ({ status: `HTTP ${r.status}` })), e => ({ status: 'unreachable', detail: e.message })),
+    fetch('/ready', { headers: keyHeaders() }).then(r => r.json().catch(() => ({ status: `HTTP ${r.status}` })), e => ({ status: 'unreachable', detail: e.message })),
   ]);
   return { health, ready };
 }
@@ -119,7 +119,8 @@ function healthCard({ health, ready }) {
     dl(['Process', h('span', { class: health ? 'ok' : 'error-text' }, health ? 'alive' : 'not answering')],
        ['Ready', h('span', { class: ok ? 'ok' : 'error-text', id: 'ready-state' }, ok ? 'ready' : (ready.detail || ready.status))]),
     Object.keys(checks).length ? h('ul', { class: 'checks' },
-      Object.entries(checks).map(([name, v]) => h('li', null, h('span', { class: v === 'ok' ? 'ok' : 'error-text' }, v === 'ok' ? '✓ ' : '✗ '), `${name}: ${v}`))) : null);
+      Object.entries(checks).map(([name, v]) => h('li', null, h('span', { class: v === 'ok' ? 'ok' : 'error-text' }, v === 'ok' ? '✓ ' : '✗ '),
+        `${name}: ${(ready.problems || {})[name] || v}`))) : null);
 }
 
 function warningsCard(warnings) {

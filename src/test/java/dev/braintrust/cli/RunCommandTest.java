@@ -118,7 +118,7 @@ class RunCommandTest {
         assertThat(bad.err().strip()).startsWith("error: the workflow is not valid: the workflow has a cycle: 'Writer' (node w) → 'Editor' (node e) → 'Writer' (node w)");
 
         Path broken = Files.writeString(dir.resolve("broken.json"), "{\"nodes\": [");
-        assertThat(CliRun.run(env(home), "run", broken.toString()).err()).contains("is not valid JSON (line");
+        assertThat(CliRun.run(env(home), "run", broken.toString()).err()).contains("is not valid JSON: ").contains("(line ");
         assertThat(CliRun.run(env(home), "run", "no-such-workflow").exitCode()).isEqualTo(2);
         assertThat(CliRun.run(env(home), "run", dir.resolve("missing.json").toString()).err()).contains("no such file");
 

@@ -41,6 +41,27 @@ class DashboardRoutesTest {
     }
 
     @Test
+    void the_index_of_served_files_lists_every_file_of_the_ui_folder_and_nothing_else() throws Exception {
+        List<String> onDisk;
+        try (Stream<Path> files = Files.walk(UI)) {
+            onDisk = files.filter(Files::isRegularFile).map(f -> UI.relativize(f).toString().replace('\\', '/'))
+                    .filter(f -> !f.equals(Dashboard.INDEX)).sorted().toList();
+        }
+        assertThat(Dashboard.readAll().keySet()).as("ui/%s must list each file of src/main/resources/ui", Dashboard.INDEX)
+                .containsExactlyInAnyOrderElementsOf(onDisk);
+    }
+
+    @Test
+    void an_unknown_name_under_a_file_route_is_a_json_404() throws Exception {
+        try (TestServer t = TestServer.start(home, Map.of("BRAIN_TRUST_API_KEY", KEY))) {
+            for (String path : List.of("/js/nope.js", "/js/pages/nope.js", "/js/files.txt", "/js/..%2Fapp.css", "/js/pages/app.js")) {
+                assertError(t.get(path), 404, "not_found");
+            }
+            assertThat(t.get("/js/pages/runs.js").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void the_page_and_its_files_are_open_while_the_api_still_needs_the_key() throws Exception {
         try (TestServer t = TestServer.start(home, Map.of("BRAIN_TRUST_API_KEY", KEY))) {
             HttpResponse<String> page = t.get("/");
