@@ -46,6 +46,7 @@ import java.util.regex.Pattern;
  * @param automation      schedules, triggers, notifications and approvals (see {@link Automation})
  * @param trustedProxies  BRAIN_TRUST_TRUSTED_PROXIES, comma-separated addresses or CIDRs (e.g. 127.0.0.1, 10.0.0.0/8)
  *                        whose X-Forwarded-For is believed; default none (the peer address is the client)
+ * @param history         the history of the home (see {@link HistorySettings})
  */
 public record Config(
         Path home,
@@ -75,7 +76,8 @@ public record Config(
         List<String> corsOrigins,
         String logFormat,
         Automation automation,
-        List<String> trustedProxies) {
+        List<String> trustedProxies,
+        HistorySettings history) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8000;
@@ -106,6 +108,8 @@ public record Config(
     public static final int DEFAULT_NOTIFY_RETRIES = 5;
     public static final Duration DEFAULT_NOTIFY_BACKOFF = Duration.ofSeconds(2);
     public static final Duration DEFAULT_TRIGGER_DEBOUNCE = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_HISTORY_KEEP = Duration.ofDays(90);
+    public static final Duration DEFAULT_HISTORY_QUIET = Duration.ofSeconds(2);
 
     public Config {
         corsOrigins = List.copyOf(corsOrigins);
@@ -179,6 +183,26 @@ public record Config(
         }
     }
 
+    /**
+     * The history of the home (issue 15). Local mode records a version of {@code context/ skills/ workflows/}
+     * after every burst of changes; cloud mode shows the mirror's commits.
+     *
+     * @param keep  BRAIN_TRUST_HISTORY_KEEP, default 90 days ({@code 90d}): local versions older than this are pruned,
+     *              except those a stored run used and the newest one
+     * @param quiet BRAIN_TRUST_HISTORY_QUIET, default 2 s: how long the files must stay unchanged before a version
+     *              is recorded (a burst of saves is one version)
+     */
+    public record HistorySettings(Duration keep, Duration quiet) {
+        public HistorySettings {
+            if (keep.isNegative() || keep.isZero()) {
+                throw new BrainTrustException.BadConfig("BRAIN_TRUST_HISTORY_KEEP must be a positive duration such as 90d or 720h");
+            }
+            if (quiet.isNegative()) {
+                throw new BrainTrustException.BadConfig("BRAIN_TRUST_HISTORY_QUIET must be 0 or a positive duration such as 2s");
+            }
+        }
+    }
+
     public boolean cloudMode() {
         return gitUrl != null;
     }
@@ -242,35 +266,38 @@ public record Config(
                         v.get("BRAIN_TRUST_PUBLIC_URL", null),
                         v.duration("BRAIN_TRUST_TRIGGER_DEBOUNCE", DEFAULT_TRIGGER_DEBOUNCE),
                         v.triggerSecrets()),
-                v.list("BRAIN_TRUST_TRUSTED_PROXIES"));
+                v.list("BRAIN_TRUST_TRUSTED_PROXIES"),
+                new HistorySettings(
+                        v.duration("BRAIN_TRUST_HISTORY_KEEP", DEFAULT_HISTORY_KEEP),
+                        v.duration("BRAIN_TRUST_HISTORY_QUIET", DEFAULT_HISTORY_QUIET)));
     }
 
     public Config withHome(Path newHome) {
         return new Config(newHome.toAbsolutePath().normalize(), host, port, apiKey, webhookSecret, gitUrl, gitBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies);
+                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, history);
     }
 
     public Config withListen(String newHost, int newPort) {
         return new Config(home, newHost, newPort, apiKey, webhookSecret, gitUrl, gitBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies);
+                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, history);
     }
 
     public Config withGit(String newGitUrl, String newBranch) {
         return new Config(home, host, port, apiKey, webhookSecret, newGitUrl, newBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies);
+                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, history);
     }
 
-    /** Parses "300", "300s", "5m", "1h", "500ms" and "0". */
+    /** Parses "300", "300s", "5m", "1h", "90d", "500ms" and "0". */
     public static Duration parseDuration(String name, String text) {
         Matcher m = DURATION.matcher(text.strip().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
-            throw new BrainTrustException.BadConfig(name + " must be a duration such as 30s, 5m, 1h or 500ms, not '" + text + "'");
+            throw new BrainTrustException.BadConfig(name + " must be a duration such as 30s, 5m, 1h, 90d or 500ms, not '" + text + "'");
         }
         long amount = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2);
@@ -278,11 +305,12 @@ public record Config(
             case "ms" -> Duration.ofMillis(amount);
             case "m" -> Duration.ofMinutes(amount);
             case "h" -> Duration.ofHours(amount);
+            case "d" -> Duration.ofDays(amount);
             default -> Duration.ofSeconds(amount);
         };
     }
 
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)?");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h|d)?");
 
     private record Vars(Map<String, String> env) {
         String get(String name, String fallback) {
