@@ -78,8 +78,13 @@ import java.util.function.Supplier;
 public final class LocalHistory implements History, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalHistory.class);
     static final String BRANCH = Constants.R_HEADS + "history";
-    /** Refs that keep states runs used which no kept version holds (see {@link #prune}). */
-    static final String KEPT = "refs/kept/";
+    /**
+     * Refs that keep states of the home a snapshot was read at but that no version holds (the files changed again
+     * before a version was recorded): a run may have used one. Pruning keeps those runs used.
+     */
+    static final String SEEN = "refs/seen/";
+    /** Objects younger than this are never deleted by a packing: a snapshot may be writing them right now. */
+    static final Duration YOUNG = Duration.ofHours(1);
     static final Duration LOCK_WAIT = Duration.ofSeconds(30);
     /** A burst of changes that never quiets down is still recorded this often. */
     static final Duration LONGEST_BURST = Duration.ofSeconds(30);
@@ -121,7 +126,7 @@ public final class LocalHistory implements History, AutoCloseable {
         this.clock = clock;
         this.keep = settings.keep();
         this.quiet = settings.quiet();
-        this.lock = HistoryLock.of(home.state().resolve("history.lock"));
+        this.lock = HistoryLock.of(gitDir.resolve("writer-lock"));
         Repository opened = null;
         String why = null;
         try {
@@ -522,7 +527,7 @@ public final class LocalHistory implements History, AutoCloseable {
         recordedSincePack = 0;
         timer().execute(() -> {
             try (HistoryLock.Held ignored = lock.acquire(LOCK_WAIT)) {
-                gc(clock.instant().minus(keep));
+                gc(clock.instant().minus(YOUNG));
             } catch (RuntimeException e) {
                 log.warn("packing the history failed (it still works, with more files): {}", e.getMessage());
             }
@@ -560,6 +565,7 @@ public final class LocalHistory implements History, AutoCloseable {
                 HomeScan.Result scan = scanForSnapshot();
                 ContextSnapshot snapshot = folder.load();
                 if (sameFiles(scan, snapshot) || attempt >= 3) {
+                    keepIfNoVersionHolds(scan.tree());
                     return snapshot.withRevision(scan.tree().name());
                 }
             }
@@ -581,6 +587,25 @@ public final class LocalHistory implements History, AutoCloseable {
             return HomeScan.scan(home.root(), ids);
         } catch (IOException e) {
             throw new BrainTrustException.Unavailable("cannot read " + home.root() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A state the newest version does not hold gets a ref, so the revision a run may record stays readable. */
+    private void keepIfNoVersionHolds(ObjectId tree) {
+        if (repo == null) {
+            return;
+        }
+        try {
+            Entry newest = current().newest();
+            if ((newest != null && newest.tree().equals(tree)) || repo.exactRef(SEEN + tree.name()) != null) {
+                return;
+            }
+            RefUpdate update = repo.updateRef(SEEN + tree.name());
+            update.setNewObjectId(tree);
+            update.setExpectedOldObjectId(ObjectId.zeroId());
+            update.update();
+        } catch (IOException | RuntimeException e) {
+            log.debug("cannot keep the state {}: {}", tree.name(), e.getMessage());
         }
     }
 
@@ -629,13 +654,21 @@ public final class LocalHistory implements History, AutoCloseable {
             RevCommit c = homeCommits.commit(hex);
             return new Resolved(importTree(r, c), homeCommits.version(c), null, c);
         }
-        if (hex.length() == Constants.OBJECT_ID_STRING_LENGTH && isTree(r, ObjectId.fromString(hex))) {
+        if (hex.length() == Constants.OBJECT_ID_STRING_LENGTH && seen(r, hex) && isTree(r, ObjectId.fromString(hex))) {
             return new Resolved(ObjectId.fromString(hex), new Version(hex, null, EDIT, null,
                     "a state of the home read between two recorded versions", List.of(), false), null, null);
         }
         throw new BrainTrustException.NotFound("no version '" + id + "' in the history of " + home.root() + ": it never "
                 + "existed, or it was older than BRAIN_TRUST_HISTORY_KEEP (" + human(keep) + ") and was pruned; "
                 + "'brain-trust history' (GET /api/v1/history) lists the versions");
+    }
+
+    private static boolean seen(Repository r, String hex) {
+        try {
+            return r.exactRef(SEEN + hex) != null;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static boolean isTree(Repository r, ObjectId id) {
@@ -981,7 +1014,7 @@ public final class LocalHistory implements History, AutoCloseable {
                     }
                 }
             }
-            keepStatesRunsUsed(r, used, kept);
+            int forgotten = forgetSeenStates(r, used);
             int dropped = oldestFirst.size() - kept.size();
             if (dropped > 0) {
                 ObjectId parent = null;
@@ -1007,9 +1040,9 @@ public final class LocalHistory implements History, AutoCloseable {
                 log.info("pruned the history: {} versions older than {} dropped, {} kept ({} of them for runs that used them)",
                         dropped, human(keep), kept.size(), forRuns);
             }
-            if (dropped > 0 || recordedSincePack > 0) {
+            if (dropped > 0 || forgotten > 0 || recordedSincePack > 0) {
                 recordedSincePack = 0;
-                gc(cutoff);
+                gc(clock.instant().minus(YOUNG));
             }
             return new PruneReport(oldestFirst.size(), kept.size(), dropped, forRuns);
         } catch (IOException e) {
@@ -1017,22 +1050,28 @@ public final class LocalHistory implements History, AutoCloseable {
         }
     }
 
-    /** A state a run used that no kept version holds stays reachable through a ref of its own. */
-    private void keepStatesRunsUsed(Repository r, Set<String> used, List<Entry> kept) throws IOException {
-        Set<ObjectId> keptTrees = new java.util.HashSet<>();
-        kept.forEach(e -> keptTrees.add(e.tree()));
-        for (String revision : used) {
-            if (revision == null || !revision.matches("[0-9a-f]{40}")) {
+    /**
+     * Deletes the refs of states read between two versions that no stored run used (older than {@link #YOUNG}:
+     * a run may be starting with a younger one). Those a run used stay.
+     */
+    private int forgetSeenStates(Repository r, Set<String> used) throws IOException {
+        int forgotten = 0;
+        Instant young = Instant.now().minus(YOUNG);
+        for (Ref ref : r.getRefDatabase().getRefsByPrefix(SEEN)) {
+            String id = ref.getName().substring(SEEN.length());
+            if (used.contains(id)) {
                 continue;
             }
-            ObjectId id = ObjectId.fromString(revision);
-            if (!keptTrees.contains(id) && isTree(r, id) && r.exactRef(KEPT + revision) == null) {
-                RefUpdate update = r.updateRef(KEPT + revision);
-                update.setNewObjectId(id);
-                update.setForceUpdate(true);
-                update.update();
+            Path loose = gitDir.resolve(ref.getName());
+            if (Files.exists(loose) && Files.getLastModifiedTime(loose).toInstant().isAfter(young)) {
+                continue;
             }
+            RefUpdate delete = r.updateRef(ref.getName());
+            delete.setForceUpdate(true);
+            delete.delete();
+            forgotten++;
         }
+        return forgotten;
     }
 
     /**
