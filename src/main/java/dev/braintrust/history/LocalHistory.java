@@ -148,7 +148,10 @@ public final class LocalHistory implements History, AutoCloseable {
         }
         this.homeRepo = own;
         Repository user = own;
-        this.homeCommits = own == null ? null : new RepositoryHistory(() -> user, () -> headOf(user), () -> null, COMMIT,
+        this.homeCommits = own == null ? null : new RepositoryHistory(() -> user, () -> {
+            ObjectId head = headOf(user);
+            return head == null ? List.of() : List.of(head);
+        }, () -> null, COMMIT,
                 true, HistoryPage.RESTORE, "", clock);
     }
 

@@ -44,7 +44,7 @@ public final class RepositoryHistory implements History {
     static final int MAX_WALK = 100_000;
 
     private final Supplier<Repository> repository;
-    private final Supplier<ObjectId> listFrom;
+    private final Supplier<List<ObjectId>> starts;
     private final Supplier<ObjectId> served;
     private final String source;
     private final boolean onlyTouching;
@@ -55,17 +55,17 @@ public final class RepositoryHistory implements History {
 
     /**
      * @param repository    the repository (a supplier: the mirror may open it anew after a repair)
-     * @param listFrom      the commit the timeline starts from (the branch head), or null when there is none yet
+     * @param starts        the commits the timeline starts from (the branch head, ...); empty when there is none yet
      * @param served        the commit the home is at now, or null
      * @param source        what its versions are: {@link History#SYNC} or {@link History#COMMIT}
      * @param onlyTouching  list only the commits that changed something under the three folders
      * @param goBack        {@link HistoryPage#PIN} or {@link HistoryPage#RESTORE}
      * @param restoreAdvice what {@link #restore} answers: why not, and what to do instead
      */
-    public RepositoryHistory(Supplier<Repository> repository, Supplier<ObjectId> listFrom, Supplier<ObjectId> served,
+    public RepositoryHistory(Supplier<Repository> repository, Supplier<List<ObjectId>> starts, Supplier<ObjectId> served,
                              String source, boolean onlyTouching, String goBack, String restoreAdvice, Clock clock) {
         this.repository = repository;
-        this.listFrom = listFrom;
+        this.starts = starts;
         this.served = served;
         this.source = source;
         this.onlyTouching = onlyTouching;
@@ -91,8 +91,8 @@ public final class RepositoryHistory implements History {
     /** The newest {@code max} commits of the timeline (those that changed {@code file}, when given), newest first. */
     List<Header> headers(String file, int max) {
         Repository repo = repository.get();
-        ObjectId start = listFrom.get();
-        if (repo == null || start == null) {
+        List<ObjectId> from = starts.get();
+        if (repo == null || from.isEmpty()) {
             return List.of();
         }
         List<Header> headers = new ArrayList<>();
@@ -104,7 +104,9 @@ public final class RepositoryHistory implements History {
             if (filter != null) {
                 walk.setTreeFilter(AndTreeFilter.create(filter, TreeFilter.ANY_DIFF));
             }
-            walk.markStart(walk.parseCommit(start));
+            for (ObjectId start : from) {
+                walk.markStart(walk.parseCommit(start));
+            }
             int walked = 0;
             for (RevCommit c : walk) {
                 headers.add(new Header(c.copy(), Instant.ofEpochSecond(c.getCommitTime())));

@@ -83,6 +83,11 @@ public final class GitMirror implements AutoCloseable {
     private final long retiredLifetimeNanos;
     /** Checkouts replaced by a newer commit, and when: a skill started from one may still be running. */
     private final Map<ObjectId, Long> retired = new HashMap<>();
+    /** Checkouts a replay of an older revision runs skills from, and how many replays hold each. */
+    private final Map<ObjectId, Integer> leased = new HashMap<>();
+    private final Path pinFile;
+    /** The commit the server is pinned to (it serves it and does not follow the branch), or null. */
+    private volatile ObjectId pinned;
     private final Object lock = new Object();
     private volatile Repository repo;
     private volatile Checkout current;
@@ -108,6 +113,7 @@ public final class GitMirror implements AutoCloseable {
         this.syncDir = home.resolve("state").resolve("sync");
         this.checkouts = new CheckoutStore(syncDir.resolve("checkouts"));
         this.transport = new GitTransport(remote);
+        this.pinFile = syncDir.resolve("pin");
     }
 
     /**
@@ -134,6 +140,7 @@ public final class GitMirror implements AutoCloseable {
         GitMirror mirror = new GitMirror(root, remote, retiredLifetime);
         try {
             mirror.adopt();
+            mirror.pinned = mirror.readPin();
             mirror.current = mirror.loadLastSynced();
         } catch (RuntimeException e) {
             mirror.close();
@@ -235,12 +242,15 @@ public final class GitMirror implements AutoCloseable {
         }
         ensureRepository();
         long tFetch = System.nanoTime();
-        ObjectId remoteHead = fetch();
+        ObjectId fetched = fetch();
         tFetch = System.nanoTime() - tFetch;
+        ObjectId pin = pinned;
+        ObjectId remoteHead = pin != null ? pin : fetched; // pinned: fetch (to know how far behind), stay
+        SyncResult.Outcome same = pin != null ? SyncResult.Outcome.PINNED : SyncResult.Outcome.UNCHANGED;
         Checkout previous = current;
         boolean sameCommit = previous != null && previous.commit().equals(remoteHead);
         if (sameCommit && workTreeVerified && Files.isDirectory(previous.folder())) {
-            return new SyncResult(started, trigger, SyncResult.Outcome.UNCHANGED, previous.commit().name(),
+            return new SyncResult(started, trigger, same, previous.commit().name(),
                     previous.commit().name(), List.of(), 0, Duration.ofNanos(System.nanoTime() - t0), null);
         }
         RevCommit commit;
@@ -260,7 +270,7 @@ public final class GitMirror implements AutoCloseable {
                 tFetch / 1_000_000, tCheckout / 1_000_000, tWorkTree / 1_000_000);
         workTreeVerified = true;
         checkouts.prune(checkoutsToKeep(commit, previous));
-        return new SyncResult(started, trigger, sameCommit ? SyncResult.Outcome.UNCHANGED : SyncResult.Outcome.UPDATED,
+        return new SyncResult(started, trigger, sameCommit ? same : SyncResult.Outcome.UPDATED,
                 previous == null ? null : previous.commit().name(), commit.name(), changes.paths(), changes.count(),
                 Duration.ofNanos(System.nanoTime() - t0), null);
     }
@@ -277,11 +287,226 @@ public final class GitMirror implements AutoCloseable {
         retired.remove(commit);
         retired.values().removeIf(since -> now - since > retiredLifetimeNanos);
         Set<ObjectId> keep = new HashSet<>(retired.keySet());
+        keep.addAll(leased.keySet());
         keep.add(commit);
         if (previous != null) {
             keep.add(previous.commit());
         }
         return keep;
+    }
+
+    // --- history and pinning --------------------------------------------------------------------
+
+    /**
+     * The mirror's commits as history: newest first from the branch head (and from the pinned commit, should a
+     * force-push have taken it off the branch), with authors, messages and files changed.
+     */
+    public dev.braintrust.history.History history(Clock clock) {
+        return new MirrorHistory(this, clock);
+    }
+
+    /** The commits the timeline starts from: the remote branch as last fetched, and the commit served. */
+    java.util.List<ObjectId> timelineStarts() {
+        Repository r = repo;
+        java.util.List<ObjectId> starts = new ArrayList<>();
+        if (r == null) {
+            return starts;
+        }
+        try {
+            Ref tracking = r.exactRef(trackingRef());
+            if (tracking != null && tracking.getObjectId() != null) {
+                starts.add(tracking.getObjectId());
+            }
+        } catch (IOException e) {
+            log.debug("cannot read {}: {}", trackingRef(), e.getMessage());
+        }
+        Checkout c = current;
+        if (c != null && !starts.contains(c.commit())) {
+            starts.add(c.commit());
+        }
+        return starts;
+    }
+
+    ObjectId servedCommit() {
+        Checkout c = current;
+        return c == null ? null : c.commit();
+    }
+
+    /** A checkout of a commit kept until released (a replay runs that revision's skills from it). */
+    record Lease(Path folder, Runnable release) {
+    }
+
+    Lease lease(RevCommit commit) {
+        Path folder;
+        synchronized (lock) {
+            try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
+                folder = checkouts.materialise(repo, commit);
+                leased.merge(commit.copy(), 1, Integer::sum);
+            }
+        }
+        ObjectId id = commit.copy();
+        return new Lease(folder, () -> {
+            synchronized (lock) {
+                leased.computeIfPresent(id, (k, n) -> n > 1 ? n - 1 : null);
+            }
+        });
+    }
+
+    /**
+     * Pins the server to a commit: it serves that commit (context, skills, workflows) and stops following the
+     * branch until {@link #unpin()}; syncs still fetch, so the status can say how far behind it is. Kept across
+     * restarts (in {@code state/sync/pin}).
+     *
+     * @param commitId a commit id, or an unambiguous abbreviation of one (at least 4 hex digits)
+     * @return the pin as it stands
+     * @throws BrainTrustException.NotFound    when the mirror has no such commit, even after a fetch
+     * @throws BrainTrustException.Unavailable when nothing was synced yet, or the mirror cannot be moved
+     */
+    public PinState pin(String commitId) {
+        String hex = commitId == null ? "" : commitId.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!hex.matches("[0-9a-f]{4,40}")) {
+            throw new BrainTrustException.BadInput("'" + commitId + "' is not a commit id: give the hex id of a commit"
+                    + " (at least 4 digits), as 'brain-trust history' shows them");
+        }
+        synchronized (lock) {
+            if (repo == null || current == null) {
+                throw new BrainTrustException.Unavailable("nothing to pin yet: the first sync from " + remote.displayUrl()
+                        + " has not succeeded");
+            }
+            try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
+                RevCommit commit = findCommit(hex);
+                if (commit == null) {
+                    fetch();
+                    commit = findCommit(hex);
+                }
+                if (commit == null) {
+                    throw new BrainTrustException.NotFound("the repository " + remote.displayUrl() + " has no commit '" + commitId
+                            + "' (branch " + remote.branch() + " and what was synced before); 'brain-trust history' lists them");
+                }
+                Checkout previous = current;
+                Path folder = checkouts.materialise(repo, commit);
+                WorkTree.checkout(repo, gitDir, commit);
+                WorkTree.moveBranch(repo, remote.branchRef(), commit);
+                current = new Checkout(commit.copy(), commit.getTree().copy(), folder);
+                writePin(commit);
+                pinned = commit.copy();
+                checkouts.prune(checkoutsToKeep(commit, previous));
+                log.info("pinned to {} (was serving {}); the branch {} is not followed until unpinned", commit.name(),
+                        previous.commit().name(), remote.branch());
+                return pinState();
+            } catch (IOException e) {
+                throw new BrainTrustException.Unavailable("cannot pin the mirror in " + home + " to " + commitId + ": "
+                        + transport.clean(e.getMessage()), e);
+            }
+        }
+    }
+
+    /** Follows the branch again from the next sync on. @return true when it was pinned */
+    public boolean unpin() {
+        synchronized (lock) {
+            boolean was = pinned != null;
+            pinned = null;
+            try {
+                Files.deleteIfExists(pinFile);
+            } catch (IOException e) {
+                throw new BrainTrustException.Unavailable("cannot remove " + pinFile + ": " + e.getMessage(), e);
+            }
+            if (was) {
+                log.info("unpinned: following the branch {} again", remote.branch());
+            }
+            return was;
+        }
+    }
+
+    /**
+     * The pin, or null when the mirror follows the branch.
+     *
+     * @param commit    the commit served
+     * @param branch    the branch not followed meanwhile
+     * @param behind    commits the branch (as last fetched) has that the pinned commit does not
+     * @param onBranch  false when the pinned commit is no longer in the branch's history (a force-push)
+     * @param branchHead the branch head as last fetched
+     */
+    public record PinState(String commit, String branch, int behind, boolean onBranch, String branchHead) {
+        /** "pinned to 1a2b3c4d5e6f, 3 commits behind main", as status, /ready and the Overview say it. */
+        @com.fasterxml.jackson.annotation.JsonProperty("note")
+        public String note() {
+            String shortId = commit.substring(0, Math.min(12, commit.length()));
+            return "pinned to " + shortId + ", " + behind + (behind == 1 ? " commit" : " commits") + " behind " + branch
+                    + (onBranch ? "" : " (" + branch + " no longer contains it: the branch was force-pushed)")
+                    + "; 'brain-trust unpin' follows " + branch + " again";
+        }
+    }
+
+    /** The pin and how far behind the branch it is, or null when not pinned. */
+    public PinState pinState() {
+        ObjectId pin = pinned;
+        Repository r = repo;
+        if (pin == null || r == null) {
+            return null;
+        }
+        try (RevWalk walk = new RevWalk(r)) {
+            Ref tracking = r.exactRef(trackingRef());
+            ObjectId head = tracking == null ? null : tracking.getObjectId();
+            if (head == null) {
+                return new PinState(pin.name(), remote.branch(), 0, true, null);
+            }
+            RevCommit headCommit = walk.parseCommit(head);
+            RevCommit pinCommit = walk.parseCommit(pin);
+            boolean onBranch = walk.isMergedInto(pinCommit, headCommit);
+            walk.reset();
+            walk.markStart(headCommit);
+            walk.markUninteresting(pinCommit);
+            int behind = 0;
+            for (RevCommit ignored : walk) {
+                if (++behind >= 100_000) {
+                    break;
+                }
+            }
+            return new PinState(pin.name(), remote.branch(), behind, onBranch, head.name());
+        } catch (IOException e) {
+            return new PinState(pin.name(), remote.branch(), 0, true, null);
+        }
+    }
+
+    RevCommit findCommit(String hex) throws IOException {
+        try (org.eclipse.jgit.lib.ObjectReader reader = repo.newObjectReader(); RevWalk walk = new RevWalk(reader)) {
+            List<ObjectId> commits = new ArrayList<>();
+            for (ObjectId id : reader.resolve(org.eclipse.jgit.lib.AbbreviatedObjectId.fromString(hex))) {
+                if (reader.open(id).getType() == Constants.OBJ_COMMIT) {
+                    commits.add(id);
+                }
+            }
+            if (commits.size() > 1) {
+                throw new BrainTrustException.BadInput("'" + hex + "' names several commits; give more of the id");
+            }
+            return commits.isEmpty() ? null : walk.parseCommit(commits.get(0));
+        } catch (org.eclipse.jgit.errors.MissingObjectException e) {
+            return null;
+        }
+    }
+
+    private void writePin(RevCommit commit) throws IOException {
+        Files.createDirectories(pinFile.getParent());
+        Path temp = pinFile.resolveSibling("pin.tmp");
+        Files.writeString(temp, commit.name() + "\n", StandardCharsets.UTF_8);
+        Files.move(temp, pinFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private ObjectId readPin() {
+        try {
+            String text = Files.readString(pinFile, StandardCharsets.UTF_8).strip();
+            if (ObjectId.isId(text)) {
+                log.info("pinned to {} (state/sync/pin): the branch {} is not followed until 'brain-trust unpin'", text, remote.branch());
+                return ObjectId.fromString(text);
+            }
+            log.warn("ignoring {}: it does not hold a commit id", pinFile);
+        } catch (NoSuchFileException e) {
+            // not pinned
+        } catch (IOException e) {
+            log.warn("cannot read {}: {}; not pinned", pinFile, e.getMessage());
+        }
+        return null;
     }
 
     // --- taking over the home ------------------------------------------------------------------
