@@ -140,7 +140,7 @@ public final class GitMirror implements AutoCloseable {
         GitMirror mirror = new GitMirror(root, remote, retiredLifetime);
         try {
             mirror.adopt();
-            mirror.pinned = mirror.readPin();
+            mirror.pinned = mirror.readPin(true);
             mirror.current = mirror.loadLastSynced();
         } catch (RuntimeException e) {
             mirror.close();
@@ -244,6 +244,7 @@ public final class GitMirror implements AutoCloseable {
         long tFetch = System.nanoTime();
         ObjectId fetched = fetch();
         tFetch = System.nanoTime() - tFetch;
+        pinned = readPin(false); // another process (brain-trust pin without a server) may have pinned or unpinned the home
         ObjectId pin = pinned;
         ObjectId remoteHead = pin != null ? pin : fetched; // pinned: fetch (to know how far behind), stay
         SyncResult.Outcome same = pin != null ? SyncResult.Outcome.PINNED : SyncResult.Outcome.UNCHANGED;
@@ -493,11 +494,14 @@ public final class GitMirror implements AutoCloseable {
         Files.move(temp, pinFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private ObjectId readPin() {
+    private ObjectId readPin(boolean announce) {
         try {
             String text = Files.readString(pinFile, StandardCharsets.UTF_8).strip();
             if (ObjectId.isId(text)) {
-                log.info("pinned to {} (state/sync/pin): the branch {} is not followed until 'brain-trust unpin'", text, remote.branch());
+                if (announce) {
+                    log.info("pinned to {} (state/sync/pin): the branch {} is not followed until 'brain-trust unpin'", text,
+                            remote.branch());
+                }
                 return ObjectId.fromString(text);
             }
             log.warn("ignoring {}: it does not hold a commit id", pinFile);

@@ -301,6 +301,17 @@ public final class RunService implements AutoCloseable {
         return new Replays(store.replays().of(runId).orElse(null), store.replays().replaysOf(runId));
     }
 
+    /**
+     * The workflow a run stored, as it ran.
+     *
+     * @throws BrainTrustException.NotFound when there is no such run
+     * @throws BrainTrustException.Conflict when it stored none
+     */
+    public Workflow workflowOf(String runId) {
+        get(runId);
+        return storedWorkflow(runId);
+    }
+
     private Workflow storedWorkflow(String runId) {
         String definition = store.definition(runId).orElseThrow(() -> new BrainTrustException.Conflict(
                 "run " + runId + " stored no workflow, so it cannot be replayed"));
