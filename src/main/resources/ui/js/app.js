@@ -9,8 +9,9 @@ import * as workflows from './pages/workflows.js';
 import * as runs from './pages/runs.js';
 import * as journal from './pages/journal.js';
 import * as schedules from './pages/schedules.js';
+import * as history from './pages/history.js';
 
-const PAGES = { '': overview, context, skills, workflows, runs, journal, schedules };
+const PAGES = { '': overview, context, skills, workflows, runs, journal, schedules, history };
 
 const main = document.getElementById('main');
 let current = null; // { controller, cleanup }
