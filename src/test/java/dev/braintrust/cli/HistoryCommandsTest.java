@@ -105,6 +105,33 @@ class HistoryCommandsTest {
         assertThat(CliRun.run(env, "replay", "20200101-000000-000000").exitCode()).isEqualTo(Main.BAD_INPUT);
     }
 
+    @Test
+    void publish_never_carries_the_history_and_the_published_home_shows_its_commit() throws Exception {
+        Path home = TestHome.create(dir.resolve("home"));
+        Map<String, String> env = localEnv(home);
+        assertThat(CliRun.run(env, "history").exitCode()).isZero();
+        Files.writeString(home.resolve("context/MISSION.md"), "Edited before publishing.\n");
+        assertThat(CliRun.run(env, "history").out().lines().toList()).hasSize(2);
+        org.eclipse.jgit.api.Git.init().setBare(true).setDirectory(dir.resolve("published.git").toFile())
+                .setInitialBranch("main").call().close();
+        CliRun published = CliRun.run(env, "publish", dir.resolve("published.git").toString());
+        assertThat(published.exitCode()).as(published.err()).isZero();
+        java.util.List<String> paths = new java.util.ArrayList<>();
+        try (org.eclipse.jgit.api.Git bare = org.eclipse.jgit.api.Git.open(dir.resolve("published.git").toFile());
+             org.eclipse.jgit.treewalk.TreeWalk walk = new org.eclipse.jgit.treewalk.TreeWalk(bare.getRepository())) {
+            walk.addTree(bare.getRepository().parseCommit(bare.getRepository().resolve("main")).getTree());
+            walk.setRecursive(true);
+            while (walk.next()) {
+                paths.add(walk.getPathString());
+            }
+        }
+        assertThat(paths).contains("context/MISSION.md").noneMatch(p -> p.startsWith("state/") || p.contains("history"));
+
+        CliRun history = CliRun.run(env, "history");
+        assertThat(history.out().lines().filter(l -> l.contains(" commit ")).count()).as(history.out()).isEqualTo(1);
+        assertThat(history.out().lines().filter(l -> l.contains(" edit ")).count()).isEqualTo(2);
+    }
+
     Map<String, String> cloudEnv() throws Exception {
         remote = RemoteFixture.create(dir, "main");
         Map<String, String> env = new HashMap<>(Map.of("HOME", dir.toString(), "PAI_HOME", dir.resolve("cloud").toString(),
