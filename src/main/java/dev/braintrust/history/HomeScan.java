@@ -12,19 +12,27 @@ import org.eclipse.jgit.lib.ObjectInserter;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * One moment of a home as git objects: every regular file under {@code context/}, {@code skills/} and
@@ -49,25 +57,60 @@ final class HomeScan {
     record Result(ObjectId tree, Map<String, String> contextSha256, List<String> skipped) {
     }
 
+    /**
+     * What the last scan learnt of each file, so a file whose size, modification time and inode are unchanged is
+     * not read and hashed again (JGit's SHA-1, with collision detection, is most of a scan's cost), as git's index
+     * does. A file modified less than its file system's timestamp granularity before the scan that saw it is
+     * read again next time: a second write within that granularity could otherwise go unseen (see {@link #racyNanos}).
+     */
+    static final class StatCache {
+        private volatile Map<String, Known> known = Map.of();
+
+        record Known(long size, long modifiedNanos, Object fileKey, ObjectId blob, String sha256, long seenAtNanos) {
+        }
+    }
+
+    /**
+     * How long after its modification a file's time stays ambiguous. A time with a sub-second part proves a file
+     * system of fine timestamps (ext4, xfs, tmpfs, APFS: a coarse kernel clock of a few milliseconds); a time of a
+     * whole second may come from one of one- or two-second granularity (HFS+, ext3, FAT), so it gets 3 s.
+     */
+    static long racyNanos(long modifiedNanos) {
+        return modifiedNanos % 1_000_000_000L == 0 ? TimeUnit.SECONDS.toNanos(3) : TimeUnit.MILLISECONDS.toNanos(50);
+    }
+
     private HomeScan() {
     }
 
-    static Result scan(Path home, ObjectInserter inserter) throws IOException {
+    /**
+     * @param exists whether an object is in the repository the inserter writes to (a remembered blob that is not,
+     *               after a packing, is written again)
+     */
+    static Result scan(Path home, ObjectInserter inserter, StatCache cache, Predicate<ObjectId> exists)
+            throws IOException {
         DirCache index = DirCache.newInCore();
         DirCacheBuilder builder = index.builder();
         Map<String, String> sha = new HashMap<>();
         List<String> skipped = new ArrayList<>();
+        Map<String, StatCache.Known> seen = new HashMap<>();
+        Instant start = Instant.now();
+        long startNanos = start.getEpochSecond() * 1_000_000_000L + start.getNano();
         for (String folder : PaiHome.SYNCED_FOLDERS) {
             Path root = home.resolve(folder);
             if (Files.isDirectory(root)) {
-                Files.walkFileTree(root, java.util.EnumSet.noneOf(java.nio.file.FileVisitOption.class), MAX_DEPTH,
-                        new Visitor(root, folder, inserter, builder, sha, skipped));
+                Files.walkFileTree(root, EnumSet.noneOf(FileVisitOption.class), MAX_DEPTH,
+                        new Visitor(root, folder, inserter, builder, sha, skipped, cache.known, seen, exists, startNanos));
             }
         }
         builder.finish();
         ObjectId tree = index.writeTree(inserter);
         inserter.flush();
+        cache.known = Map.copyOf(seen);
         return new Result(tree, sha, skipped);
+    }
+
+    static Result scan(Path home, ObjectInserter inserter) throws IOException {
+        return scan(home, inserter, new StatCache(), id -> true);
     }
 
     static boolean ignored(String name) {
@@ -81,15 +124,24 @@ final class HomeScan {
         private final DirCacheBuilder builder;
         private final Map<String, String> sha;
         private final List<String> skipped;
+        private final Map<String, StatCache.Known> known;
+        private final Map<String, StatCache.Known> seen;
+        private final Predicate<ObjectId> exists;
+        private final long startNanos;
 
         Visitor(Path root, String folder, ObjectInserter inserter, DirCacheBuilder builder, Map<String, String> sha,
-                List<String> skipped) {
+                List<String> skipped, Map<String, StatCache.Known> known, Map<String, StatCache.Known> seen,
+                Predicate<ObjectId> exists, long startNanos) {
             this.root = root;
             this.folder = folder;
             this.inserter = inserter;
             this.builder = builder;
             this.sha = sha;
             this.skipped = skipped;
+            this.known = known;
+            this.seen = seen;
+            this.exists = exists;
+            this.startNanos = startNanos;
         }
 
         @Override
@@ -121,18 +173,41 @@ final class HomeScan {
                 skipped.add(path + " (a name git cannot hold)");
                 return FileVisitResult.CONTINUE;
             }
-            byte[] bytes;
-            try {
-                bytes = Files.readAllBytes(file);
-            } catch (NoSuchFileException e) {
-                return FileVisitResult.CONTINUE; // deleted meanwhile: not part of this moment
-            } catch (AccessDeniedException e) {
-                skipped.add(path + " (cannot be read)");
-                return FileVisitResult.CONTINUE;
-            }
-            if (bytes.length > MAX_FILE_BYTES) {
-                skipped.add(path + " (over the " + MAX_FILE_BYTES / (1024 * 1024) + " MiB history keeps)");
-                return FileVisitResult.CONTINUE;
+            boolean contextFile = folder.equals("context") && file.getParent().equals(root) && ContextAssembler.isContextFileName(name);
+            long modified = attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS);
+            StatCache.Known before = known.get(path);
+            ObjectId blob;
+            String hash;
+            long size;
+            if (before != null && before.size() == attrs.size() && before.modifiedNanos() == modified
+                    && Objects.equals(before.fileKey(), attrs.fileKey())
+                    && before.seenAtNanos() - modified > racyNanos(modified) && (!contextFile || before.sha256() != null)
+                    && exists.test(before.blob())) {
+                blob = before.blob();
+                hash = before.sha256();
+                size = before.size();
+                seen.put(path, before);
+            } else {
+                byte[] bytes;
+                try {
+                    bytes = Files.readAllBytes(file);
+                } catch (NoSuchFileException e) {
+                    return FileVisitResult.CONTINUE; // deleted meanwhile: not part of this moment
+                } catch (AccessDeniedException e) {
+                    skipped.add(path + " (cannot be read)");
+                    return FileVisitResult.CONTINUE;
+                }
+                if (bytes.length > MAX_FILE_BYTES) {
+                    skipped.add(path + " (over the " + MAX_FILE_BYTES / (1024 * 1024) + " MiB history keeps)");
+                    return FileVisitResult.CONTINUE;
+                }
+                blob = inserter.insert(Constants.OBJ_BLOB, bytes);
+                hash = contextFile ? sha256(bytes) : null;
+                size = bytes.length;
+                // The size and time of what was read: a write between the stat and the read leaves them stale, and
+                // the file is then read again by the next scan (its time is recent, or its size differs).
+                seen.put(path, new StatCache.Known(attrs.size() == bytes.length ? size : -1, modified, attrs.fileKey(),
+                        blob, hash, startNanos));
             }
             DirCacheEntry entry;
             try {
@@ -141,12 +216,15 @@ final class HomeScan {
                 skipped.add(path + " (a name git cannot hold)");
                 return FileVisitResult.CONTINUE;
             }
-            entry.setFileMode(Files.isExecutable(file) ? FileMode.EXECUTABLE_FILE : FileMode.REGULAR_FILE);
-            entry.setLength(bytes.length);
-            entry.setObjectId(inserter.insert(Constants.OBJ_BLOB, bytes));
+            boolean executable = attrs instanceof PosixFileAttributes posix
+                    ? posix.permissions().contains(PosixFilePermission.OWNER_EXECUTE)
+                    : Files.isExecutable(file);
+            entry.setFileMode(executable ? FileMode.EXECUTABLE_FILE : FileMode.REGULAR_FILE);
+            entry.setLength(size);
+            entry.setObjectId(blob);
             builder.add(entry);
-            if (folder.equals("context") && file.getParent().equals(root) && ContextAssembler.isContextFileName(name)) {
-                sha.put(name, sha256(bytes));
+            if (contextFile) {
+                sha.put(name, hash);
             }
             return FileVisitResult.CONTINUE;
         }

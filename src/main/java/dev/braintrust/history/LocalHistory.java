@@ -109,6 +109,7 @@ public final class LocalHistory implements History, AutoCloseable {
     private final RepositoryHistory homeCommits;
     private final Object indexLock = new Object();
     private final Map<ObjectId, ObjectId> imported = new java.util.concurrent.ConcurrentHashMap<>();
+    private final HomeScan.StatCache stats = new HomeScan.StatCache();
     private volatile Index index = Index.EMPTY;
     private volatile ObjectId lastTree;
     private volatile Supplier<Set<String>> usedRevisions = () -> {
@@ -256,22 +257,32 @@ public final class LocalHistory implements History, AutoCloseable {
     private record Entry(ObjectId commit, ObjectId tree, Version version) {
     }
 
-    /** Every version, newest first, and by tree and commit; replaced whole, never changed. */
+    /**
+     * The versions loaded so far, newest first, and by tree and commit; replaced whole, never changed. Loaded from
+     * the newest on, as far as a reader needs (the first page of a listing reads 51 commits, not 10,000).
+     */
     private static final class Index {
-        static final Index EMPTY = new Index(null, List.of());
+        static final Index EMPTY = new Index(null, List.of(), null);
         final ObjectId head;
         final List<Entry> entries;
+        /** The commit older than the last loaded one, or null when every version is loaded. */
+        final ObjectId next;
         final Map<ObjectId, Entry> byTree = new java.util.HashMap<>();
         final Map<ObjectId, Entry> byCommit = new java.util.HashMap<>();
 
-        Index(ObjectId head, List<Entry> newestFirst) {
+        Index(ObjectId head, List<Entry> newestFirst, ObjectId next) {
             this.head = head;
             this.entries = List.copyOf(newestFirst);
+            this.next = next;
             for (int i = entries.size() - 1; i >= 0; i--) {
                 Entry e = entries.get(i);
                 byTree.put(e.tree(), e);
                 byCommit.put(e.commit(), e);
             }
+        }
+
+        boolean complete() {
+            return next == null;
         }
 
         Entry newest() {
@@ -282,15 +293,18 @@ public final class LocalHistory implements History, AutoCloseable {
             List<Entry> all = new ArrayList<>(entries.size() + 1);
             all.add(e);
             all.addAll(entries);
-            return new Index(e.commit(), all);
+            return new Index(e.commit(), all, next);
         }
 
-        /** The version older than {@code e}, or null. */
+        /** The version older than {@code e}, or null (when it is the oldest loaded, load more first). */
         Entry before(Entry e) {
             int i = entries.indexOf(e);
             return i < 0 || i + 1 >= entries.size() ? null : entries.get(i + 1);
         }
     }
+
+    /** Versions loaded at a time when a reader needs more. */
+    private static final int CHUNK = 512;
 
     /** The index, caught up with versions another process recorded. Cheap when nothing changed: one ref read. */
     private Index current() {
@@ -306,11 +320,31 @@ public final class LocalHistory implements History, AutoCloseable {
             idx = index;
             head = branchHead();
             if (!Objects.equals(head, idx.head)) {
-                idx = load(head, idx);
+                idx = load(head, idx, CHUNK);
                 index = idx;
             }
             return idx;
         }
+    }
+
+    /** The index with at least {@code count} versions loaded, or all of them when there are fewer. */
+    private Index loaded(int count) {
+        Index idx = current();
+        if (idx.entries.size() >= count || idx.complete()) {
+            return idx;
+        }
+        synchronized (indexLock) {
+            idx = index;
+            while (idx.entries.size() < count && !idx.complete()) {
+                idx = extend(idx, Math.max(CHUNK, count - idx.entries.size()));
+            }
+            index = idx;
+            return idx;
+        }
+    }
+
+    private Index all() {
+        return loaded(Integer.MAX_VALUE);
     }
 
     private ObjectId branchHead() {
@@ -322,8 +356,8 @@ public final class LocalHistory implements History, AutoCloseable {
         }
     }
 
-    /** Walks from {@code head} back to a version {@code known} already has (or to the first version). */
-    private Index load(ObjectId head, Index known) {
+    /** Walks from {@code head} back to a version {@code known} already has, or for {@code max} versions. */
+    private Index load(ObjectId head, Index known, int max) {
         if (head == null) {
             return Index.EMPTY;
         }
@@ -334,14 +368,37 @@ public final class LocalHistory implements History, AutoCloseable {
             for (RevCommit c : walk) {
                 if (c.equals(known.head)) {
                     fresh.addAll(known.entries);
-                    break;
+                    return new Index(head, fresh, known.next);
                 }
                 fresh.add(parse(c));
+                if (fresh.size() >= max) {
+                    return new Index(head, fresh, c.getParentCount() == 0 ? null : c.getParent(0).copy());
+                }
             }
         } catch (IOException e) {
             throw RepositoryHistory.unavailable(e);
         }
-        return new Index(head, fresh);
+        return new Index(head, fresh, null);
+    }
+
+    private Index extend(Index idx, int more) {
+        List<Entry> all = new ArrayList<>(idx.entries);
+        ObjectId next = null;
+        try (RevWalk walk = new RevWalk(repo)) {
+            walk.setFirstParent(true);
+            walk.markStart(walk.parseCommit(idx.next));
+            int added = 0;
+            for (RevCommit c : walk) {
+                all.add(parse(c));
+                if (++added >= more) {
+                    next = c.getParentCount() == 0 ? null : c.getParent(0).copy();
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            throw RepositoryHistory.unavailable(e);
+        }
+        return new Index(idx.head, all, next);
     }
 
     private static Entry parse(RevCommit c) {
@@ -465,7 +522,7 @@ public final class LocalHistory implements History, AutoCloseable {
         Index idx = current();
         HomeScan.Result scan;
         try (ObjectInserter inserter = r.newObjectInserter()) {
-            scan = HomeScan.scan(home.root(), inserter);
+            scan = HomeScan.scan(home.root(), inserter, stats, this::stored);
         }
         lastTree = scan.tree();
         Entry newest = idx.newest();
@@ -578,7 +635,7 @@ public final class LocalHistory implements History, AutoCloseable {
     private HomeScan.Result scanForSnapshot() {
         if (repo != null) {
             try (ObjectInserter inserter = repo.newObjectInserter()) {
-                HomeScan.Result scan = HomeScan.scan(home.root(), inserter);
+                HomeScan.Result scan = HomeScan.scan(home.root(), inserter, stats, this::stored);
                 lastTree = scan.tree();
                 return scan;
             } catch (IOException | RuntimeException e) {
@@ -587,7 +644,7 @@ public final class LocalHistory implements History, AutoCloseable {
             }
         }
         try (ObjectInserter.Formatter ids = new ObjectInserter.Formatter()) {
-            return HomeScan.scan(home.root(), ids);
+            return HomeScan.scan(home.root(), ids, stats, id -> true);
         } catch (IOException e) {
             throw new BrainTrustException.Unavailable("cannot read " + home.root() + ": " + e.getMessage(), e);
         }
@@ -631,14 +688,19 @@ public final class LocalHistory implements History, AutoCloseable {
     private Resolved resolve(String id) {
         Repository r = repo();
         String hex = RepositoryHistory.normalise(id);
-        Index idx = current();
         if (hex.length() == Constants.OBJECT_ID_STRING_LENGTH) {
             ObjectId full = ObjectId.fromString(hex);
-            Entry e = idx.byTree.getOrDefault(full, idx.byCommit.get(full));
-            if (e != null) {
-                return new Resolved(e.tree(), e.version(), e, null);
+            for (Index idx = current(); ; idx = loaded(idx.entries.size() + CHUNK)) {
+                Entry e = idx.byTree.getOrDefault(full, idx.byCommit.get(full));
+                if (e != null) {
+                    return new Resolved(e.tree(), e.version(), e, null);
+                }
+                if (idx.complete()) {
+                    break;
+                }
             }
         } else {
+            Index idx = all(); // an abbreviation is unique only among all versions
             Set<ObjectId> trees = new LinkedHashSet<>();
             for (Entry e : idx.entries) {
                 if (e.tree().name().startsWith(hex) || e.commit().name().startsWith(hex)) {
@@ -664,6 +726,14 @@ public final class LocalHistory implements History, AutoCloseable {
         throw new BrainTrustException.NotFound("no version '" + id + "' in the history of " + home.root() + ": it never "
                 + "existed, or it was older than BRAIN_TRUST_HISTORY_KEEP (" + human(keep) + ") and was pruned; "
                 + "'brain-trust history' (GET /api/v1/history) lists the versions");
+    }
+
+    private boolean stored(ObjectId id) {
+        try {
+            return repo.getObjectDatabase().has(id);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static boolean seen(Repository r, String hex) {
@@ -732,7 +802,7 @@ public final class LocalHistory implements History, AutoCloseable {
     public HistoryPage list(String file, int limit, int offset) {
         repo();
         String path = file == null || file.isBlank() ? null : Trees.path(file);
-        Index idx = current();
+        Index idx = path == null ? loaded(offset + limit + 1) : all();
         ObjectId now = lastTree;
         List<Version> local = new ArrayList<>();
         boolean currentMarked = false;
@@ -818,11 +888,16 @@ public final class LocalHistory implements History, AutoCloseable {
     private Entry versionBefore(ObjectId tree, Resolved version) {
         Index idx = current();
         if (version != null && version.entry() != null) {
-            return idx.before(version.entry());
+            int position = idx.entries.indexOf(version.entry());
+            if (position < 0) {
+                idx = all();
+                position = idx.entries.indexOf(version.entry());
+            }
+            return loaded(position + 2).before(version.entry());
         }
         Entry newest = idx.newest();
         if (newest != null && newest.tree().equals(tree)) {
-            return idx.before(newest);
+            return loaded(2).before(newest);
         }
         return newest;
     }
@@ -1001,7 +1076,7 @@ public final class LocalHistory implements History, AutoCloseable {
         Repository r = repo();
         Set<String> used = usedRevisions.get();
         try (HistoryLock.Held ignored = lock.acquire(LOCK_WAIT)) {
-            Index idx = current();
+            Index idx = all();
             Instant cutoff = now.minus(keep);
             List<Entry> oldestFirst = new ArrayList<>(idx.entries);
             java.util.Collections.reverse(oldestFirst);
@@ -1038,7 +1113,7 @@ public final class LocalHistory implements History, AutoCloseable {
                 }
                 moveBranch(r, idx.head, parent, true);
                 synchronized (indexLock) {
-                    index = load(branchHead(), Index.EMPTY);
+                    index = load(branchHead(), Index.EMPTY, CHUNK);
                 }
                 log.info("pruned the history: {} versions older than {} dropped, {} kept ({} of them for runs that used them)",
                         dropped, human(keep), kept.size(), forRuns);

@@ -308,6 +308,58 @@ class LocalHistoryTest {
     }
 
     @Test
+    void a_long_history_is_read_as_far_as_each_question_needs_and_answers_the_same_after_reopening() throws Exception {
+        open(Clock.systemUTC(), Duration.ofDays(90));
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 1_200; i++) {
+            Files.writeString(mission(), "draft " + i + "\n");
+            if (i == 3) {
+                Files.writeString(home.resolve("context/RARE.md"), "changed once, long ago\n");
+            }
+            ids.add(history.record(History.EDIT, null).orElseThrow().id());
+        }
+        history.close();
+        open(Clock.systemUTC(), Duration.ofDays(90));
+        assertThat(history.list(null, 50, 0).versions()).extracting(Version::id).first().isEqualTo(ids.get(1_199));
+        List<String> oldest = new java.util.ArrayList<>(ids.subList(0, 50));
+        java.util.Collections.reverse(oldest);
+        assertThat(history.list(null, 50, 1_150).versions()).extracting(Version::id).containsExactlyElementsOf(oldest);
+        assertThat(history.list(null, 50, 1_150).more()).isFalse();
+        assertThat(history.list("RARE.md", 50, 0).versions()).extracting(Version::id).containsExactly(ids.get(3));
+        assertThat(new String(history.read(ids.get(0), "MISSION.md"), StandardCharsets.UTF_8)).isEqualTo("draft 0\n");
+        assertThat(history.diff(null, ids.get(1)).from()).isEqualTo(ids.get(0));
+        history.close();
+        open(Clock.systemUTC(), Duration.ofDays(90));
+        assertThat(history.files(ids.get(2).substring(0, 12)).version().id()).isEqualTo(ids.get(2));
+    }
+
+    @Test
+    void an_edit_that_keeps_the_size_of_a_file_untouched_for_a_while_is_recorded() throws Exception {
+        open(Clock.systemUTC(), Duration.ofDays(90));
+        Files.writeString(mission(), "version A\n");
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(Instant.now().minusSeconds(60));
+        Files.setLastModifiedTime(mission(), old);
+        history.record(History.EDIT, null);
+        history.record(History.EDIT, null); // the file is now known by its size and time
+        Files.writeString(mission(), "version B\n");
+        assertThat(history.record(History.EDIT, null)).isPresent();
+        assertThat(new String(history.read(versions().get(0).id(), "MISSION.md"), StandardCharsets.UTF_8)).isEqualTo("version B\n");
+    }
+
+    @Test
+    void a_second_write_of_the_same_size_within_the_same_instant_is_not_missed() throws Exception {
+        open(Clock.systemUTC(), Duration.ofDays(90));
+        java.nio.file.attribute.FileTime now = java.nio.file.attribute.FileTime.from(Instant.now());
+        Files.writeString(mission(), "version A\n");
+        Files.setLastModifiedTime(mission(), now);
+        history.record(History.EDIT, null);
+        Files.writeString(mission(), "version B\n");
+        Files.setLastModifiedTime(mission(), now); // a coarse clock: the same size, inode and time as what was read
+        assertThat(history.record(History.EDIT, null)).isPresent();
+        assertThat(new String(history.read(versions().get(0).id(), "MISSION.md"), StandardCharsets.UTF_8)).isEqualTo("version B\n");
+    }
+
+    @Test
     void file_filter_lists_only_the_versions_that_changed_that_file() throws Exception {
         open(Clock.systemUTC(), Duration.ofDays(90));
         history.record(History.EDIT, null);
