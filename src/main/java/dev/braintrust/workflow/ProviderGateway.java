@@ -35,7 +35,7 @@ public final class ProviderGateway implements ModelGateway {
 
     @Override
     public ChatResponse chat(ModelRoute route, ChatRequest request) {
-        return models.computeIfAbsent(route.model(), m -> build(route)).chat(request);
+        return models.computeIfAbsent(route.provider().label() + ':' + route.providerModel(), m -> build(route)).chat(request);
     }
 
     private ChatModel build(ModelRoute route) {

@@ -144,7 +144,7 @@ final class RunExecution {
         node.task = TaskComposer.compose(node.agent, inputs);
         running++;
         save(node);
-        emit(RunEvent.Type.NODE_STARTED, node, StepStatus.RUNNING.label(), null, node.route.model(), null);
+        emit(RunEvent.Type.NODE_STARTED, node, StepStatus.RUNNING.label(), null, node.route.describe(), null);
         node.future = pool.submit(() -> work(node));
     }
 
@@ -320,7 +320,7 @@ final class RunExecution {
         }
 
         StepRecord record() {
-            return new StepRecord(agent.id(), position, agent.displayName(), route.model(), status, revision, systemPrompt,
+            return new StepRecord(agent.id(), position, agent.displayName(), route.describe(), status, revision, systemPrompt,
                     task, output, toolCalls, inputTokens, outputTokens, totalTokens, attempts, startedAt, finishedAt,
                     durationMs, error);
         }
