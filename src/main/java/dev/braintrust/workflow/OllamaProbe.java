@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,7 +30,6 @@ public final class OllamaProbe {
     private final String baseUrl;
     private final Clock clock;
     private final Object lock = new Object();
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
     private Result last;
     private Instant lastAt;
 
@@ -75,42 +74,54 @@ public final class OllamaProbe {
         }
     }
 
+    /**
+     * One {@code GET /api/tags}. Through {@link HttpURLConnection}: for a plain-http server it sets up no TLS,
+     * which the JDK's newer client does on creation (half a second of a one-shot command on a small machine).
+     */
     private Result ask() {
         URI uri;
         try {
             uri = URI.create(baseUrl.endsWith("/") ? baseUrl + "api/tags" : baseUrl + "/api/tags");
-            if (uri.getHost() == null) {
+            if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
                 return down("OLLAMA_BASE_URL '" + baseUrl + "' is not an http:// or https:// URL");
             }
         } catch (IllegalArgumentException e) {
             return down("OLLAMA_BASE_URL '" + baseUrl + "' is not a URL");
         }
+        HttpURLConnection connection = null;
         try {
-            HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream body = response.body()) {
-                if (response.statusCode() != 200) {
-                    return down("it answered HTTP " + response.statusCode() + " to GET /api/tags");
-                }
-                JsonNode root = JSON.readTree(body.readNBytes(MAX_ANSWER_BYTES));
-                List<String> models = new ArrayList<>();
-                root.path("models").forEach(m -> {
-                    if (m.path("name").isTextual()) {
-                        models.add(m.get("name").asText());
-                    }
-                });
-                if (!root.has("models")) {
-                    return down("what answers there is not Ollama (no model list at /api/tags)");
-                }
-                return new Result(baseUrl, true, models, null);
+            connection = (HttpURLConnection) uri.toURL().openConnection();
+            connection.setConnectTimeout((int) TIMEOUT.toMillis());
+            connection.setReadTimeout((int) TIMEOUT.toMillis());
+            connection.setInstanceFollowRedirects(false);
+            int status = connection.getResponseCode();
+            if (status != 200) {
+                return down("it answered HTTP " + status + " to GET /api/tags");
             }
-        } catch (java.net.http.HttpTimeoutException e) {
+            JsonNode root;
+            try (InputStream body = connection.getInputStream()) {
+                root = JSON.readTree(body.readNBytes(MAX_ANSWER_BYTES));
+            }
+            if (root == null || !root.has("models")) {
+                return down("what answers there is not Ollama (no model list at /api/tags)");
+            }
+            List<String> models = new ArrayList<>();
+            root.path("models").forEach(m -> {
+                if (m.path("name").isTextual()) {
+                    models.add(m.get("name").asText());
+                }
+            });
+            return new Result(baseUrl, true, models, null);
+        } catch (SocketTimeoutException e) {
             return down("no answer within " + TIMEOUT.toMillis() + " ms");
+        } catch (ConnectException e) {
+            return down("connection refused");
         } catch (IOException e) {
             return down("nothing answers there (" + e.getClass().getSimpleName() + ")");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return down("interrupted");
+        } finally {
+            if (connection != null) {
+                connection.disconnect();
+            }
         }
     }
 

@@ -99,6 +99,37 @@ class CoreCommandsTest {
     }
 
     @Test
+    void status_warns_when_the_default_model_cannot_run_with_the_ways_to_fix_it_and_shows_the_model_aliases() throws Exception {
+        run("init");
+        String closed = RunCommandTest.closedPortUrl();
+        Files2.write(home.resolve("workflows/models.json"), "{\"fast\": \"ollama:llama3.2\", \"gemini-pro\": null}");
+        CliRun r = CliRun.run(Map.of("PAI_HOME", home.toString(), "HOME", dir.toString(), "OLLAMA_BASE_URL", closed), "status");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("Providers:   (none)")
+                .contains("  ollama:    does not answer at " + closed + " (OLLAMA_BASE_URL)")
+                .contains("Default model: gpt-4o-mini (OpenAI) (BRAIN_TRUST_DEFAULT_MODEL) — CANNOT RUN")
+                .contains("  problem:   the default model gpt-4o-mini needs OpenAI, which has no key")
+                .contains("  to fix:    Set OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server)")
+                .contains("             or set ANTHROPIC_API_KEY and BRAIN_TRUST_DEFAULT_MODEL=claude-sonnet-4-5")
+                .contains("             or run Ollama locally ('ollama pull llama3.2') and set BRAIN_TRUST_DEFAULT_MODEL=ollama:llama3.2")
+                .contains("claude-3-5-sonnet, claude-3.5-sonnet, ")
+                .contains(" → claude-sonnet-4-5\n")
+                .contains("  fast → ollama:llama3.2  (workflows/models.json)")
+                .contains("  gemini-pro → sent as written (built-in alias removed by workflows/models.json)")
+                .contains("no model can run for agents that name none");
+        assertThat(r.out()).doesNotContain("  gemini-pro, ").contains("  gemini-1.0-pro, ");
+
+        try (dev.braintrust.testing.LlmStandIn ollama = new dev.braintrust.testing.LlmStandIn()) {
+            CliRun local = CliRun.run(Map.of("PAI_HOME", home.toString(), "HOME", dir.toString(),
+                    "OLLAMA_BASE_URL", ollama.ollamaBaseUrl(), "BRAIN_TRUST_DEFAULT_MODEL", "fast"), "status");
+            assertThat(local.out()).contains("Providers:   ollama")
+                    .contains("  ollama:    answers at " + ollama.ollamaBaseUrl() + " (1 model: llama3.2:latest)")
+                    .contains("Default model: fast → ollama:llama3.2 (Ollama) (BRAIN_TRUST_DEFAULT_MODEL)\n")
+                    .doesNotContain("CANNOT RUN").doesNotContain("no model can run");
+        }
+    }
+
+    @Test
     void status_json_is_machine_readable_and_names_no_secret() {
         run("init");
         CliRun r = CliRun.run(Map.of("PAI_HOME", home.toString(), "OPENAI_API_KEY", "sk-sentinel-123"), "status", "--json");
