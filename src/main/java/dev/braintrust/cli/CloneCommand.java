@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "clone", mixinStandardHelpOptions = true,
+        header = "Make a local home from an existing repository.",
         description = {"Make a local home from an existing repository: clones it into PAI_HOME (which must be empty or absent)",
                 "and adds logs/ and state/, which stay out of git. Then edit, commit and push from the home with git,",
                 "or run the server with BRAIN_TRUST_GIT_URL to follow the repository."})

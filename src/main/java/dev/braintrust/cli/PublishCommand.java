@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "publish", mixinStandardHelpOptions = true,
+        header = "Make your local home the content of a git repository, and push it.",
         description = {"Turn your local home into the content of a git repository: makes PAI_HOME a git repository if needed,",
                 "ignores logs/ and state/ (.gitignore), commits context/, skills/ and workflows/, and pushes the branch",
                 "(BRAIN_TRUST_GIT_BRANCH, default main). Never forces: a branch with other history is left alone.",

@@ -216,4 +216,68 @@ class CoreCommandsTest {
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("Unknown option").contains("--help");
     }
+
+    @Test
+    void a_mistyped_command_gets_the_closest_command_suggested() {
+        CliRun status = run("stauts");
+        assertThat(status.exitCode()).isEqualTo(2);
+        assertThat(status.err()).startsWith("error: 'stauts' is not a brain-trust command\nDid you mean: brain-trust status?\n")
+                .doesNotContain("Unmatched argument");
+        assertThat(run("skill", "list").err()).contains("Did you mean: brain-trust skills?");
+        assertThat(run("skills", "lsit").err()).contains("error: 'lsit' is not a brain-trust skills command")
+                .contains("The commands are: list, run");
+        assertThat(run("status", "--jsn").err()).contains("Did you mean: brain-trust status --json?");
+    }
+
+    @Test
+    void every_summary_in_the_top_level_help_is_one_whole_sentence() {
+        String help = run("--help").out();
+        String commands = help.substring(help.indexOf("Commands:") + "Commands:".length(), help.indexOf("Environment:")).strip();
+        java.util.Map<String, String> summaries = new java.util.LinkedHashMap<>();
+        String current = null;
+        for (String line : commands.lines().toList()) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\S+)\\s+(.*)$").matcher(line.strip());
+            if (!line.startsWith("             ") && m.matches()) {
+                current = m.group(1);
+                summaries.put(current, m.group(2));
+            } else if (current != null && !line.isBlank()) {
+                summaries.merge(current, " " + line.strip(), String::concat);
+            }
+        }
+        assertThat(summaries).containsKeys("init", "status", "sync", "publish", "clone", "run", "chat", "serve");
+        summaries.forEach((command, summary) -> assertThat(summary).as(command).endsWith(".").doesNotEndWith(",.")
+                .doesNotContain(",  "));
+    }
+
+    @Test
+    void logs_list_on_an_empty_journal_says_so_and_a_missing_day_points_at_logs_list() {
+        run("init");
+        CliRun list = run("logs", "--list");
+        assertThat(list.exitCode()).isZero();
+        assertThat(list.out()).contains("The journal is empty");
+        CliRun missing = run("logs", "2026-01-01");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertOneLineError(missing, "no journal for 2026-01-01", "'brain-trust logs --list'");
+    }
+
+    @Test
+    void a_context_entry_that_is_a_folder_is_named_and_init_says_why_it_cannot_create_the_file() throws Exception {
+        run("init");
+        Files.delete(home.resolve("context/GOALS.md"));
+        Files.createDirectories(home.resolve("context/GOALS.md"));
+        Files.createDirectories(home.resolve("context/notes"));
+        Files2.write(home.resolve("context/notes/IDEAS.md"), "ideas");
+
+        CliRun status = run("status");
+        assertThat(status.out()).contains("missing:   GOALS.md")
+                .contains("context/GOALS.md is a folder, not a file, so it is not loaded: rename or remove the folder context/GOALS.md/")
+                .contains("context/notes/ is a folder: only the *.md files directly in context/ are loaded")
+                .doesNotContain("GOALS.md is missing");
+
+        CliRun init = run("init");
+        assertThat(init.exitCode()).isZero();
+        assertThat(init.out()).doesNotContain("is complete");
+        assertThat(init.err()).contains("warning: context/GOALS.md is a folder, so the example file of that name was not created; "
+                + "rename or remove the folder context/GOALS.md/");
+    }
 }
