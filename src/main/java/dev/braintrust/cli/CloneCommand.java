@@ -1,6 +1,7 @@
 package dev.braintrust.cli;
 
 import dev.braintrust.BrainTrust;
+import dev.braintrust.BrainTrustException;
 import dev.braintrust.Config;
 import dev.braintrust.sync.SyncResult;
 import dev.braintrust.sync.SyncService;
@@ -22,10 +23,21 @@ final class CloneCommand extends BaseCommand {
         config = config.withGit(url, config.gitBranch());
         try (BrainTrust bt = BrainTrust.open(config)) {
             SyncService sync = bt.sync().orElseThrow();
-            SyncResult result = sync.syncNow("clone");
+            SyncResult result;
+            try {
+                result = sync.syncNow("clone");
+            } catch (BrainTrustException.Unavailable e) {
+                throw new BrainTrustException.Unavailable(forClone(e.getMessage()), e);
+            }
             out().println(SyncCommand.describe(sync.status().repository(), result) + " into " + config.home());
             out().println("Next: 'brain-trust status' shows what it holds; edit, commit and push from " + config.home() + ".");
             return Main.OK;
         }
+    }
+
+    /** The sync's message, about the URL given here rather than the variable a server reads, and with no retry to come. */
+    static String forClone(String message) {
+        return message.replace("check BRAIN_TRUST_GIT_URL", "check the URL given to 'brain-trust clone'")
+                .replace("; the last good snapshot is kept and the sync is retried", "");
     }
 }
