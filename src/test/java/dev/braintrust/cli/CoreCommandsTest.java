@@ -280,4 +280,18 @@ class CoreCommandsTest {
         assertThat(init.err()).contains("warning: context/GOALS.md is a folder, so the example file of that name was not created; "
                 + "rename or remove the folder context/GOALS.md/");
     }
+
+    @Test
+    void the_example_current_time_skill_refuses_an_unknown_zone_naming_the_argument() {
+        run("init");
+        CliRun mars = run("skills", "run", "current_time", "timezone=Mars/Base");
+        assertThat(mars.exitCode()).isEqualTo(1);
+        assertThat(mars.out()).isEmpty();
+        assertThat(mars.err()).contains("timezone: unknown time zone 'Mars/Base'").contains("Europe/Paris");
+
+        CliRun paris = run("skills", "run", "current_time", "timezone=Europe/Paris");
+        assertThat(paris.exitCode()).as(paris.err()).isZero();
+        assertThat(paris.out()).containsPattern("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\+0[12]00 ");
+        assertThat(run("skills", "run", "current_time").out()).contains("+0000");
+    }
 }
