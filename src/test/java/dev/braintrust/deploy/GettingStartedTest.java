@@ -16,10 +16,11 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The launcher {@code ./brain-trust} as a new user meets it: putting it on the PATH, the first build's
- * progress, and the README's first lines (the run and test commands) in step with {@code .ci/run}.
+ * What a new user meets first: the launcher {@code ./brain-trust} (putting it on the PATH, the first
+ * build's progress), the README's first lines (the run and test commands) in step with {@code .ci/run},
+ * and the README's way in for users of the original Brain Trust.
  */
-class LauncherTest {
+class GettingStartedTest {
     private static final Path ROOT = Path.of("").toAbsolutePath();
     private static final Path LAUNCHER = ROOT.resolve("brain-trust");
 
@@ -138,5 +139,15 @@ class LauncherTest {
         assertThat(packages).isNotEmpty().allSatisfy(pkg -> assertThat(opening).as("the README names what .ci/run installs")
                 .contains("`" + pkg + "`"));
         assertThat(String.join("\n", readme)).contains("./brain-trust install-path");
+    }
+
+    @Test
+    void the_readme_says_how_to_come_from_the_original_brain_trust() throws Exception {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        int start = readme.indexOf("## Coming from the original Brain Trust");
+        assertThat(start).isPositive();
+        String section = readme.substring(start, readme.indexOf("\n## ", start + 1));
+        assertThat(section).contains("BRAIN_TRUST_CORS_ORIGINS=http://localhost:3000", "NEXT_PUBLIC_BRAIN_TRUST_API_KEY", "X-API-Key",
+                "POST /api/v1/run-workflow", "POST /api/v1/chat", "Google Drive", "/api/v2", "/ws/{client_id}");
     }
 }
