@@ -134,7 +134,8 @@ final class AgentRunner {
             line = provider + " refused the credentials (" + detail + "): check "
                     + (route.provider().keyVariable() == null ? "the server" : route.provider().keyVariable());
         } else if (e instanceof ModelNotFoundException) {
-            line = provider + " does not know the model '" + route.providerModel() + "' (" + detail + ")";
+            line = provider + " does not know the model '" + route.providerModel() + "' (" + detail + ")"
+                    + (route.provider() == Provider.OLLAMA ? ": run 'ollama pull " + route.providerModel() + "' where Ollama runs" : "");
         } else if (e instanceof RateLimitException) {
             line = provider + " kept answering 429 (rate limited)" + tries + ": " + detail;
         } else if (e instanceof InternalServerException) {

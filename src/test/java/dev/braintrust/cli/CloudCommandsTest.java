@@ -256,4 +256,19 @@ class CloudCommandsTest {
                 .doesNotContain("BRAIN_TRUST_GIT_URL").doesNotContain("retried");
         assertThat(r.err().strip().lines()).hasSize(1);
     }
+
+    @Test
+    void in_cloud_mode_the_model_aliases_come_from_the_repository_with_the_workflows() throws Exception {
+        remote.commitAndPush("first", "context/MISSION.md", "m1", "context/GOALS.md", "g1", "context/BELIEFS.md", "b1",
+                "workflows/models.json", "{\"house-model\": \"claude-opus-4-1\"}");
+        env.put("BRAIN_TRUST_GIT_URL", remote.url());
+        assertThat(cli("sync", "--once").exitCode()).isZero();
+        assertThat(cli("status").out()).contains("  house-model → claude-opus-4-1  (workflows/models.json)");
+
+        remote.commitAndPush("another table", "workflows/models.json", "{\"house-model\": \"gemini-2.5-pro\"}");
+        assertThat(cli("sync", "--once").exitCode()).isZero();
+        assertThat(cli("status").out()).contains("  house-model → gemini-2.5-pro  (workflows/models.json)")
+                .doesNotContain("claude-opus-4-1  (workflows");
+        assertThat(Files.exists(home.resolve("workflows/models.json"))).as("the mirror's work tree has it too").isTrue();
+    }
 }

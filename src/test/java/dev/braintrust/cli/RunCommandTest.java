@@ -246,6 +246,11 @@ class RunCommandTest {
                 "chat", "--model", "ollama:llama3.2", "hello");
         assertThat(ollama.exitCode()).isEqualTo(1);
         assertThat(ollama.err()).contains("cannot reach Ollama at " + down + " (OLLAMA_BASE_URL)").contains("ollama serve");
+
+        llm.script(call -> Reply.error(404, "{\"error\":\"model 'llama9' not found, try pulling it first\"}"));
+        CliRun notPulled = CliRun.run(env(home), "chat", "--model", "ollama:llama9", "hello");
+        assertThat(notPulled.exitCode()).isEqualTo(1);
+        assertThat(notPulled.err()).contains("Ollama does not know the model 'llama9'").contains("run 'ollama pull llama9'");
     }
 
     @Test
