@@ -12,7 +12,11 @@ import dev.braintrust.skills.SkillRegistry;
 import dev.braintrust.skills.SkillRunner;
 import dev.braintrust.skills.Skill;
 import dev.braintrust.sync.FolderWatcher;
+import dev.braintrust.workflow.ModelAliases;
 import dev.braintrust.workflow.ModelGateway;
+import dev.braintrust.workflow.ModelRouter;
+import dev.braintrust.workflow.ModelStatus;
+import dev.braintrust.workflow.OllamaProbe;
 import dev.braintrust.workflow.ProviderGateway;
 import dev.braintrust.workflow.RunService;
 import dev.braintrust.sync.GitMirror;
@@ -46,6 +50,8 @@ public final class BrainTrust implements AutoCloseable {
     private final GitMirror mirror;
     private final SyncService sync;
     private final SyncService.Webhook localWebhook;
+    private final ModelRouter modelRouter;
+    private final OllamaProbe ollama;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final ScheduleService schedules;
     private RunService runs;
@@ -79,6 +85,8 @@ public final class BrainTrust implements AutoCloseable {
         }
         this.skillRunner = new SkillRunner(config.skillTimeout(), config.skillOutputCap());
         closeables.add(skillRunner);
+        this.modelRouter = new ModelRouter(config.models(), new ModelAliases(workflows::folder));
+        this.ollama = new OllamaProbe(config.models().ollamaBaseUrl(), clock);
         context.onInvalidate(skills::invalidate);
         this.schedules = new ScheduleService(workflows, context, this::runs, () -> {
             runs();
@@ -186,7 +194,7 @@ public final class BrainTrust implements AutoCloseable {
             closeables.add(store);
             ModelGateway gateway = new ProviderGateway(config.models(), config.modelTimeout());
             closeables.add(gateway);
-            RunService opened = new RunService(config, context, skills, skillRunner, workflows, store, journal, gateway, clock);
+            RunService opened = new RunService(config, context, skills, skillRunner, workflows, store, journal, gateway, clock, ollama);
             Notifier notifier = new Notifier(config, opened, store.notifications(), workflows, clock);
             closeables.add(notifier);
             opened.addListener(notifier::onEvent);
@@ -230,6 +238,14 @@ public final class BrainTrust implements AutoCloseable {
         List<SavedWorkflow> saved = workflows.list();
         saved.stream().filter(w -> !w.usable()).forEach(w -> warnings.add(w.problem()));
         warnings.addAll(schedules.problems());
+        ModelStatus models = models();
+        if (models.aliasProblem() != null) {
+            warnings.add(models.aliasProblem() + " (until it is fixed, no workflow can run)");
+        }
+        if (!models.defaultCanRun()) {
+            warnings.add("no model can run for agents that name none: " + models.defaultProblem()
+                    + " (see 'Default model' for the ways to fix it)");
+        }
         return new StatusReport(
                 config.cloudMode() ? "cloud" : "local",
                 home.root(),
@@ -244,25 +260,23 @@ public final class BrainTrust implements AutoCloseable {
                 skills.skipped(),
                 saved.stream().filter(SavedWorkflow::usable).map(SavedWorkflow::name).toList(),
                 warnings,
-                configuredProviders(),
-                sync == null ? null : sync.status());
+                models.providers(),
+                sync == null ? null : sync.status(),
+                models,
+                clock.getZone().getId());
     }
 
-    /** Model providers that can be used: those with a key, and Ollama, which needs none. */
+    /**
+     * Which providers can be used now (a key, or an Ollama server that answers), whether the default
+     * model can run, and the model aliases. Asks the Ollama server, at most every 30 s and for under a second.
+     */
+    public ModelStatus models() {
+        return ModelStatus.check(config.defaultModel(), modelRouter, ollama);
+    }
+
+    /** Model providers that can be used: those with a key, and Ollama when it answers. */
     public List<String> configuredProviders() {
-        Config.ModelKeys m = config.models();
-        List<String> providers = new ArrayList<>();
-        if (m.openAiKey() != null || m.openAiBaseUrl() != null) {
-            providers.add("openai");
-        }
-        if (m.anthropicKey() != null) {
-            providers.add("anthropic");
-        }
-        if (m.geminiKey() != null) {
-            providers.add("gemini");
-        }
-        providers.add("ollama");
-        return providers;
+        return models().providers();
     }
 
     @Override

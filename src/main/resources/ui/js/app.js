@@ -2,6 +2,7 @@
 // server's status, which every page may read (mode decides what can be edited).
 import { api } from './api.js';
 import { h, clear, errorBox, add } from './dom.js';
+import { setTimeZone } from './format.js';
 import * as overview from './pages/overview.js';
 import * as context from './pages/context.js';
 import * as skills from './pages/skills.js';
@@ -19,6 +20,7 @@ export const app = {
   status: null,
   async refreshStatus() {
     app.status = await api('/api/v1/status');
+    setTimeZone(app.status.timeZone);
     const badge = document.getElementById('mode-badge');
     badge.textContent = app.status.mode === 'cloud' ? 'cloud mode' : 'local mode';
     badge.className = `mode-badge ${app.status.mode}`;

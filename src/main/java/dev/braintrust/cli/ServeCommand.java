@@ -3,6 +3,7 @@ package dev.braintrust.cli;
 import dev.braintrust.BrainTrust;
 import dev.braintrust.Config;
 import dev.braintrust.server.ApiServer;
+import dev.braintrust.workflow.ModelStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -46,6 +47,7 @@ final class ServeCommand extends BaseCommand {
                     out().println("Brain Trust is serving on " + server.url() + " (home " + bt.home().root()
                             + (config.apiKey() == null ? ", no API key: local clients only" : ", API key required") + ")");
                     out().flush();
+                    warnWhenTheDefaultModelCannotRun(bt.models());
                     stopRequested.await();
                     err().println("Stopping: no new requests; runs in progress end interrupted, then requests in flight finish...");
                     err().flush();
@@ -57,5 +59,14 @@ final class ServeCommand extends BaseCommand {
             stopped.countDown(); // lets the shutdown hook return, and the JVM exit
         }
         return Main.OK;
+    }
+
+    private void warnWhenTheDefaultModelCannotRun(ModelStatus models) {
+        if (models.defaultCanRun()) {
+            return;
+        }
+        err().println("warning: agents that name no model cannot run: " + models.defaultProblem() + ". To fix it:");
+        models.fixes().forEach(fix -> err().println("  - " + fix));
+        err().flush();
     }
 }

@@ -4,15 +4,21 @@ import dev.braintrust.BrainTrust;
 import dev.braintrust.Json;
 import dev.braintrust.StatusReport;
 import dev.braintrust.sync.SyncStatus;
+import dev.braintrust.workflow.ModelAliases;
+import dev.braintrust.workflow.ModelStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Show the mode, the source of truth, the context revision, the files loaded and missing, and the skills found.")
+        description = {"Show the mode, the source of truth, the context revision, the files and skills found, and which models can run.",
+                "Warns when the default model (BRAIN_TRUST_DEFAULT_MODEL) cannot run, with the ways to fix it, and lists the model aliases."})
 final class StatusCommand extends BaseCommand {
     @Option(names = "--json", description = "Print the status as JSON.")
     boolean json;
@@ -37,12 +43,39 @@ final class StatusCommand extends BaseCommand {
             out().println("Skills:      " + s.skills().size() + (s.skills().isEmpty() ? "" : " (" + String.join(", ", s.skills()) + ")"));
             s.skippedSkills().forEach(k -> out().println("  skipped:   skills/" + k.file() + " — " + k.reason()));
             out().println("Workflows:   " + s.workflows().size() + (s.workflows().isEmpty() ? "" : " (" + String.join(", ", s.workflows()) + ")"));
-            out().println("Providers:   " + list(s.providers()));
+            printModels(s.models(), s.providers());
             if (!s.warnings().isEmpty()) {
                 out().println("Warnings:");
                 s.warnings().forEach(w -> out().println("  - " + w));
             }
             return Main.OK;
+        }
+    }
+
+    private void printModels(ModelStatus m, List<String> providers) {
+        out().println("Providers:   " + list(providers));
+        out().println("  ollama:    " + m.ollama());
+        out().println("Default model: " + (m.defaultRoute() == null ? m.defaultModel() : m.defaultRoute())
+                + " (BRAIN_TRUST_DEFAULT_MODEL)" + (m.defaultCanRun() ? "" : " — CANNOT RUN"));
+        if (!m.defaultCanRun()) {
+            out().println("  problem:   " + m.defaultProblem());
+            for (int i = 0; i < m.fixes().size(); i++) {
+                out().println((i == 0 ? "  to fix:    " : "             ") + m.fixes().get(i));
+            }
+        }
+        out().println("Model aliases (" + ModelAliases.FILE_PATH + " adds or overrides them):");
+        Map<String, List<String>> byTarget = new LinkedHashMap<>();
+        m.aliases().forEach((name, target) -> byTarget.computeIfAbsent(
+                target + (m.aliasesFromFile().contains(name) ? "\0" : ""), t -> new ArrayList<>()).add(name));
+        byTarget.forEach((key, names) -> {
+            boolean fromFile = key.endsWith("\0");
+            out().println("  " + String.join(", ", names) + " → " + key.replace("\0", "")
+                    + (fromFile ? "  (" + ModelAliases.FILE_PATH + ")" : ""));
+        });
+        m.aliasesFromFile().stream().filter(name -> !m.aliases().containsKey(name))
+                .forEach(name -> out().println("  " + name + " → sent as written (built-in alias removed by " + ModelAliases.FILE_PATH + ")"));
+        if (m.aliasProblem() != null) {
+            out().println("  problem:   " + m.aliasProblem());
         }
     }
 

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 @Command(name = "sync", mixinStandardHelpOptions = true,
+        header = "Cloud mode: bring PAI_HOME to the head of the repository's branch now.",
         description = {"Cloud mode: bring PAI_HOME to exactly the head of the repository's branch (BRAIN_TRUST_GIT_URL),",
                 "cloning it into an empty home. Local edits in the home are overwritten: the repository is the source of truth.",
                 "Asks the running server to sync when one answers at BRAIN_TRUST_HOST:BRAIN_TRUST_PORT, so it serves the new",

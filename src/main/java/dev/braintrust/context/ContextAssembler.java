@@ -39,14 +39,31 @@ public final class ContextAssembler {
      * @param unreadable file name to reason, for files that exist but could not be read
      */
     public static ContextSnapshot assemble(String revision, Map<String, byte[]> raw, Map<String, String> unreadable, Clock clock) {
+        return assemble(revision, raw, unreadable, List.of(), clock);
+    }
+
+    /**
+     * As {@link #assemble(String, Map, Map, Clock)}, naming the folders found in {@code context/}: they are
+     * not loaded, and a folder with an expected file's name ({@code GOALS.md/}) is why that file is missing.
+     *
+     * @param folders names of the folders directly in {@code context/}
+     */
+    public static ContextSnapshot assemble(String revision, Map<String, byte[]> raw, Map<String, String> unreadable,
+                                           List<String> folders, Clock clock) {
         List<String> warnings = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         for (String expected : EXPECTED) {
             if (!raw.containsKey(expected) && !unreadable.containsKey(expected)) {
                 missing.add(expected);
-                warnings.add("context/" + expected + " is missing; create it (run 'brain-trust init' for an example)");
+                warnings.add(folders.contains(expected)
+                        ? "context/" + expected + " is a folder, not a file, so it is not loaded: rename or remove the folder "
+                        + "context/" + expected + "/, then write the file (or run 'brain-trust init' for an example)"
+                        : "context/" + expected + " is missing; create it (run 'brain-trust init' for an example)");
             }
         }
+        folders.stream().filter(f -> !EXPECTED.contains(f)).sorted().forEach(f -> warnings.add(f.endsWith(".md")
+                ? "context/" + f + " is a folder, not a file, so it is not loaded: rename or remove the folder"
+                : "context/" + f + "/ is a folder: only the *.md files directly in context/ are loaded, not the ones inside it"));
         unreadable.forEach((name, why) ->
                 warnings.add("context/" + name + " cannot be read (" + why + "); fix its permissions or remove it"));
 

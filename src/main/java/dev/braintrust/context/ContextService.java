@@ -78,6 +78,11 @@ public final class ContextService {
         return PromptComposer.compose(snapshot(), agentInstructions);
     }
 
+    /** The system prompt an agent with this role, backstory and goal receives now. */
+    public String composePrompt(PromptComposer.Agent agent) {
+        return PromptComposer.compose(snapshot(), agent);
+    }
+
     public long loadCount() {
         return loads.get();
     }

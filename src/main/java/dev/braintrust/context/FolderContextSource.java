@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Local mode: the {@code context/} folder is the source of truth; the revision is a content hash. */
@@ -25,10 +27,17 @@ public final class FolderContextSource implements ContextSource {
     public ContextSnapshot load() {
         Map<String, byte[]> raw = new HashMap<>();
         Map<String, String> unreadable = new HashMap<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder, "*.md")) {
+        List<String> folders = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
-                if (!ContextAssembler.isContextFileName(name) || Files.isDirectory(entry)) {
+                if (Files.isDirectory(entry)) {
+                    if (!name.startsWith(".")) {
+                        folders.add(name);
+                    }
+                    continue;
+                }
+                if (!ContextAssembler.isContextFileName(name)) {
                     continue;
                 }
                 try {
@@ -44,6 +53,6 @@ public final class FolderContextSource implements ContextSource {
         } catch (IOException e) {
             throw new BrainTrustException.Unavailable("cannot list " + folder + ": " + e.getMessage(), e);
         }
-        return ContextAssembler.assemble(null, raw, unreadable, clock);
+        return ContextAssembler.assemble(null, raw, unreadable, folders, clock);
     }
 }

@@ -139,7 +139,7 @@ public final class Journal {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            throw new BrainTrustException.NotFound("no journal for " + date + "; 'brain-trust logs' lists the days there are");
+            throw new BrainTrustException.NotFound("no journal for " + date + "; 'brain-trust logs --list' lists the days there are");
         } catch (IOException e) {
             throw new BrainTrustException.Unavailable("cannot read " + file + ": " + e.getMessage(), e);
         }

@@ -610,8 +610,18 @@ public final class GitMirror implements AutoCloseable {
 
     /** Publishes a local home to {@code remote}: see {@link Publisher#publish}. */
     public static String publish(Path home, GitRemote remote) {
+        return publish(home, remote, null, null).commit();
+    }
+
+    /**
+     * Publishes a local home to {@code remote} as {@code authorName <authorEmail>} (both null: git's configured
+     * identity): see {@link Publisher#publish}.
+     */
+    public static PublishResult publish(Path home, GitRemote remote, String authorName, String authorEmail) {
         try (GitTransport t = new GitTransport(remote)) {
-            return new Publisher(home.toAbsolutePath().normalize(), remote, t).publish();
+            org.eclipse.jgit.lib.PersonIdent author = authorName == null ? null
+                    : new org.eclipse.jgit.lib.PersonIdent(authorName, authorEmail == null ? "" : authorEmail);
+            return new Publisher(home.toAbsolutePath().normalize(), remote, t, author).publish();
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.braintrust.workflow;
 
+import dev.braintrust.context.PromptComposer;
+
 import java.util.Objects;
 
 /**
@@ -47,6 +49,11 @@ public record AgentNode(String id, String name, String role, String goal, String
             return goal.strip();
         }
         return isBlank(role) ? null : "Execute role: " + role.strip();
+    }
+
+    /** What of this agent goes into its system prompt: role, backstory, goal. */
+    public PromptComposer.Agent promptFields() {
+        return new PromptComposer.Agent(role, backstory, goal);
     }
 
     static boolean isBlank(String s) {

@@ -26,6 +26,7 @@ import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -52,9 +53,12 @@ final class AgentRunner {
     private final Duration backoff;
     private final Duration modelTimeout;
     private final UnaryOperator<String> redact;
+    private final Function<Provider, String> baseUrls;
 
+    /** @param baseUrls where each provider's calls go, to name it when it cannot be reached */
     AgentRunner(ModelGateway gateway, SkillTools tools, int maxToolRounds, int maxRetries, Duration backoff,
-                Duration modelTimeout, UnaryOperator<String> redact) {
+                Duration modelTimeout, UnaryOperator<String> redact, Function<Provider, String> baseUrls) {
+        this.baseUrls = baseUrls;
         this.gateway = gateway;
         this.tools = tools;
         this.maxToolRounds = maxToolRounds;
@@ -216,7 +220,8 @@ final class AgentRunner {
             line = provider + " refused the credentials (" + detail + "): check "
                     + (route.provider().keyVariable() == null ? "the server" : route.provider().keyVariable());
         } else if (e instanceof ModelNotFoundException) {
-            line = provider + " does not know the model '" + route.providerModel() + "' (" + detail + ")";
+            line = provider + " does not know the model '" + route.providerModel() + "' (" + detail + ")"
+                    + (route.provider() == Provider.OLLAMA ? ": run 'ollama pull " + route.providerModel() + "' where Ollama runs" : "");
         } else if (e instanceof RateLimitException) {
             line = provider + " kept answering 429 (rate limited)" + tries + ": " + detail;
         } else if (e instanceof InternalServerException) {
@@ -226,7 +231,9 @@ final class AgentRunner {
         } else if (root instanceof HttpTimeoutException || e instanceof dev.langchain4j.exception.TimeoutException) {
             line = provider + " did not answer within " + RunService.human(modelTimeout) + " (BRAIN_TRUST_MODEL_TIMEOUT)";
         } else if (hasCause(e, ConnectException.class) || hasCause(e, UnresolvedAddressException.class)) {
-            line = "cannot reach " + provider + ": is the server running and its base URL right?";
+            line = "cannot reach " + provider + " at " + baseUrls.apply(route.provider()) + " (" + route.provider().baseUrlVariable()
+                    + "): " + (route.provider() == Provider.OLLAMA ? "is Ollama running there ('ollama serve')?"
+                    : "is the server running and " + route.provider().baseUrlVariable() + " right?");
         } else {
             line = provider + " call failed: " + detail;
         }

@@ -46,7 +46,7 @@ public final class ProviderGateway implements ModelGateway {
 
     @Override
     public ChatResponse chat(ModelRoute route, ChatRequest request) {
-        return models.get(route.model(), m -> build(route)).chat(request);
+        return models.get(route.provider().label() + ':' + route.providerModel(), m -> build(route)).chat(request);
     }
 
     /** How many model clients are kept now (at most {@link #MAX_MODELS}). */

@@ -349,7 +349,7 @@ final class RunExecution {
         running++;
         updateLiveStatus();
         save(node);
-        emit(RunEvent.Type.NODE_STARTED, node, StepStatus.RUNNING.label(), null, node.route.model(), null);
+        emit(RunEvent.Type.NODE_STARTED, node, StepStatus.RUNNING.label(), null, node.route.describe(), null);
         node.future = pool.submit(() -> work(node));
     }
 
@@ -670,7 +670,7 @@ final class RunExecution {
         ApprovalRecord deferred;
 
         StepRecord record() {
-            return new StepRecord(agent.id(), position, agent.displayName(), route.model(), status, revision, systemPrompt,
+            return new StepRecord(agent.id(), position, agent.displayName(), route.describe(), status, revision, systemPrompt,
                     task, output, toolCalls, inputTokens, outputTokens, totalTokens, attempts, startedAt, finishedAt,
                     durationMs, error);
         }

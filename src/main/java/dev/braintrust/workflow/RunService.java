@@ -70,6 +70,7 @@ public final class RunService implements AutoCloseable {
     private final Journal journal;
     private final Clock clock;
     private final ModelRouter router;
+    private final OllamaProbe ollama;
     private final AgentRunner agents;
     private final ExecutorService pool;
     private final ScheduledExecutorService timer;
@@ -80,15 +81,25 @@ public final class RunService implements AutoCloseable {
 
     public RunService(Config config, ContextService context, SkillRegistry skills, SkillRunner skillRunner,
                       WorkflowLibrary workflows, RunStore store, Journal journal, ModelGateway gateway, Clock clock) {
+        this(config, context, skills, skillRunner, workflows, store, journal, gateway, clock,
+                new OllamaProbe(config.models().ollamaBaseUrl(), clock));
+    }
+
+    /** @param ollama asks the Ollama server whether it answers (shared, so its cached answer is too) */
+    public RunService(Config config, ContextService context, SkillRegistry skills, SkillRunner skillRunner,
+                      WorkflowLibrary workflows, RunStore store, Journal journal, ModelGateway gateway, Clock clock,
+                      OllamaProbe ollama) {
         this.config = config;
+        this.ollama = ollama;
         this.context = context;
         this.workflows = workflows;
         this.store = store;
         this.journal = journal;
         this.clock = clock;
-        this.router = new ModelRouter(config.models());
+        this.router = new ModelRouter(config.models(), new ModelAliases(workflows::folder));
         this.agents = new AgentRunner(gateway, new SkillTools(skills, skillRunner), config.maxToolRounds(),
-                config.models().maxRetries(), config.models().retryBackoff(), config.modelTimeout(), redactor(config));
+                config.models().maxRetries(), config.models().retryBackoff(), config.modelTimeout(), redactor(config),
+                provider -> provider.baseUrl(config.models()));
         AtomicInteger threads = new AtomicInteger();
         this.pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "agent-" + threads.incrementAndGet());
@@ -171,11 +182,46 @@ public final class RunService implements AutoCloseable {
             String task = TaskComposer.compose(agent, upstream.stream()
                     .map(name -> new TaskComposer.Input(name, DryRun.placeholder(name))).toList());
             ModelRoute route = plan.routes().get(agent.id());
-            list.add(new DryRun.Agent(agent.id(), agent.displayName(), route.model(), route.provider(), upstream,
-                    PromptComposer.compose(snapshot, agent.backstory()), task));
+            list.add(new DryRun.Agent(agent.id(), agent.displayName(), route.model(), route.aliasOf(), route.provider(),
+                    route.providerModel(), upstream, PromptComposer.compose(snapshot, agent.promptFields()), task));
         }
-        return new DryRun(workflow.name(), snapshot.revision(), plan.keyProblems().isEmpty(), list, plan.keyProblems(),
-                plan.notes());
+        List<String> problems = new ArrayList<>(plan.keyProblems());
+        problems.addAll(ollamaProblems(plan));
+        return new DryRun(workflow.name(), snapshot.revision(), problems.isEmpty(), list, problems, plan.notes());
+    }
+
+    /** For a dry run: agents whose Ollama server does not answer, or lacks their model. */
+    private List<String> ollamaProblems(WorkflowPlan plan) {
+        Map<String, List<String>> users = new LinkedHashMap<>();
+        plan.order().forEach(a -> {
+            ModelRoute route = plan.routes().get(a.id());
+            if (route.provider() == Provider.OLLAMA) {
+                users.computeIfAbsent(route.providerModel(), m -> new ArrayList<>()).add(WorkflowPlan.label(a));
+            }
+        });
+        if (users.isEmpty()) {
+            return List.of();
+        }
+        OllamaProbe.Result probe = ollama.probe();
+        List<String> problems = new ArrayList<>();
+        if (!probe.answers()) {
+            List<String> all = users.values().stream().flatMap(List::stream).toList();
+            problems.add("the Ollama server at " + probe.baseUrl() + " (OLLAMA_BASE_URL) does not answer (" + String.join(", ", all)
+                    + " use it): " + probe.problem() + "; start Ollama or set OLLAMA_BASE_URL to where it runs");
+            return problems;
+        }
+        users.forEach((model, agents) -> {
+            if (!probe.has(model)) {
+                problems.add("the Ollama server at " + probe.baseUrl() + " has no model '" + model + "' (" + String.join(", ", agents)
+                        + "): run 'ollama pull " + model + "'");
+            }
+        });
+        return problems;
+    }
+
+    /** Which models can run now, and the default model's problem with the ways to fix it. */
+    public ModelStatus models() {
+        return ModelStatus.check(config.defaultModel(), router, ollama);
     }
 
     // ---- runs ------------------------------------------------------------------------------
@@ -193,7 +239,7 @@ public final class RunService implements AutoCloseable {
         plan.requireKeys();
         ContextSnapshot snapshot = context.snapshot();
         Map<String, String> prompts = new LinkedHashMap<>();
-        plan.order().forEach(a -> prompts.put(a.id(), PromptComposer.compose(snapshot, a.backstory())));
+        plan.order().forEach(a -> prompts.put(a.id(), PromptComposer.compose(snapshot, a.promptFields())));
         String id = newRunId();
         EventHub hub = new EventHub();
         if (listener != null) {
@@ -474,7 +520,9 @@ public final class RunService implements AutoCloseable {
      * @throws BrainTrustException.Unavailable when the model failed to answer
      */
     public ChatReply chat(AgentChat chat) {
-        RunRecord record = run(chat.asWorkflow(), "chat", null);
+        Workflow workflow = chat.asWorkflow();
+        plan(workflow).requireKeys("the chat agent");
+        RunRecord record = run(workflow, "chat", null);
         StepRecord step = record.steps().get(0);
         if (!record.succeeded()) {
             throw new BrainTrustException.Unavailable("the agent could not answer: "

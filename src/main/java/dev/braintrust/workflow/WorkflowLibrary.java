@@ -17,7 +17,10 @@ import java.util.List;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
-/** The saved workflows: every {@code *.json} file in {@code workflows/}, runnable by its file stem. */
+/**
+ * The saved workflows: every {@code *.json} file in {@code workflows/}, runnable by its file stem, but
+ * {@code models.json}, which holds the model aliases ({@link ModelAliases}).
+ */
 public final class WorkflowLibrary {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -29,12 +32,18 @@ public final class WorkflowLibrary {
         this.folder = folder;
     }
 
+    /** The workflows folder now (in cloud mode, the current commit's checkout). */
+    public Path folder() {
+        return folder.get();
+    }
+
     public List<SavedWorkflow> list() {
         Path dir = folder.get();
         List<SavedWorkflow> all = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
             for (Path file : files) {
-                if (!file.getFileName().toString().startsWith(".") && Files.isRegularFile(file)) {
+                String name = file.getFileName().toString();
+                if (!name.startsWith(".") && !name.equals(ModelAliases.FILE) && Files.isRegularFile(file)) {
                     all.add(inspect(file));
                 }
             }
@@ -105,6 +114,10 @@ public final class WorkflowLibrary {
         String stem = name != null && name.endsWith(".json") ? name.substring(0, name.length() - 5) : name;
         if (stem == null || !NAME.matcher(stem).matches() || stem.contains("..")) {
             throw new BrainTrustException.BadInput("'" + name + "' is not a workflow name: use letters, digits, '.', '_' and '-'");
+        }
+        if ((stem + ".json").equalsIgnoreCase(ModelAliases.FILE)) {
+            throw new BrainTrustException.BadInput("'" + stem + "' cannot be a workflow name: " + ModelAliases.FILE_PATH
+                    + " holds the model aliases; choose another name");
         }
         return folder.get().resolve(stem + ".json");
     }

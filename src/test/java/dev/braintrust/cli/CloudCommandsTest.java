@@ -177,4 +177,98 @@ class CloudCommandsTest {
             throw new AssertionError(e);
         }
     }
+
+    /** Runs the real git command line (the client whose messages the user sees) and returns its output and exit code. */
+    static String git(Path in, Map<String, String> env, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("git"));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(in.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        return "exit " + p.exitValue() + "\n" + out;
+    }
+
+    @Test
+    void publish_to_a_fresh_bare_repository_tracks_the_branch_names_the_author_and_warns_that_its_head_is_master() throws Exception {
+        Path bare = dir.resolve("fresh.git");
+        Git.init().setBare(true).setDirectory(bare.toFile()).setInitialBranch("master").call().close();
+        String url = bare.toString();
+        assertThat(cli("init").exitCode()).isZero();
+
+        CliRun published = cli("publish", "--author", "Ada Lovelace <ada@example.com>", url);
+        assertThat(published.exitCode()).as(published.err()).isZero();
+        assertThat(published.out()).contains("the home's 'main' tracks origin/main").contains("Committed as Ada Lovelace <ada@example.com>.");
+        assertThat(published.err()).contains("warning: the repository's HEAD names a branch that does not exist")
+                .contains("git symbolic-ref HEAD refs/heads/main");
+        try (Git repo = Git.open(bare.toFile())) {
+            var commit = repo.getRepository().parseCommit(repo.getRepository().resolve("refs/heads/main"));
+            assertThat(commit.getAuthorIdent().getEmailAddress()).isEqualTo("ada@example.com");
+            assertThat(commit.getCommitterIdent().getName()).isEqualTo("Ada Lovelace");
+        }
+
+        Map<String, String> gitEnv = Map.of("HOME", dir.toString(), "GIT_CONFIG_NOSYSTEM", "1", "LC_ALL", "C");
+        assertThat(git(home, gitEnv, "status")).contains("up to date with 'origin/main'").doesNotContain("upstream is gone");
+        assertThat(git(dir, gitEnv, "clone", url, "plain-clone")).as("what the warning is about")
+                .contains("remote HEAD refers to nonexistent ref");
+
+        git(bare, gitEnv, "symbolic-ref", "HEAD", "refs/heads/main");
+        CliRun again = cli("publish", url);
+        assertThat(again.exitCode()).isZero();
+        assertThat(again.out()).contains("Nothing new to commit");
+        assertThat(again.err()).doesNotContain("warning");
+        assertThat(git(dir, gitEnv, "clone", url, "second-clone")).doesNotContain("warning");
+        assertThat(dir.resolve("second-clone/context/MISSION.md")).exists();
+
+        assertThat(cli("publish", "--author", "nobody", url).err()).contains("--author must be 'Name <email>'");
+    }
+
+    @Test
+    void publish_without_a_git_identity_says_which_author_git_made_up() throws Exception {
+        Path bare = dir.resolve("fresh.git");
+        Git.init().setBare(true).setDirectory(bare.toFile()).setInitialBranch("main").call().close();
+        assertThat(cli("init").exitCode()).isZero();
+        Path noConfig = Files.createDirectories(dir.resolve("no-git-config"));
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Duser.home=" + noConfig, "-Duser.name=ada", "-cp",
+                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                Main.class.getName(), "publish", bare.toString());
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("BRAIN_TRUST_") || k.startsWith("GIT_"));
+        pb.environment().putAll(Map.of("PAI_HOME", home.toString(), "HOME", noConfig.toString(),
+                "XDG_CONFIG_HOME", noConfig.toString(), "GIT_CONFIG_NOSYSTEM", "1"));
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(output).isZero();
+        assertThat(output).containsPattern("note: committed as ada <ada@[^>]*>, which git made up: no git identity is set")
+                .contains("--author 'Your Name <you@example.com>'");
+        assertThat(output).doesNotContain("warning:");
+    }
+
+    @Test
+    void clone_of_a_missing_repository_points_at_the_url_it_was_given_not_at_a_variable() {
+        String missing = dir.resolve("no-such.git").toString();
+        CliRun r = cli("clone", missing);
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).startsWith("error: no repository at " + missing).contains("check the URL given to 'brain-trust clone'")
+                .doesNotContain("BRAIN_TRUST_GIT_URL").doesNotContain("retried");
+        assertThat(r.err().strip().lines()).hasSize(1);
+    }
+
+    @Test
+    void in_cloud_mode_the_model_aliases_come_from_the_repository_with_the_workflows() throws Exception {
+        remote.commitAndPush("first", "context/MISSION.md", "m1", "context/GOALS.md", "g1", "context/BELIEFS.md", "b1",
+                "workflows/models.json", "{\"house-model\": \"claude-opus-4-1\"}");
+        env.put("BRAIN_TRUST_GIT_URL", remote.url());
+        assertThat(cli("sync", "--once").exitCode()).isZero();
+        assertThat(cli("status").out()).contains("  house-model → claude-opus-4-1  (workflows/models.json)");
+
+        remote.commitAndPush("another table", "workflows/models.json", "{\"house-model\": \"gemini-2.5-pro\"}");
+        assertThat(cli("sync", "--once").exitCode()).isZero();
+        assertThat(cli("status").out()).contains("  house-model → gemini-2.5-pro  (workflows/models.json)")
+                .doesNotContain("claude-opus-4-1  (workflows");
+        assertThat(Files.exists(home.resolve("workflows/models.json"))).as("the mirror's work tree has it too").isTrue();
+    }
 }

@@ -128,6 +128,50 @@ class ServeCommandTest {
         assertThat(child.stderrUntil("Stopped.", 5)).contains("Stopped.");
     }
 
+    @Test
+    void serve_warns_at_start_when_the_default_model_cannot_run_listing_the_ways_to_fix_it(@TempDir Path dir) throws Exception {
+        String closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = "http://127.0.0.1:" + socket.getLocalPort();
+        }
+        Child child = serve(dir.resolve("home"), Map.of("OLLAMA_BASE_URL", closed));
+        String err = child.stderrUntil("or run Ollama locally", 20);
+        assertThat(err).contains("warning: agents that name no model cannot run: the default model gpt-4o-mini needs OpenAI, "
+                        + "which has no key. To fix it:")
+                .contains("  - Set OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server)")
+                .contains("  - or set ANTHROPIC_API_KEY and BRAIN_TRUST_DEFAULT_MODEL=claude-sonnet-4-5")
+                .contains("  - or run Ollama locally ('ollama pull llama3.2') and set BRAIN_TRUST_DEFAULT_MODEL=ollama:llama3.2");
+        assertThat(get(child.url + "/health").statusCode()).isEqualTo(200);
+        child.process.destroy();
+        assertThat(child.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+        Child withKey = serve(dir.resolve("home"), Map.of("OLLAMA_BASE_URL", closed, "OPENAI_API_KEY", "sk-test"));
+        assertThat(get(withKey.url + "/health").statusCode()).isEqualTo(200);
+        withKey.process.destroy();
+        assertThat(withKey.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(withKey.stderr()).doesNotContain("warning").doesNotContain("sk-test");
+    }
+
+    @Test
+    void serve_on_a_port_in_use_prints_only_the_message_saying_what_to_do(@TempDir Path dir) throws Exception {
+        Path home = dir.resolve("home");
+        new PaiHome(home).init();
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            ProcessBuilder pb = brainTrust(home, Map.of("OPENAI_API_KEY", "sk-test"), "serve", "--port",
+                    Integer.toString(busy.getLocalPort()));
+            pb.redirectErrorStream(true);
+            Process p = pb.start();
+            started.add(p);
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).isEqualTo(Main.FAILED);
+            assertThat(output.strip()).startsWith("error: cannot listen on 127.0.0.1:" + busy.getLocalPort())
+                    .contains("choose another port with --port or BRAIN_TRUST_PORT");
+            assertThat(output).doesNotContain("ERROR").doesNotContain("Failed to start Javalin").doesNotContain("\tat ");
+            assertThat(output.strip().lines()).hasSize(1);
+        }
+    }
+
     // --- a real child process ------------------------------------------------------------------
 
     /** A {@code brain-trust serve} child process; its stderr goes to a file read as it grows. */
@@ -167,17 +211,26 @@ class ServeCommandTest {
     }
 
     Child serve(Path home, Map<String, String> env) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", classpath, Main.class.getName(), "serve", "--port", "0");
-        pb.environment().keySet().removeIf(k -> k.startsWith("BRAIN_TRUST_") || k.equals("PAI_HOME"));
-        pb.environment().put("PAI_HOME", home.toString());
-        pb.environment().putAll(env);
+        ProcessBuilder pb = brainTrust(home, env, "serve", "--port", "0");
         Path stderr = Files.createTempFile(home.getParent(), "serve-", ".err");
         pb.redirectError(stderr.toFile());
         Process p = pb.start();
         started.add(p);
         return new Child(p, stderr);
+    }
+
+    /** {@code brain-trust <args>} as a child JVM, with none of this machine's Brain Trust or provider settings. */
+    static ProcessBuilder brainTrust(Path home, Map<String, String> env, String... args) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> command = new ArrayList<>(List.of(java, "-cp", classpath, Main.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().keySet().removeIf(k -> k.startsWith("BRAIN_TRUST_") || k.equals("PAI_HOME")
+                || k.endsWith("_API_KEY") || k.endsWith("_BASE_URL"));
+        pb.environment().put("PAI_HOME", home.toString());
+        pb.environment().putAll(env);
+        return pb;
     }
 
     HttpResponse<String> get(String url) throws Exception {
