@@ -37,7 +37,10 @@ public final class BrainTrustMcp implements AutoCloseable {
             + "and other notes (resource brain-trust://telos, or the get_context tool), their skills (tools), saved "
             + "workflows of agents (run_workflow) and a journal of what ran (read_journal). Read the context before "
             + "answering anything personal, and follow its beliefs and constraints.";
-    private static final McpJsonMapper JSON = McpJsonDefaults.getMapper();
+    /** The SDK's JSON mapper, made when MCP is first used (a server that nobody asks for MCP loads none of the SDK). */
+    private static final class Json {
+        static final McpJsonMapper MAPPER = McpJsonDefaults.getMapper();
+    }
 
     private final CatalogSync catalog;
     private final McpHttpRoutes http;
@@ -97,7 +100,7 @@ public final class BrainTrustMcp implements AutoCloseable {
                 return n;
             }
         };
-        McpSyncServer server = catalog.attach(McpServer.sync(new StdioServerTransportProvider(JSON, watched, out))
+        McpSyncServer server = catalog.attach(McpServer.sync(new StdioServerTransportProvider(jsonMapper(), watched, out))
                 .serverInfo(serverInfo())
                 .instructions(INSTRUCTIONS)
                 .capabilities(capabilities())
@@ -111,7 +114,7 @@ public final class BrainTrustMcp implements AutoCloseable {
     }
 
     static McpJsonMapper jsonMapper() {
-        return JSON;
+        return Json.MAPPER;
     }
 
     private static McpSchema.Implementation serverInfo() {
