@@ -1,6 +1,7 @@
 package dev.braintrust.mcp;
 
 import dev.braintrust.Config;
+import dev.braintrust.cli.CliRun;
 import dev.braintrust.journal.RunRecord;
 import dev.braintrust.journal.RunStore;
 import dev.braintrust.journal.RunSummary;
@@ -87,6 +88,14 @@ class McpStdioTest {
         assertThat(llm.calls().get(0).task()).contains("# INPUT\ntidal power");
         List<RunSummary> tools = server.brainTrust.runs().list(20, 0).stream().filter(r -> r.workflow().equals("tool word_count")).toList();
         assertThat(tools).singleElement().satisfies(r -> assertThat(r.source()).isEqualTo("mcp:" + McpClients.CLIENT_NAME));
+    }
+
+    @Test
+    void refuses_a_home_that_does_not_exist_saying_how_to_make_one() {
+        CliRun run = CliRun.run(Map.of("HOME", dir.toString()), "mcp", "--home", dir.resolve("nowhere").toString());
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("brain-trust init");
+        assertThat(run.out()).isEmpty();
     }
 
     @Test
