@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class ToolRecorder {
     /** The run database's {@code source} column holds this many characters. */
     static final int SOURCE_CHARS = 32;
+    /** A client names itself; a long name is cut (the run database keeps an agent's name in 512 characters). */
+    static final int CLIENT_NAME_CHARS = 200;
     private static final Logger log = LoggerFactory.getLogger(ToolRecorder.class);
     private static final ObjectMapper JSON = Json.mapper();
 
@@ -41,7 +43,8 @@ final class ToolRecorder {
     static String clientName(McpSyncServerExchange exchange) {
         McpSchema.Implementation info = exchange == null ? null : exchange.getClientInfo();
         String name = info == null || info.name() == null || info.name().isBlank() ? "unknown" : info.name().strip();
-        return name.replaceAll("\\s+", " ");
+        name = name.replaceAll("\\s+", " ");
+        return name.length() <= CLIENT_NAME_CHARS ? name : name.substring(0, CLIENT_NAME_CHARS);
     }
 
     /** {@code mcp:<client name>}, cut to what the run database holds. */

@@ -332,7 +332,7 @@ public final class RunService implements AutoCloseable {
         StepRecord step = new StepRecord("tool", 0, caller, "(no model: a tool call)",
                 error == null ? StepStatus.SUCCEEDED : StepStatus.FAILED, revision, null, call.arguments(), output,
                 List.of(call), null, null, null, 0, started, finished, call.durationMs(), error);
-        RunRecord record = new RunRecord(newRunId(), "tool " + call.tool(), status, source, revision, 1, started, finished,
+        RunRecord record = new RunRecord(newRunId(), "tool " + call.tool() + " (" + source + ")", status, source, revision, 1, started, finished,
                 call.durationMs(), output, error, List.of(step));
         store.insert(record, null);
         writeJournal(record);

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The MCP server over Streamable HTTP at /mcp, driven by the official Java SDK's client. */
 class McpHttpTest {
@@ -89,6 +90,21 @@ class McpHttpTest {
     }
 
     @Test
+    void uris_and_names_from_the_client_never_leave_their_folder() throws Exception {
+        Files.writeString(dir.resolve("secret.md"), "outside the home");
+        for (String uri : List.of("brain-trust://context/../../secret.md", "brain-trust://journal/../../secret",
+                "brain-trust://workflows/../context/MISSION", "brain-trust://workflows/%2e%2e%2fsecret", "brain-trust://nothing")) {
+            assertThatThrownBy(() -> client.readResource(new McpSchema.ReadResourceRequest(uri))).as(uri)
+                    .hasMessageContaining("not found");
+        }
+        McpSchema.CallToolResult outside = client.callTool(new McpSchema.CallToolRequest("get_workflow", Map.of("name", "../secret")));
+        assertThat(outside.isError()).isTrue();
+        assertThat(McpClients.text(client.callTool(new McpSchema.CallToolRequest("get_context", Map.of("file", "../secret.md")))))
+                .doesNotContain("outside the home");
+        assertThat(client.callTool(new McpSchema.CallToolRequest("read_journal", Map.of("date", "../../secret"))).isError()).isTrue();
+    }
+
+    @Test
     void a_subscribed_client_hears_of_an_edit_and_reads_the_new_text() throws Exception {
         String before = server.brainTrust.context().snapshot().revision();
         client.subscribeResource(new McpSchema.SubscribeRequest("brain-trust://context/MISSION.md"));
@@ -134,7 +150,7 @@ class McpHttpTest {
         McpSchema.CallToolResult result = client.callTool(new McpSchema.CallToolRequest("word_count", Map.of("text", "one two three")));
         assertThat(result.isError()).isNotEqualTo(Boolean.TRUE);
         assertThat(McpClients.text(result)).contains("words=3");
-        RunSummary recorded = server.brainTrust.runs().list(10, 0).stream().filter(r -> r.workflow().equals("tool word_count"))
+        RunSummary recorded = server.brainTrust.runs().list(10, 0).stream().filter(r -> r.workflow().startsWith("tool word_count ("))
                 .findFirst().orElseThrow();
         assertThat(recorded.source()).isEqualTo("mcp:" + McpClients.CLIENT_NAME);
         assertThat(recorded.revision()).isEqualTo(server.brainTrust.context().snapshot().revision());
@@ -142,14 +158,14 @@ class McpHttpTest {
         assertThat(run.steps().get(0).agent()).isEqualTo(McpClients.CLIENT_NAME);
         assertThat(run.steps().get(0).toolCalls().get(0).arguments()).contains("one two three");
         assertThat(server.brainTrust.journal().read(server.brainTrust.journal().today().toString()))
-                .contains("tool word_count", recorded.id());
+                .contains("tool word_count (mcp:" + McpClients.CLIENT_NAME + ")", recorded.id());
     }
 
     @Test
     void a_skill_that_fails_is_an_error_result_and_a_failed_run() {
         McpSchema.CallToolResult result = client.callTool(new McpSchema.CallToolRequest("calculator", Map.of("expression", "1/0")));
         assertThat(result.isError()).isTrue();
-        assertThat(server.brainTrust.runs().list(10, 0).stream().filter(r -> r.workflow().equals("tool calculator")))
+        assertThat(server.brainTrust.runs().list(10, 0).stream().filter(r -> r.workflow().startsWith("tool calculator (")))
                 .singleElement().satisfies(r -> assertThat(r.status().label()).isEqualTo("failed"));
     }
 

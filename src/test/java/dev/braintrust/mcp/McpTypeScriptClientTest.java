@@ -93,7 +93,7 @@ class McpTypeScriptClientTest {
         assertThat(run.succeeded()).isTrue();
         assertThat(llm.calls().get(0).task()).contains("# INPUT\nwind kites");
         assertThat(server.brainTrust.runs().list(20, 0)).anySatisfy(r -> {
-            assertThat(r.workflow()).isEqualTo("tool word_count");
+            assertThat(r.workflow()).isEqualTo("tool word_count (mcp:typescript-sdk-test)");
             assertThat(r.source()).isEqualTo("mcp:typescript-sdk-test");
         });
     }
