@@ -39,6 +39,8 @@ import java.util.Optional;
  * order. The server and the CLI are thin shells over the services this hands out.
  */
 public final class BrainTrust implements AutoCloseable {
+    /** How often a client of a cloud-mode home looks for a commit the server synced to. */
+    static final java.time.Duration FOLLOW_INTERVAL = java.time.Duration.ofSeconds(1);
     private final Config config;
     private final PaiHome home;
     private final Clock clock;
@@ -54,13 +56,15 @@ public final class BrainTrust implements AutoCloseable {
     private final OllamaProbe ollama;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final ScheduleService schedules;
+    private final boolean clientOfHome;
     private RunService runs;
     private RunStore store;
     private boolean automationStarted;
 
-    private BrainTrust(Config config, Clock clock) {
+    private BrainTrust(Config config, Clock clock, boolean clientOfHome) {
         this.config = config;
         this.clock = clock;
+        this.clientOfHome = clientOfHome;
         this.home = new PaiHome(config.home());
         home.checkUsable();
         this.journal = new Journal(home.logs(), clock);
@@ -97,12 +101,21 @@ public final class BrainTrust implements AutoCloseable {
 
     /** Builds the services over an existing home (see {@link PaiHome#init()} to create one). */
     public static BrainTrust open(Config config) {
-        return new BrainTrust(config, Clock.systemDefaultZone());
+        return new BrainTrust(config, Clock.systemDefaultZone(), false);
+    }
+
+    /**
+     * Builds the services for a client of a home that a server may own at the same time
+     * ({@code brain-trust mcp}): it never syncs (in cloud mode {@link #watchForChanges()} follows the
+     * commit the server moves the home to) and never migrates the run database (see {@link #runs()}).
+     */
+    public static BrainTrust openAsClient(Config config) {
+        return new BrainTrust(config, Clock.systemDefaultZone(), true);
     }
 
     /** As {@link #open(Config)}, on another clock (tests and benchmarks that move time). */
     public static BrainTrust open(Config config, Clock clock) {
-        return new BrainTrust(config, clock);
+        return new BrainTrust(config, clock, false);
     }
 
     /**
@@ -134,11 +147,16 @@ public final class BrainTrust implements AutoCloseable {
     /**
      * Keeps up with the source of truth, for a long-running process (the server). Local mode
      * watches the home for edits, so a saved change is visible to the next read. Cloud mode
-     * syncs now (cloning into an empty home), then periodically and on every webhook.
+     * syncs now (cloning into an empty home), then periodically and on every webhook; a client of
+     * the home ({@link #openAsClient}) follows the commits the server syncs to instead.
      *
      * @throws BrainTrustException.Unavailable when the operating system refuses a watch
      */
     public void watchForChanges() {
+        if (sync != null && clientOfHome) {
+            followMirror();
+            return;
+        }
         if (sync != null) {
             sync.start();
             return;
@@ -186,11 +204,13 @@ public final class BrainTrust implements AutoCloseable {
      * Agents and workflows, over the run database and the model providers. Opened on first use
      * (commands that do not run agents never open the database).
      *
-     * @throws BrainTrustException.Unavailable when the run database cannot be opened or migrated
+     * @throws BrainTrustException.Unavailable when the run database cannot be opened or migrated (for a
+     *                                         client of the home: when its schema is not migrated yet)
      */
     public synchronized RunService runs() {
         if (runs == null) {
-            store = RunStore.open(config, home.state(), clock);
+            store = clientOfHome ? RunStore.openWithoutMigrating(config, home.state(), clock)
+                    : RunStore.open(config, home.state(), clock);
             closeables.add(store);
             ModelGateway gateway = new ProviderGateway(config.models(), config.modelTimeout());
             closeables.add(gateway);
@@ -212,6 +232,25 @@ public final class BrainTrust implements AutoCloseable {
     /** The run service if something opened it already (a server stopping has runs to end only then). */
     public synchronized Optional<RunService> openedRuns() {
         return Optional.ofNullable(runs);
+    }
+
+    /** Cloud mode, as a client of the home: picks up the commits the server syncs to, by looking at the home's HEAD. */
+    private void followMirror() {
+        java.util.concurrent.ScheduledExecutorService follower = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mirror-follower");
+            t.setDaemon(true);
+            return t;
+        });
+        follower.scheduleWithFixedDelay(() -> {
+            try {
+                if (mirror.followHead()) {
+                    context.invalidate();
+                }
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(BrainTrust.class).warn("following the home's commit: {}", e.toString());
+            }
+        }, FOLLOW_INTERVAL.toMillis(), FOLLOW_INTERVAL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        closeables.add(follower::shutdownNow);
     }
 
     /** The sync service in cloud mode; empty in local mode. */

@@ -24,7 +24,8 @@ import java.util.List;
 public final class LogbackConfigurator extends ContextAwareBase implements Configurator {
     static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0} - %msg%n";
     private static final List<String> QUIET = List.of(
-            "org.eclipse.jetty", "io.javalin", "org.eclipse.jgit", "org.flywaydb", "com.zaxxer.hikari");
+            "org.eclipse.jetty", "io.javalin", "org.eclipse.jgit", "org.flywaydb", "com.zaxxer.hikari",
+            "io.modelcontextprotocol");
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {

@@ -2,6 +2,8 @@ package dev.braintrust.cli;
 
 import dev.braintrust.BrainTrust;
 import dev.braintrust.Config;
+import dev.braintrust.mcp.BrainTrustMcp;
+import dev.braintrust.openai.OpenAiEndpoint;
 import dev.braintrust.server.ApiServer;
 import dev.braintrust.workflow.ModelStatus;
 import picocli.CommandLine.Command;
@@ -13,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Start the HTTP API (default http://127.0.0.1:8000) and keep serving until Ctrl-C or SIGTERM.",
                 "On stop, requests in flight finish first. Without BRAIN_TRUST_API_KEY it listens on loopback only;",
-                "with it, every /api/v1 request needs the header X-API-Key. A missing home is created with examples."})
+                "with it, every /api/v1 request needs the header X-API-Key. A missing home is created with examples.",
+                "Also serves MCP (Streamable HTTP) at /mcp and an OpenAI-compatible /v1 (models, chat completions)."})
 final class ServeCommand extends BaseCommand {
     @Option(names = "--host", paramLabel = "<address>",
             description = "Address to listen on (default BRAIN_TRUST_HOST, else 127.0.0.1). Any address but loopback needs BRAIN_TRUST_API_KEY.")
@@ -39,10 +42,10 @@ final class ServeCommand extends BaseCommand {
             }
         }, "brain-trust-shutdown");
         try {
-            try (BrainTrust bt = openCreatingHome(config)) {
+            try (BrainTrust bt = openCreatingHome(config); BrainTrustMcp mcp = BrainTrustMcp.over(bt)) {
                 bt.watchForChanges(); // local mode: the file watcher; cloud mode: the first sync, then periodic ones
                 bt.startAutomation(); // schedules, triggers, and the runs waiting for approval
-                try (ApiServer server = new ApiServer(bt).start()) {
+                try (ApiServer server = new ApiServer(bt).withRoutes(mcp.httpRoutes()).withRoutes(new OpenAiEndpoint(bt)).start()) {
                     Runtime.getRuntime().addShutdownHook(hook);
                     out().println("Brain Trust is serving on " + server.url() + " (home " + bt.home().root()
                             + (config.apiKey() == null ? ", no API key: local clients only" : ", API key required") + ")");

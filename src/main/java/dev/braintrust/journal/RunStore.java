@@ -101,6 +101,21 @@ public final class RunStore implements AutoCloseable {
      * @throws BrainTrustException.Unavailable when the database cannot be reached or migrated
      */
     public static RunStore open(Config config, Path stateDir, Clock clock) {
+        return open(config, stateDir, clock, true);
+    }
+
+    /**
+     * Opens the database for a client of a home that a server owns ({@code brain-trust mcp}): the
+     * schema is checked, never migrated.
+     *
+     * @throws BrainTrustException.Unavailable when the database cannot be reached, or its schema is
+     *                                         not this version's yet (the message says to start the server once)
+     */
+    public static RunStore openWithoutMigrating(Config config, Path stateDir, Clock clock) {
+        return open(config, stateDir, clock, false);
+    }
+
+    private static RunStore open(Config config, Path stateDir, Clock clock, boolean migrate) {
         String url = config.dbUrl();
         boolean sqlite;
         String description;
@@ -150,7 +165,11 @@ public final class RunStore implements AutoCloseable {
                     + rootMessage(e), e);
         }
         try {
-            migrate(pool, description);
+            if (migrate) {
+                migrate(pool, description);
+            } else {
+                requireMigrated(pool, description);
+            }
             return new RunStore(pool, sqlite, clock, RunOwner.current(), description);
         } catch (RuntimeException e) {
             pool.close();
@@ -167,12 +186,7 @@ public final class RunStore implements AutoCloseable {
     private static void migrate(HikariDataSource pool, String description) {
         for (int attempt = 1; ; attempt++) {
             try {
-                Flyway.configure()
-                        .dataSource(pool)
-                        .locations("classpath:db/migration")
-                        .table("brain_trust_schema_history")
-                        .load()
-                        .migrate();
+                flyway(pool).migrate();
                 return;
             } catch (FlywayException e) {
                 if (attempt >= MIGRATION_ATTEMPTS || !rootMessage(e).contains("SQLITE_BUSY")) {
@@ -187,6 +201,29 @@ public final class RunStore implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private static void requireMigrated(HikariDataSource pool, String description) {
+        int pending;
+        try {
+            pending = flyway(pool).info().pending().length;
+        } catch (FlywayException e) {
+            throw new BrainTrustException.Unavailable("cannot read the schema of the run database (" + description + "): "
+                    + rootMessage(e), e);
+        }
+        if (pending > 0) {
+            throw new BrainTrustException.Unavailable("the run database (" + description + ") is not set up for this version yet ("
+                    + pending + " migration" + (pending == 1 ? "" : "s") + " to apply); start 'brain-trust serve' once, "
+                    + "which migrates it, then try again");
+        }
+    }
+
+    private static Flyway flyway(HikariDataSource pool) {
+        return Flyway.configure()
+                .dataSource(pool)
+                .locations("classpath:db/migration")
+                .table("brain_trust_schema_history")
+                .load();
     }
 
     /** In words, without credentials: "SQLite /home/me/.pai/state/brain-trust.db" or "PostgreSQL jdbc:postgresql://db/bt". */

@@ -107,7 +107,11 @@ public final class ApiServer implements AutoCloseable {
         return all;
     }
 
-    /** Adds routes from a service outside {@link BrainTrust}; call before {@link #start()}. */
+    /**
+     * Adds routes from a service outside {@link BrainTrust}; call before {@link #start()}. Routes that
+     * are {@link AutoCloseable} are closed when the server stops, before it waits for the requests in
+     * flight: that is where they end the streams they hold open.
+     */
     public ApiServer withRoutes(Routes routes) {
         if (app != null) {
             throw new IllegalStateException("routes must be added before the server starts");
@@ -248,6 +252,18 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    private void closeExtraRoutes() {
+        for (Routes routes : extraRoutes) {
+            if (routes instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    log.warn("closing {}: {}", routes, e.toString());
+                }
+            }
+        }
+    }
+
     /** Null once a snapshot has loaded; else tries to load one and says why it cannot. */
     private static String firstSnapshotProblem(ContextService context) {
         if (context.loadCount() > 0) {
@@ -298,6 +314,7 @@ public final class ApiServer implements AutoCloseable {
                 }
             });
             runRoutes.endStreams(STREAM_GRACE_MS);
+            closeExtraRoutes(); // their long-lived streams end first, so the stop does not wait for them
             running.stop();
         }
         Thread opener = runDatabaseOpener;

@@ -570,6 +570,42 @@ public final class GitMirror implements AutoCloseable {
     }
 
     /**
+     * For a process that reads a home another process syncs ({@code brain-trust mcp} beside a running
+     * server): moves to the commit the home's HEAD names now, once that commit's checkout has been
+     * written. Never fetches and never writes the repository.
+     *
+     * @return true when the revision served changed
+     */
+    public boolean followHead() {
+        synchronized (lock) {
+            Repository r = repo;
+            if (r == null && Files.isDirectory(gitDir)) {
+                r = repo = tryOpen(); // the server cloned the home after this process opened it
+            }
+            if (r == null) {
+                return false;
+            }
+            try {
+                ObjectId head = r.resolve(Constants.HEAD);
+                Checkout c = current;
+                if (head == null || (c != null && c.commit().equals(head)) || !checkouts.has(head)) {
+                    return false; // unchanged, or the server is still writing the new commit's checkout
+                }
+                RevCommit commit;
+                try (RevWalk walk = new RevWalk(r)) {
+                    commit = walk.parseCommit(head);
+                }
+                current = new Checkout(commit.copy(), commit.getTree().copy(), checkouts.folderOf(commit));
+                return true;
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot read the commit the home is at now ({}); still serving {}", transport.clean(e.getMessage()),
+                        revision());
+                return false;
+            }
+        }
+    }
+
+    /**
      * Packs the repository when fetches have left many pack files (each fetch adds one), under the
      * sync lock. Cheap when there is nothing to do: one directory listing. The packs it replaces are
      * deleted at once (see {@link #configure()}); the count is compared with what the last collection

@@ -29,10 +29,11 @@ public record AgentNode(String id, String name, String role, String goal, String
         this(id, name, role, goal, backstory, prompt, model, null);
     }
 
-    /** This agent with {@code text} added to what it is asked to do. */
-    AgentNode withInstructionSuffix(String text) {
+    /** This agent with {@code input} after what it is asked to do (under {@link Workflow#INPUT_HEADING}), or as its whole task when it has none. */
+    AgentNode withInput(String input) {
         String base = instruction();
-        return new AgentNode(id, name, role, goal, backstory, (base == null ? "" : base + "\n\n---\n\n") + text, model, approval);
+        String task = base == null ? input : base + "\n\n---\n\n" + Workflow.INPUT_HEADING + "\n" + input;
+        return new AgentNode(id, name, role, goal, backstory, task, model, approval);
     }
 
     /** The name other agents and the journal know it by: its name, else its role, else its id. */

@@ -21,12 +21,20 @@ import dev.braintrust.journal.StepStatus;
 import dev.braintrust.journal.ToolCallRecord;
 import dev.braintrust.skills.SkillRegistry;
 import dev.braintrust.skills.SkillRunner;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.output.TokenUsage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -72,6 +80,8 @@ public final class RunService implements AutoCloseable {
     private final ModelRouter router;
     private final OllamaProbe ollama;
     private final AgentRunner agents;
+    private final ModelGateway gateway;
+    private final UnaryOperator<String> redact;
     private final ExecutorService pool;
     private final ScheduledExecutorService timer;
     private final Map<String, ActiveRun> active = new ConcurrentHashMap<>();
@@ -97,6 +107,8 @@ public final class RunService implements AutoCloseable {
         this.journal = journal;
         this.clock = clock;
         this.router = new ModelRouter(config.models(), new ModelAliases(workflows::folder));
+        this.gateway = gateway;
+        this.redact = redactor(config);
         this.agents = new AgentRunner(gateway, new SkillTools(skills, skillRunner), config.maxToolRounds(),
                 config.models().maxRetries(), config.models().retryBackoff(), config.modelTimeout(), redactor(config),
                 provider -> provider.baseUrl(config.models()));
@@ -529,6 +541,76 @@ public final class RunService implements AutoCloseable {
                     + (step.error() != null ? step.error() : record.error()));
         }
         return new ChatReply(record.finalOutput(), step.agent(), step.model(), record.id(), record.revision());
+    }
+
+    // ---- calls from other tools (MCP, OpenAI-compatible clients) ---------------------------
+
+    /**
+     * Records a tool call made outside any agent (an MCP client running a skill or reading the
+     * context) as a finished one-step run with its journal entry, so it is in the history like every run.
+     *
+     * @param source   who called, as recorded (for example {@code mcp:claude-code})
+     * @param caller   the client's name, recorded as the step's agent
+     * @param revision the context revision the call saw; null when it read none
+     * @param call     the tool, its arguments, duration and outcome
+     * @param output   everything the call returned
+     * @param error    one line saying why it failed; null when it succeeded
+     * @throws BrainTrustException.Unavailable when the run database cannot store it
+     */
+    public RunRecord recordToolCall(String source, String caller, String revision, ToolCallRecord call, String output,
+                                    String error) {
+        Instant finished = clock.instant();
+        Instant started = finished.minusMillis(call.durationMs());
+        RunStatus status = error == null ? RunStatus.SUCCEEDED : RunStatus.FAILED;
+        StepRecord step = new StepRecord("tool", 0, caller, "(no model: a tool call)",
+                error == null ? StepStatus.SUCCEEDED : StepStatus.FAILED, revision, null, call.arguments(), output,
+                List.of(call), null, null, null, 0, started, finished, call.durationMs(), error);
+        RunRecord record = new RunRecord(newRunId(), "tool " + call.tool() + " (" + source + ")", status, source, revision, 1, started, finished,
+                call.durationMs(), output, error, List.of(step));
+        store.insert(record, null);
+        writeJournal(record);
+        return record;
+    }
+
+    /**
+     * One call to BRAIN_TRUST_DEFAULT_MODEL with exactly these messages: no context, no tools, no
+     * retries, and nothing recorded. For a client's housekeeping (naming a chat, tagging it), which
+     * should cost one cheap call rather than a run.
+     *
+     * @throws BrainTrustException.BadInput    when no provider serves the default model, or its key is missing
+     * @throws BrainTrustException.Unavailable when the model call fails
+     */
+    public Completion plainCompletion(List<ChatTurn> turns) {
+        String model = config.defaultModel();
+        ModelRoute route = ModelRouter.route(model).orElseThrow(() -> new BrainTrustException.BadInput(
+                "BRAIN_TRUST_DEFAULT_MODEL '" + model + "' is not a model name a provider serves: " + ModelRouter.NAMING_RULES));
+        String missing = router.missingKey(route);
+        if (missing != null) {
+            throw new BrainTrustException.BadInput(route.provider().title() + " has no key: " + missing);
+        }
+        List<ChatMessage> messages = new ArrayList<>();
+        for (ChatTurn turn : turns) {
+            messages.add(switch (turn.role()) {
+                case ChatTurn.SYSTEM -> SystemMessage.from(turn.text());
+                case ChatTurn.ASSISTANT -> AiMessage.from(turn.text());
+                default -> UserMessage.from(turn.text());
+            });
+        }
+        ChatResponse response;
+        try {
+            response = gateway.chat(route, ChatRequest.builder().messages(messages).build());
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            throw new BrainTrustException.Unavailable(redact.apply(route.provider().title() + " call failed: "
+                    + (root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage())), e);
+        }
+        String text = response.aiMessage() == null || response.aiMessage().text() == null ? "" : response.aiMessage().text();
+        TokenUsage usage = response.tokenUsage();
+        return new Completion(text, model, usage == null || usage.inputTokenCount() == null ? 0 : usage.inputTokenCount(),
+                usage == null || usage.outputTokenCount() == null ? 0 : usage.outputTokenCount());
     }
 
     // ---- internals -------------------------------------------------------------------------
