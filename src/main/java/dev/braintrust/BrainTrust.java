@@ -56,27 +56,29 @@ public final class BrainTrust implements AutoCloseable {
             // Cloud mode: context from the mirror's current commit, skills and workflows from its checkout.
             this.mirror = GitMirror.open(home.root(), GitRemote.of(config), config.skillTimeout().plusSeconds(30));
             closeables.add(mirror);
-            this.context = new ContextService(mirror.contextSource(clock), config.contextTtl());
+            this.context = new ContextService(mirror.contextSource(clock, config.contextLimits()), config.contextTtl());
             this.skills = new SkillRegistry(mirror::skillsFolder, config.contextTtl());
-            this.workflows = new WorkflowLibrary(mirror::workflowsFolder);
+            this.workflows = new WorkflowLibrary(mirror::workflowsFolder, config.contextLimits().fileBytes());
             this.sync = new SyncService(mirror, journal, context::invalidate, config.syncInterval(),
                     config.webhookSecret(), clock);
             closeables.add(sync);
         } else {
             this.mirror = null;
             this.sync = null;
-            this.context = new ContextService(new FolderContextSource(home.context(), clock), config.contextTtl());
+            this.context = new ContextService(new FolderContextSource(home.context(), clock, config.contextLimits()),
+                    config.contextTtl());
             this.skills = new SkillRegistry(home::skills, config.contextTtl());
-            this.workflows = new WorkflowLibrary(home::workflows);
+            this.workflows = new WorkflowLibrary(home::workflows, config.contextLimits().fileBytes());
         }
-        this.skillRunner = new SkillRunner(config.skillTimeout(), config.skillOutputCap());
+        this.skillRunner = new SkillRunner(config.skillTimeout(), config.skillOutputCap(), config.environment(),
+                config.skillIsolation());
         closeables.add(skillRunner);
         context.onInvalidate(skills::invalidate);
     }
 
     /** Builds the services over an existing home (see {@link PaiHome#init()} to create one). */
     public static BrainTrust open(Config config) {
-        return new BrainTrust(config, Clock.systemDefaultZone());
+        return new BrainTrust(config, Clock.system(config.timeZone()));
     }
 
     /**

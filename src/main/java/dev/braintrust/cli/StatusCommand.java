@@ -16,10 +16,12 @@ import java.util.List;
 final class StatusCommand extends BaseCommand {
     @Option(names = "--json", description = "Print the status as JSON.")
     boolean json;
+    private ZoneId zone = ZoneId.systemDefault();
 
     @Override
     public Integer call() throws Exception {
         try (BrainTrust bt = open(config())) {
+            zone = bt.config().timeZone();
             StatusReport s = bt.status();
             if (json) {
                 out().println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(s));
@@ -31,7 +33,7 @@ final class StatusCommand extends BaseCommand {
                 printSync(s.sync());
             }
             out().println("Context:     " + (s.revision() == null ? "no snapshot yet" : "revision " + s.revision() + ", loaded "
-                    + DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(s.contextLoadedAt().atZone(ZoneId.systemDefault()).withNano(0))));
+                    + time(s.contextLoadedAt())));
             out().println("  files:     " + list(s.contextFiles()));
             out().println("  missing:   " + list(s.missing()));
             out().println("Skills:      " + s.skills().size() + (s.skills().isEmpty() ? "" : " (" + String.join(", ", s.skills()) + ")"));
@@ -63,8 +65,9 @@ final class StatusCommand extends BaseCommand {
         out().println("  note:      " + sync.note());
     }
 
-    private static String time(java.time.Instant instant) {
-        return DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(instant.atZone(ZoneId.systemDefault()).withNano(0));
+    /** In the configured zone (BRAIN_TRUST_TIMEZONE), with its offset. */
+    private String time(java.time.Instant instant) {
+        return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(instant.atZone(zone).withNano(0));
     }
 
     private static String list(List<String> items) {

@@ -188,7 +188,12 @@ public final class GitMirror implements AutoCloseable {
 
     /** Context read from the objects of the current commit: the revision is the commit id. */
     public ContextSource contextSource(Clock clock) {
-        return new CommitContextSource(this, clock);
+        return contextSource(clock, dev.braintrust.context.ContextLimits.DEFAULT);
+    }
+
+    /** As {@link #contextSource(Clock)}, reading at most {@code limits} of the commit's context. */
+    public ContextSource contextSource(Clock clock, dev.braintrust.context.ContextLimits limits) {
+        return new CommitContextSource(this, clock, limits);
     }
 
     Repository repository() {
