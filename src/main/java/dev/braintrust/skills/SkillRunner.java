@@ -119,6 +119,12 @@ public final class SkillRunner implements AutoCloseable {
         int exitCode = timedOut ? -1 : process.exitValue();
         sandbox.endRun(process, runId); // after every run, not only on timeout: nothing it started outlives it
         awaitEnd(outReader, errReader);
+        String notStarted = timedOut ? null : sandbox.startFailure(exitCode, stderr.text());
+        if (notStarted != null) {
+            runs.get(NOT_STARTED).increment();
+            throw new BrainTrustException.Unavailable("skill '" + skill.name() + "' could not be started (" + notStarted
+                    + "); check its first line (#!) names an interpreter that is installed");
+        }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         SkillResult result = new SkillResult(skill.name(), timedOut ? -1 : exitCode, stdout.text(), stdout.truncated(),
                 stderr.text(), timedOut, took);

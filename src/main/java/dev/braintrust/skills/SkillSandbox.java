@@ -67,6 +67,18 @@ final class SkillSandbox {
         return new SkillSandbox(Mode.SESSION, probe(setsid, "exit 0") == null ? setsid : List.of());
     }
 
+    /**
+     * The wrapper's own message when it could not execute the script (exit 126 or 127 and
+     * "unshare: failed to execute ..."), else null: such a run never started.
+     */
+    String startFailure(int exitCode, String stderr) {
+        if (prefix.isEmpty() || (exitCode != 126 && exitCode != 127)) {
+            return null;
+        }
+        String line = stderr.strip();
+        return line.startsWith(prefix.get(0) + ": failed to execute ") ? line.substring(prefix.get(0).length() + 2) : null;
+    }
+
     Mode mode() {
         return mode;
     }
@@ -84,18 +96,29 @@ final class SkillSandbox {
      * its descendants, its session and group, and every process marked with the run's id.
      */
     void endRun(Process process, String runId) {
+        // Through the handle: Process.destroy would also close the pipes, and lose the output not read yet.
+        ProcessHandle handle = process.toHandle();
         if (mode == Mode.NAMESPACE) {
-            process.destroyForcibly();
+            handle.destroyForcibly();
             waitFor(process);
             return;
         }
-        List<ProcessHandle> descendants = process.descendants().toList();
-        process.destroyForcibly();
+        List<ProcessHandle> descendants = handle.descendants().toList();
+        handle.destroyForcibly();
         descendants.forEach(ProcessHandle::destroyForcibly);
         waitFor(process);
-        long group = process.pid();
-        for (ProcessHandle left : leftovers(group, runId)) {
-            left.destroyForcibly();
+        List<ProcessHandle> left = leftovers(process.pid(), runId);
+        left.forEach(ProcessHandle::destroyForcibly);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        for (ProcessHandle h : left) { // gone when the run returns, not a moment later
+            while (h.isAlive() && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 
