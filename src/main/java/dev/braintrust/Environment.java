@@ -58,7 +58,7 @@ public final class Environment {
         Map<String, String> env = new HashMap<>(System.getenv());
         String fd = env.remove(HANDOVER_FD);
         if (fd != null && fd.matches("\\d{1,4}")) {
-            env.putAll(readHandover(Path.of("/proc/self/fd/" + fd)));
+            env.putAll(readHandover(Path.of("/dev/fd/" + fd)));
         }
         return env;
     }
