@@ -63,6 +63,9 @@ final class StatusCommand extends BaseCommand {
                 + (sync.nextSyncAt() == null ? "" : ", next " + time(sync.nextSyncAt()))));
         out().println("  webhook:   " + (sync.webhookEnabled() ? "on (POST /api/v1/webhook/sync-context)" : "off (set WEBHOOK_SECRET)"));
         out().println("  note:      " + sync.note());
+        if (sync.lastKeptAside() != null) {
+            out().println("  kept:      " + time(sync.lastKeptAside().time()) + " — " + sync.lastKeptAside().describe());
+        }
     }
 
     /** In the configured zone (BRAIN_TRUST_TIMEZONE), with its offset. */

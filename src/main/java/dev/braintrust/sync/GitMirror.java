@@ -51,7 +51,9 @@ import java.util.Set;
  * checkout of that whole commit under {@code state/sync/checkouts/} ({@link #skillsFolder()}),
  * written before the mirror switches to it. Switching is one volatile write, so every reader sees
  * one whole commit, the old one or the new one. The working tree is kept equal to the commit for
- * the people who look at the folder, and its local edits are overwritten by the next sync.
+ * the people who look at the folder; a local edit the next sync would overwrite is first moved
+ * aside under {@code state/sync/overwritten/}, and a home with commits the remote lacks is refused
+ * ({@link LocalEdits}).
  *
  * <p>{@code logs/} and {@code state/} are never touched: they are excluded from git, and a commit
  * that contains such folders is checked out without them.
@@ -256,6 +258,11 @@ public final class GitMirror implements AutoCloseable {
         Path folder = checkouts.materialise(repo, commit);
         long tWorkTree = System.nanoTime();
         tCheckout = tWorkTree - tCheckout;
+        LocalEdits.refuseUnpushedCommits(repo, remote.branchRef(), trackingRef(), remoteHead, home, remote);
+        KeptAside kept = LocalEdits.keepAside(repo, repo.resolve(Constants.HEAD + "^{tree}"), commit.getTree(), home, started);
+        if (kept != null) {
+            log.warn("sync of {}: {}", remote, kept.describe());
+        }
         WorkTree.checkout(repo, gitDir, commit);
         WorkTree.moveBranch(repo, remote.branchRef(), remoteHead);
         tWorkTree = System.nanoTime() - tWorkTree;
@@ -267,7 +274,7 @@ public final class GitMirror implements AutoCloseable {
         checkouts.prune(checkoutsToKeep(commit, previous));
         return new SyncResult(started, trigger, sameCommit ? SyncResult.Outcome.UNCHANGED : SyncResult.Outcome.UPDATED,
                 previous == null ? null : previous.commit().name(), commit.name(), changes.paths(), changes.count(),
-                Duration.ofNanos(System.nanoTime() - t0), null);
+                Duration.ofNanos(System.nanoTime() - t0), null, kept);
     }
 
     /**

@@ -47,7 +47,7 @@ public final class SyncService implements AutoCloseable {
     public static final int MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
     /** What cloud mode means for edits made on the server, said in status and the docs. */
     public static final String NOTE = "the git repository is the source of truth: local edits on the server are "
-            + "overwritten by the next sync; change the repository instead";
+            + "overwritten by the next sync (moved aside to " + LocalEdits.ASIDE + "/ first); change the repository instead";
     /** The first retry after a failure comes after min(interval, this); each further one waits twice as long. */
     static final Duration FIRST_RETRY = Duration.ofSeconds(5);
     /** Retries never wait longer than max(interval, this). */
@@ -78,6 +78,7 @@ public final class SyncService implements AutoCloseable {
     private final Object recordLock = new Object();
     private final Deque<SyncResult> history = new ArrayDeque<>();
     private volatile SyncResult last;
+    private volatile KeptAside lastKeptAside;
     private volatile SyncResult lastSuccess;
     private volatile int consecutiveFailures;
     /** Set once a snapshot exists and the caches were told about it, so a ready server never answers from a stale cache. */
@@ -193,9 +194,11 @@ public final class SyncService implements AutoCloseable {
             if (!closed) {
                 // on the sync thread: neither the file nor packing (when due) delays an answer
                 executor.execute(this::persistStatus);
-                if (result.revisionChanged()) {
+                if (result.revisionChanged() || result.keptAside() != null) {
                     SyncResult changed = result;
                     executor.execute(() -> writeJournal(changed)); // in order: one sync thread
+                }
+                if (result.revisionChanged()) {
                     executor.execute(mirror::maintain);
                 }
             }
@@ -236,6 +239,9 @@ public final class SyncService implements AutoCloseable {
     private void record(SyncResult result) {
         synchronized (recordLock) {
             last = result;
+            if (result.keptAside() != null) {
+                lastKeptAside = result.keptAside();
+            }
             if (result.failed()) {
                 consecutiveFailures++;
             } else {
@@ -255,6 +261,9 @@ public final class SyncService implements AutoCloseable {
                 + (r.changedCount() == 1 ? " path" : " paths") + " changed"
                 + (r.changed().isEmpty() ? "" : ": " + String.join(", ", r.changed().subList(0, Math.min(20, r.changed().size())))
                 + (r.changedCount() > 20 ? ", …" : ""));
+        if (r.keptAside() != null) {
+            summary = "Local edits kept: " + r.keptAside().describe() + ". " + summary;
+        }
         try {
             journal.append(new JournalEntry(r.time(), "Sync from " + mirror.remote().displayUrl() + " (" + mirror.remote().branch()
                     + ", " + r.trigger() + ")", "synced", r.duration(), r.revision(), List.of(), null, summary));
@@ -315,7 +324,8 @@ public final class SyncService implements AutoCloseable {
                 periodic ? nextSyncAt : null,
                 periodic ? interval : Duration.ZERO,
                 webhookSecret != null,
-                NOTE);
+                NOTE,
+                lastKeptAside);
     }
 
     /** True once the mirror has a snapshot to serve; it stays true when later syncs fail. */
@@ -357,7 +367,7 @@ public final class SyncService implements AutoCloseable {
         }
     }
 
-    private record Persisted(SyncResult last, SyncResult lastSuccess, int consecutiveFailures) {
+    private record Persisted(SyncResult last, SyncResult lastSuccess, int consecutiveFailures, KeptAside lastKeptAside) {
     }
 
     private void persistStatus() {
@@ -370,7 +380,7 @@ public final class SyncService implements AutoCloseable {
         try {
             Files.createDirectories(statusFile.getParent());
             Path temp = statusFile.resolveSibling(statusFile.getFileName() + ".tmp");
-            Files.write(temp, json.writeValueAsBytes(new Persisted(last, lastSuccess, consecutiveFailures)));
+            Files.write(temp, json.writeValueAsBytes(new Persisted(last, lastSuccess, consecutiveFailures, lastKeptAside)));
             Files.move(temp, statusFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             log.debug("cannot write {}: {}", statusFile, e.getMessage());
@@ -383,6 +393,7 @@ public final class SyncService implements AutoCloseable {
             last = p.last();
             lastSuccess = p.lastSuccess();
             consecutiveFailures = Math.max(0, p.consecutiveFailures());
+            lastKeptAside = p.lastKeptAside();
         } catch (NoSuchFileException e) {
             // never synced here
         } catch (IOException | RuntimeException e) {
