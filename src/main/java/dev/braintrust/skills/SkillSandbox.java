@@ -166,8 +166,12 @@ final class SkillSandbox {
     }
 
     private static List<String> unsharePrefix() {
+        return unsharePrefix(isRoot());
+    }
+
+    static List<String> unsharePrefix(boolean root) {
         List<String> command = new ArrayList<>(List.of("unshare"));
-        if (!isRoot()) {
+        if (!root) {
             command.addAll(List.of("--user", "--map-current-user")); // the skill keeps the user's id, and no capability
         }
         command.addAll(List.of("--pid", "--fork", "--kill-child", "--mount-proc", "--"));

@@ -154,6 +154,24 @@ class SkillRunnerTest {
     }
 
     @Test
+    void the_namespace_of_a_server_that_is_not_root_keeps_the_users_id_and_still_ends_every_process() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "needs root to become another user for the test");
+        String token = token();
+        Path script = Files2.script(Files.createTempDirectory("skill-as-nobody").resolve("check.sh"),
+                "#!/bin/sh\n( setsid sleep 300 " + token + " >/dev/null 2>&1 & )\necho \"pid=$$ uid=$(id -u)\"\n");
+        Files.setPosixFilePermissions(script.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        List<String> command = new java.util.ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+        command.addAll(SkillSandbox.unsharePrefix(false));
+        command.add(script.toString());
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(output).isZero();
+        assertThat(output).isEqualTo("pid=1 uid=65534\n");
+        assertGone(token, "the setsid sleep of a namespace whose process 1 ended");
+    }
+
+    @Test
     void in_a_namespace_the_skill_cannot_see_the_server_process() {
         long server = ProcessHandle.current().pid();
         Skill looking = skill("looking", "echo \"parent=$PPID\"\n"
