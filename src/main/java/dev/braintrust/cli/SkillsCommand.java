@@ -52,7 +52,9 @@ final class SkillsCommand extends BaseCommand {
                 }
                 if (!skills.isEmpty()) {
                     command.out().println("Every skill also receives " + String.join(", ", SkillRunner.PASSED)
-                            + ", LC_* (those that are set) and PAI_HOME; no other variable.");
+                            + ", LC_* (those that are set) and PAI_HOME; no other variable. Each run is contained in "
+                            + (bt.skillRunner().isolationMode().equals("namespace") ? "a PID namespace" : "a session")
+                            + " of its own, ended with all its processes.");
                 }
                 bt.skills().skipped().forEach(s -> command.out().println("skipped skills/" + s.file() + ": " + s.reason()));
                 return Main.OK;

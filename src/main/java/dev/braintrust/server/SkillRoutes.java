@@ -32,8 +32,11 @@ final class SkillRoutes implements Routes {
         }
     }
 
-    /** @param passed the variables every skill receives when the server has them, besides PAI_HOME and each skill's own */
-    record SkillList(List<SkillView> skills, List<SkippedScript> skipped, List<String> passed) {
+    /**
+     * @param passed    the variables every skill receives when the server has them, besides PAI_HOME and each skill's own
+     * @param isolation how skill processes are contained here: "namespace" or "session"
+     */
+    record SkillList(List<SkillView> skills, List<SkippedScript> skipped, List<String> passed, String isolation) {
     }
 
     record RunView(String skill, boolean ok, String outcome, int exitCode, String output, boolean truncated,
@@ -53,7 +56,8 @@ final class SkillRoutes implements Routes {
     @Override
     public void addTo(RoutesConfig routes) {
         routes.get("/api/v1/skills", ctx -> ctx.json(new SkillList(
-                registry.list().stream().map(s -> SkillView.of(s, runner)).toList(), registry.skipped(), SkillRunner.PASSED)));
+                registry.list().stream().map(s -> SkillView.of(s, runner)).toList(), registry.skipped(), SkillRunner.PASSED,
+                runner.isolationMode())));
         routes.post("/api/v1/skills/{name}/run", ctx -> {
             Skill skill = registry.find(ctx.pathParam("name"));
             Map<String, String> args = arguments(bodies.read(ctx));

@@ -111,7 +111,7 @@ final class SkillSandbox {
         left.forEach(ProcessHandle::destroyForcibly);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         for (ProcessHandle h : left) { // gone when the run returns, not a moment later
-            while (h.isAlive() && System.nanoTime() < deadline) {
+            while (!isGone(h) && System.nanoTime() < deadline) {
                 try {
                     Thread.sleep(1);
                 } catch (InterruptedException e) {
@@ -144,6 +144,19 @@ final class SkillSandbox {
             log.debug("cannot look for a skill's leftover processes: {}", e.toString());
         }
         return found;
+    }
+
+    /** Ended: no longer there, or a zombie that only waits for whoever adopted it to reap it. */
+    private static boolean isGone(ProcessHandle h) {
+        if (!h.isAlive()) {
+            return true;
+        }
+        try {
+            String stat = Files.readString(PROC.resolve(String.valueOf(h.pid())).resolve("stat"), StandardCharsets.UTF_8);
+            return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+        } catch (IOException | RuntimeException e) {
+            return true;
+        }
     }
 
     /** Field 5 (process group) or 6 (session) of {@code /proc/<pid>/stat}, after the command name in parentheses. */

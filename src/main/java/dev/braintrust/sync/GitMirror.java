@@ -69,11 +69,18 @@ public final class GitMirror implements AutoCloseable {
     static final int MAX_PACKS = 20;
     /** How long the checkout of a replaced commit is kept by default: longer than the default skill timeout. */
     static final Duration DEFAULT_RETIRED_LIFETIME = Duration.ofMinutes(1);
+    /** Blobs over this size are streamed, never loaded whole. */
+    static final int STREAM_FILE_THRESHOLD = 2 * 1024 * 1024;
 
     static {
         // JGit measures each file system's timestamp resolution once (seconds on some disks) and
         // saves it in ~/.config/jgit; in the background, no sync waits for it.
         org.eclipse.jgit.util.FS.FileStoreAttributes.setBackground(true);
+        // A blob larger than this is streamed (to the working tree, to a checkout) instead of held whole
+        // in memory; JGit's default, 50 MiB, is most of the launcher's 128 MiB heap.
+        org.eclipse.jgit.storage.file.WindowCacheConfig cache = new org.eclipse.jgit.storage.file.WindowCacheConfig();
+        cache.setStreamFileThreshold(STREAM_FILE_THRESHOLD);
+        cache.install();
     }
 
     private final Path home;

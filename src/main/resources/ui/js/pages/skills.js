@@ -4,12 +4,13 @@ import { h, dl, errorBox, pre, add, fill } from '../dom.js';
 import { duration } from '../format.js';
 
 export async function render(root, { signal }) {
-  const { skills, skipped, passed } = await api('/api/v1/skills', { signal });
+  const { skills, skipped, passed, isolation } = await api('/api/v1/skills', { signal });
   add(root, 
     h('h1', null, 'Skills'),
     h('p', { class: 'muted' }, 'Executable scripts in skills/. Agents call them as tools; you can run them here.'),
     skills.length ? h('p', { class: 'muted small', id: 'skills-env' },
-      `Every skill receives ${(passed || []).join(', ')}, LC_* and PAI_HOME; a secret only when its header asks for it (# ENV:).`) : null,
+      `Every skill receives ${(passed || []).join(', ')}, LC_* and PAI_HOME; a secret only when its header asks for it (# ENV:). `
+      + `Each run is contained in ${isolation === 'namespace' ? 'a PID namespace' : 'a session'} of its own.`) : null,
     skills.length ? h('div', { class: 'skills' }, skills.map(skillCard))
       : h('p', null, 'No skills yet: put an executable script with a “# DESCRIPTION:” header in skills/.'),
     skipped.length ? h('section', { class: 'card', id: 'skipped' },

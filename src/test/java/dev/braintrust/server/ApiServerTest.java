@@ -165,6 +165,7 @@ class ApiServerTest {
         assertThat(body.path("skipped").get(0).path("reason").asText()).contains("chmod +x");
         assertThat(calculator.path("env").isArray()).isTrue();
         assertThat(body.path("passed").toString()).contains("\"PATH\"", "\"HOME\"", "\"LANG\"");
+        assertThat(body.path("isolation").asText()).isIn("namespace", "session");
     }
 
     @Test
