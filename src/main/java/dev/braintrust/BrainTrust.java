@@ -72,9 +72,9 @@ public final class BrainTrust implements AutoCloseable {
             // Cloud mode: context from the mirror's current commit, skills and workflows from its checkout.
             this.mirror = GitMirror.open(home.root(), GitRemote.of(config), config.skillTimeout().plusSeconds(30));
             closeables.add(mirror);
-            this.context = new ContextService(mirror.contextSource(clock), config.contextTtl());
+            this.context = new ContextService(mirror.contextSource(clock, config.contextLimits()), config.contextTtl());
             this.skills = new SkillRegistry(mirror::skillsFolder, config.contextTtl());
-            this.workflows = new WorkflowLibrary(mirror::workflowsFolder);
+            this.workflows = new WorkflowLibrary(mirror::workflowsFolder, config.contextLimits().fileBytes());
             this.sync = new SyncService(mirror, journal, context::invalidate, config.syncInterval(),
                     config.webhookSecret(), clock);
             closeables.add(sync);
@@ -82,12 +82,14 @@ public final class BrainTrust implements AutoCloseable {
         } else {
             this.mirror = null;
             this.sync = null;
-            this.context = new ContextService(new FolderContextSource(home.context(), clock), config.contextTtl());
+            this.context = new ContextService(new FolderContextSource(home.context(), clock, config.contextLimits()),
+                    config.contextTtl());
             this.skills = new SkillRegistry(home::skills, config.contextTtl());
-            this.workflows = new WorkflowLibrary(home::workflows);
+            this.workflows = new WorkflowLibrary(home::workflows, config.contextLimits().fileBytes());
             this.localWebhook = SyncService.webhookWithoutMirror(config.webhookSecret());
         }
-        this.skillRunner = new SkillRunner(config.skillTimeout(), config.skillOutputCap());
+        this.skillRunner = new SkillRunner(config.skillTimeout(), config.skillOutputCap(), config.environment(),
+                config.skillIsolation());
         closeables.add(skillRunner);
         this.modelRouter = new ModelRouter(config.models(), new ModelAliases(workflows::folder));
         this.ollama = new OllamaProbe(config.models().ollamaBaseUrl(), clock);
@@ -101,7 +103,7 @@ public final class BrainTrust implements AutoCloseable {
 
     /** Builds the services over an existing home (see {@link PaiHome#init()} to create one). */
     public static BrainTrust open(Config config) {
-        return new BrainTrust(config, Clock.systemDefaultZone(), false);
+        return new BrainTrust(config, Clock.system(config.timeZone()), false);
     }
 
     /**
@@ -110,7 +112,7 @@ public final class BrainTrust implements AutoCloseable {
      * commit the server moves the home to) and never migrates the run database (see {@link #runs()}).
      */
     public static BrainTrust openAsClient(Config config) {
-        return new BrainTrust(config, Clock.systemDefaultZone(), true);
+        return new BrainTrust(config, Clock.system(config.timeZone()), true);
     }
 
     /** As {@link #open(Config)}, on another clock (tests and benchmarks that move time). */

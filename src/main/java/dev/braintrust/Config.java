@@ -1,9 +1,13 @@
 package dev.braintrust;
 
+import dev.braintrust.context.ContextLimits;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -46,6 +50,13 @@ import java.util.regex.Pattern;
  * @param automation      schedules, triggers, notifications and approvals (see {@link Automation})
  * @param trustedProxies  BRAIN_TRUST_TRUSTED_PROXIES, comma-separated addresses or CIDRs (e.g. 127.0.0.1, 10.0.0.0/8)
  *                        whose X-Forwarded-For is believed; default none (the peer address is the client)
+ * @param contextLimits   BRAIN_TRUST_CONTEXT_FILE_LIMIT (default 1 MiB) and BRAIN_TRUST_CONTEXT_LIMIT (default 8 MiB):
+ *                        the largest context or workflow file read, and the most context a snapshot holds
+ * @param timeZone        BRAIN_TRUST_TIMEZONE, an IANA zone such as Europe/Berlin; default the system's zone.
+ *                        The journal's days and times are in this zone
+ * @param skillIsolation  BRAIN_TRUST_SKILL_ISOLATION: auto (default: a PID namespace when the system allows one,
+ *                        else a session of its own), namespace (required) or session
+ * @param environment     the variables the program was given, for the ones a skill's header declares ({@code # ENV:})
  */
 public record Config(
         Path home,
@@ -75,7 +86,11 @@ public record Config(
         List<String> corsOrigins,
         String logFormat,
         Automation automation,
-        List<String> trustedProxies) {
+        List<String> trustedProxies,
+        ContextLimits contextLimits,
+        ZoneId timeZone,
+        String skillIsolation,
+        Environment environment) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8000;
@@ -185,7 +200,7 @@ public record Config(
 
     /** Reads the configuration from the process environment. */
     public static Config fromEnvironment() {
-        return fromEnv(System.getenv());
+        return fromEnv(Environment.ofProcess());
     }
 
     /**
@@ -242,28 +257,33 @@ public record Config(
                         v.get("BRAIN_TRUST_PUBLIC_URL", null),
                         v.duration("BRAIN_TRUST_TRIGGER_DEBOUNCE", DEFAULT_TRIGGER_DEBOUNCE),
                         v.triggerSecrets()),
-                v.list("BRAIN_TRUST_TRUSTED_PROXIES"));
+                v.list("BRAIN_TRUST_TRUSTED_PROXIES"),
+                new ContextLimits(v.bytes("BRAIN_TRUST_CONTEXT_FILE_LIMIT", ContextLimits.DEFAULT.fileBytes()),
+                        v.bytes("BRAIN_TRUST_CONTEXT_LIMIT", ContextLimits.DEFAULT.totalBytes())),
+                v.zone("BRAIN_TRUST_TIMEZONE"),
+                v.choice("BRAIN_TRUST_SKILL_ISOLATION", "auto", "auto", "namespace", "session"),
+                Environment.of(env));
     }
 
     public Config withHome(Path newHome) {
         return new Config(newHome.toAbsolutePath().normalize(), host, port, apiKey, webhookSecret, gitUrl, gitBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies);
+                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment);
     }
 
     public Config withListen(String newHost, int newPort) {
         return new Config(home, newHost, newPort, apiKey, webhookSecret, gitUrl, gitBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies);
+                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment);
     }
 
     public Config withGit(String newGitUrl, String newBranch) {
         return new Config(home, host, port, apiKey, webhookSecret, newGitUrl, newBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies);
+                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment);
     }
 
     /** Parses "300", "300s", "5m", "1h", "500ms" and "0". */
@@ -283,6 +303,7 @@ public record Config(
     }
 
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)?");
+    private static final Pattern BYTES = Pattern.compile("(\\d{1,12})\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?");
 
     private record Vars(Map<String, String> env) {
         String get(String name, String fallback) {
@@ -354,6 +375,38 @@ public record Config(
                 }
             }
             return secrets;
+        }
+
+        /** 1048576, 512k, 512KiB, 1m, 1MiB, 1g: multiples of 1024. */
+        long bytes(String name, long fallback) {
+            String value = get(name, null);
+            if (value == null) {
+                return fallback;
+            }
+            Matcher m = BYTES.matcher(value.toLowerCase(Locale.ROOT));
+            if (!m.matches() || Long.parseLong(m.group(1)) < 1) {
+                throw new BrainTrustException.BadConfig(name + " must be a size such as 1048576, 512KiB or 8MiB, not '" + value + "'");
+            }
+            long unit = switch (m.group(2) == null ? "b" : m.group(2).substring(0, 1)) {
+                case "k" -> 1024L;
+                case "m" -> 1024L * 1024;
+                case "g" -> 1024L * 1024 * 1024;
+                default -> 1L;
+            };
+            return Long.parseLong(m.group(1)) * unit;
+        }
+
+        ZoneId zone(String name) {
+            String value = get(name, null);
+            if (value == null) {
+                return ZoneId.systemDefault();
+            }
+            try {
+                return ZoneId.of(value);
+            } catch (DateTimeException e) {
+                throw new BrainTrustException.BadConfig(name + " must be a time zone such as Europe/Berlin, "
+                        + "America/New_York or UTC, not '" + value + "'");
+            }
         }
 
         List<String> list(String name) {

@@ -72,7 +72,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         boolean serving = args.length > 0 && args[0].equals("serve");
-        Map<String, String> env = System.getenv();
+        Map<String, String> env = dev.braintrust.Environment.ofProcess(); // with what the launcher handed over
         CommandLine cli = commandLine(env);
         if ("json".equalsIgnoreCase(env.get("BRAIN_TRUST_LOG_FORMAT"))) {
             Logging.json(cli, args); // read here, before Config, so even a configuration error is logged as JSON

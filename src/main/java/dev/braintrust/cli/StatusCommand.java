@@ -22,10 +22,12 @@ import java.util.Map;
 final class StatusCommand extends BaseCommand {
     @Option(names = "--json", description = "Print the status as JSON.")
     boolean json;
+    private ZoneId zone = ZoneId.systemDefault();
 
     @Override
     public Integer call() throws Exception {
         try (BrainTrust bt = open(config())) {
+            zone = bt.config().timeZone();
             StatusReport s = bt.status();
             if (json) {
                 out().println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(s));
@@ -37,7 +39,7 @@ final class StatusCommand extends BaseCommand {
                 printSync(s.sync());
             }
             out().println("Context:     " + (s.revision() == null ? "no snapshot yet" : "revision " + s.revision() + ", loaded "
-                    + DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(s.contextLoadedAt().atZone(ZoneId.systemDefault()).withNano(0))));
+                    + time(s.contextLoadedAt())));
             out().println("  files:     " + list(s.contextFiles()));
             out().println("  missing:   " + list(s.missing()));
             out().println("Skills:      " + s.skills().size() + (s.skills().isEmpty() ? "" : " (" + String.join(", ", s.skills()) + ")"));
@@ -97,10 +99,14 @@ final class StatusCommand extends BaseCommand {
                 + (sync.nextSyncAt() == null ? "" : ", next " + time(sync.nextSyncAt()))));
         out().println("  webhook:   " + (sync.webhookEnabled() ? "on (POST /api/v1/webhook/sync-context)" : "off (set WEBHOOK_SECRET)"));
         out().println("  note:      " + sync.note());
+        if (sync.lastKeptAside() != null) {
+            out().println("  kept:      " + time(sync.lastKeptAside().time()) + " — " + sync.lastKeptAside().describe());
+        }
     }
 
-    private static String time(java.time.Instant instant) {
-        return DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(instant.atZone(ZoneId.systemDefault()).withNano(0));
+    /** In the configured zone (BRAIN_TRUST_TIMEZONE), with its offset. */
+    private String time(java.time.Instant instant) {
+        return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(instant.atZone(zone).withNano(0));
     }
 
     private static String list(List<String> items) {

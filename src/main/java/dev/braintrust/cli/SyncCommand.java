@@ -23,7 +23,8 @@ import java.util.List;
 @Command(name = "sync", mixinStandardHelpOptions = true,
         header = "Cloud mode: bring PAI_HOME to the head of the repository's branch now.",
         description = {"Cloud mode: bring PAI_HOME to exactly the head of the repository's branch (BRAIN_TRUST_GIT_URL),",
-                "cloning it into an empty home. Local edits in the home are overwritten: the repository is the source of truth.",
+                "cloning it into an empty home. The repository is the source of truth: a local edit the sync overwrites is moved",
+                "to PAI_HOME/state/sync/overwritten/<time>/ first, and a home with commits the remote lacks is refused (push first).",
                 "Asks the running server to sync when one answers at BRAIN_TRUST_HOST:BRAIN_TRUST_PORT, so it serves the new",
                 "revision at once; otherwise syncs the home itself.",
                 "With --once, always syncs the home itself and exits: 0 on success, 1 with the reason otherwise",
@@ -55,6 +56,11 @@ final class SyncCommand extends BaseCommand {
     }
 
     static String describe(String repository, SyncResult r) {
+        String kept = r.keptAside() == null ? "" : "\nKept your local edits: " + r.keptAside().describe();
+        return outcome(repository, r) + kept;
+    }
+
+    private static String outcome(String repository, SyncResult r) {
         if (r.previous() == null) {
             return "Cloned " + repository + " at " + r.revision() + " (" + r.changedCount() + " files, " + r.durationMs() + " ms)";
         }
@@ -93,6 +99,10 @@ final class SyncCommand extends BaseCommand {
             out().println("The server at " + uri.getAuthority() + " synced: " + text(body, "previous") + " -> "
                     + text(body, "revision") + ", " + changed.size() + (changed.size() == 1 ? " path" : " paths")
                     + " changed (" + body.path("durationMs").asLong() + " ms)");
+            JsonNode kept = body.path("keptAside");
+            if (kept.isObject()) {
+                out().println("Kept local edits on the server: " + Json.mapper().treeToValue(kept, dev.braintrust.sync.KeptAside.class).describe());
+            }
             return Main.OK;
         }
         String detail = body != null && body.has("detail") ? body.get("detail").asText()

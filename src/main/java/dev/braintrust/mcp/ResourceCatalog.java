@@ -132,7 +132,7 @@ final class ResourceCatalog {
 
     /** The TELOS block alone: the composed prompt without the agent part that follows its closing rule. */
     static String telosBlock(ContextSnapshot snapshot) {
-        String composed = PromptComposer.compose(snapshot, null);
+        String composed = PromptComposer.compose(snapshot, (String) null);
         int rule = composed.lastIndexOf("\n---\n");
         return (rule < 0 ? composed : composed.substring(0, rule)).strip() + "\n";
     }

@@ -51,7 +51,9 @@ import java.util.Set;
  * checkout of that whole commit under {@code state/sync/checkouts/} ({@link #skillsFolder()}),
  * written before the mirror switches to it. Switching is one volatile write, so every reader sees
  * one whole commit, the old one or the new one. The working tree is kept equal to the commit for
- * the people who look at the folder, and its local edits are overwritten by the next sync.
+ * the people who look at the folder; a local edit the next sync would overwrite is first moved
+ * aside under {@code state/sync/overwritten/}, and a home with commits the remote lacks is refused
+ * ({@link LocalEdits}).
  *
  * <p>{@code logs/} and {@code state/} are never touched: they are excluded from git, and a commit
  * that contains such folders is checked out without them.
@@ -67,11 +69,18 @@ public final class GitMirror implements AutoCloseable {
     static final int MAX_PACKS = 20;
     /** How long the checkout of a replaced commit is kept by default: longer than the default skill timeout. */
     static final Duration DEFAULT_RETIRED_LIFETIME = Duration.ofMinutes(1);
+    /** Blobs over this size are streamed, never loaded whole. */
+    static final int STREAM_FILE_THRESHOLD = 2 * 1024 * 1024;
 
     static {
         // JGit measures each file system's timestamp resolution once (seconds on some disks) and
         // saves it in ~/.config/jgit; in the background, no sync waits for it.
         org.eclipse.jgit.util.FS.FileStoreAttributes.setBackground(true);
+        // A blob larger than this is streamed (to the working tree, to a checkout) instead of held whole
+        // in memory; JGit's default, 50 MiB, is most of the launcher's 128 MiB heap.
+        org.eclipse.jgit.storage.file.WindowCacheConfig cache = new org.eclipse.jgit.storage.file.WindowCacheConfig();
+        cache.setStreamFileThreshold(STREAM_FILE_THRESHOLD);
+        cache.install();
     }
 
     private final Path home;
@@ -188,7 +197,12 @@ public final class GitMirror implements AutoCloseable {
 
     /** Context read from the objects of the current commit: the revision is the commit id. */
     public ContextSource contextSource(Clock clock) {
-        return new CommitContextSource(this, clock);
+        return contextSource(clock, dev.braintrust.context.ContextLimits.DEFAULT);
+    }
+
+    /** As {@link #contextSource(Clock)}, reading at most {@code limits} of the commit's context. */
+    public ContextSource contextSource(Clock clock, dev.braintrust.context.ContextLimits limits) {
+        return new CommitContextSource(this, clock, limits);
     }
 
     Repository repository() {
@@ -251,6 +265,11 @@ public final class GitMirror implements AutoCloseable {
         Path folder = checkouts.materialise(repo, commit);
         long tWorkTree = System.nanoTime();
         tCheckout = tWorkTree - tCheckout;
+        LocalEdits.refuseUnpushedCommits(repo, remote.branchRef(), trackingRef(), remoteHead, home, remote);
+        KeptAside kept = LocalEdits.keepAside(repo, repo.resolve(Constants.HEAD + "^{tree}"), commit.getTree(), home, started);
+        if (kept != null) {
+            log.warn("sync of {}: {}", remote, kept.describe());
+        }
         WorkTree.checkout(repo, gitDir, commit);
         WorkTree.moveBranch(repo, remote.branchRef(), remoteHead);
         tWorkTree = System.nanoTime() - tWorkTree;
@@ -262,7 +281,7 @@ public final class GitMirror implements AutoCloseable {
         checkouts.prune(checkoutsToKeep(commit, previous));
         return new SyncResult(started, trigger, sameCommit ? SyncResult.Outcome.UNCHANGED : SyncResult.Outcome.UPDATED,
                 previous == null ? null : previous.commit().name(), commit.name(), changes.paths(), changes.count(),
-                Duration.ofNanos(System.nanoTime() - t0), null);
+                Duration.ofNanos(System.nanoTime() - t0), null, kept);
     }
 
     /**

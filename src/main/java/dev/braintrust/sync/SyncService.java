@@ -47,7 +47,7 @@ public final class SyncService implements AutoCloseable {
     public static final int MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
     /** What cloud mode means for edits made on the server, said in status and the docs. */
     public static final String NOTE = "the git repository is the source of truth: local edits on the server are "
-            + "overwritten by the next sync; change the repository instead";
+            + "overwritten by the next sync (moved aside to " + LocalEdits.ASIDE + "/ first); change the repository instead";
     /** The first retry after a failure comes after min(interval, this); each further one waits twice as long. */
     static final Duration FIRST_RETRY = Duration.ofSeconds(5);
     /** Retries never wait longer than max(interval, this). */
@@ -78,6 +78,7 @@ public final class SyncService implements AutoCloseable {
     private final Object recordLock = new Object();
     private final Deque<SyncResult> history = new ArrayDeque<>();
     private volatile SyncResult last;
+    private volatile KeptAside lastKeptAside;
     private volatile SyncResult lastSuccess;
     private volatile int consecutiveFailures;
     /** When a push deleted the tracked branch (the last good snapshot is kept meanwhile); null once it is back. */
@@ -195,9 +196,11 @@ public final class SyncService implements AutoCloseable {
             if (!closed) {
                 // on the sync thread: neither the file nor packing (when due) delays an answer
                 executor.execute(this::persistStatus);
-                if (result.revisionChanged()) {
+                if (result.revisionChanged() || result.keptAside() != null) {
                     SyncResult changed = result;
                     executor.execute(() -> writeJournal(changed)); // in order: one sync thread
+                }
+                if (result.revisionChanged()) {
                     executor.execute(mirror::maintain);
                 }
             }
@@ -238,6 +241,9 @@ public final class SyncService implements AutoCloseable {
     private void record(SyncResult result) {
         synchronized (recordLock) {
             last = result;
+            if (result.keptAside() != null) {
+                lastKeptAside = result.keptAside();
+            }
             if (result.failed()) {
                 consecutiveFailures++;
             } else {
@@ -258,6 +264,9 @@ public final class SyncService implements AutoCloseable {
                 + (r.changedCount() == 1 ? " path" : " paths") + " changed"
                 + (r.changed().isEmpty() ? "" : ": " + String.join(", ", r.changed().subList(0, Math.min(20, r.changed().size())))
                 + (r.changedCount() > 20 ? ", …" : ""));
+        if (r.keptAside() != null) {
+            summary = "Local edits kept: " + r.keptAside().describe() + ". " + summary;
+        }
         try {
             journal.append(new JournalEntry(r.time(), "Sync from " + mirror.remote().displayUrl() + " (" + mirror.remote().branch()
                     + ", " + r.trigger() + ")", "synced", r.duration(), r.revision(), List.of(), null, summary));
@@ -319,7 +328,8 @@ public final class SyncService implements AutoCloseable {
                 periodic ? interval : Duration.ZERO,
                 webhookSecret != null,
                 NOTE,
-                branchDeletedNote());
+                branchDeletedNote(),
+                lastKeptAside);
     }
 
     /**
@@ -400,7 +410,8 @@ public final class SyncService implements AutoCloseable {
         }
     }
 
-    private record Persisted(SyncResult last, SyncResult lastSuccess, int consecutiveFailures, Instant branchDeletedAt) {
+    private record Persisted(SyncResult last, SyncResult lastSuccess, int consecutiveFailures, Instant branchDeletedAt,
+                             KeptAside lastKeptAside) {
     }
 
     private void persistStatus() {
@@ -413,7 +424,8 @@ public final class SyncService implements AutoCloseable {
         try {
             Files.createDirectories(statusFile.getParent());
             Path temp = statusFile.resolveSibling(statusFile.getFileName() + ".tmp");
-            Files.write(temp, json.writeValueAsBytes(new Persisted(last, lastSuccess, consecutiveFailures, branchDeletedAt)));
+            Files.write(temp, json.writeValueAsBytes(new Persisted(last, lastSuccess, consecutiveFailures, branchDeletedAt,
+                    lastKeptAside)));
             Files.move(temp, statusFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             log.debug("cannot write {}: {}", statusFile, e.getMessage());
@@ -427,6 +439,7 @@ public final class SyncService implements AutoCloseable {
             lastSuccess = p.lastSuccess();
             consecutiveFailures = Math.max(0, p.consecutiveFailures());
             branchDeletedAt = p.branchDeletedAt();
+            lastKeptAside = p.lastKeptAside();
         } catch (NoSuchFileException e) {
             // never synced here
         } catch (IOException | RuntimeException e) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.braintrust.BrainTrustException;
+import dev.braintrust.context.ContextLimits;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -26,10 +28,17 @@ public final class WorkflowLibrary {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Supplier<Path> folder;
+    private final long fileLimit;
 
     /** @param folder the workflows folder; a supplier because in cloud mode it is the mirror's current checkout */
     public WorkflowLibrary(Supplier<Path> folder) {
+        this(folder, ContextLimits.DEFAULT.fileBytes());
+    }
+
+    /** @param fileLimit the largest workflow file read (BRAIN_TRUST_CONTEXT_FILE_LIMIT); larger ones are reported, never read */
+    public WorkflowLibrary(Supplier<Path> folder, long fileLimit) {
         this.folder = folder;
+        this.fileLimit = fileLimit;
     }
 
     /** The workflows folder now (in cloud mode, the current commit's checkout). */
@@ -43,7 +52,7 @@ public final class WorkflowLibrary {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
             for (Path file : files) {
                 String name = file.getFileName().toString();
-                if (!name.startsWith(".") && !name.equals(ModelAliases.FILE) && Files.isRegularFile(file)) {
+                if (!name.startsWith(".") && !name.equals(ModelAliases.FILE) && !Files.isDirectory(file)) {
                     all.add(inspect(file));
                 }
             }
@@ -65,6 +74,10 @@ public final class WorkflowLibrary {
     public JsonNode read(String name) {
         Path file = fileFor(name);
         try {
+            String problem = unreadable(file);
+            if (problem != null) {
+                throw new BrainTrustException.BadInput(problem);
+            }
             return JSON.readTree(Files.readString(file));
         } catch (NoSuchFileException e) {
             throw new BrainTrustException.NotFound("no saved workflow named '" + name + "' in workflows/; "
@@ -122,9 +135,30 @@ public final class WorkflowLibrary {
         return folder.get().resolve(stem + ".json");
     }
 
-    private static SavedWorkflow inspect(Path file) {
+    /**
+     * Why a workflow file is not read, or null when it can be: only regular files (a named pipe would
+     * block the read forever) within the size limit are.
+     */
+    private String unreadable(Path file) throws IOException {
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        if (!attributes.isRegularFile()) {
+            return "workflows/" + file.getFileName() + " is not a regular file (a folder, named pipe, socket or device); "
+                    + "it is not read: remove it";
+        }
+        if (attributes.size() > fileLimit) {
+            return "workflows/" + file.getFileName() + " is " + ContextLimits.describe(attributes.size()) + ", over the limit of "
+                    + ContextLimits.describe(fileLimit) + " (BRAIN_TRUST_CONTEXT_FILE_LIMIT); it is not read: trim it";
+        }
+        return null;
+    }
+
+    private SavedWorkflow inspect(Path file) {
         String stem = file.getFileName().toString().replaceFirst("\\.json$", "");
         try {
+            String problem = unreadable(file);
+            if (problem != null) {
+                return new SavedWorkflow(stem, stem, file, problem);
+            }
             JsonNode root = JSON.readTree(Files.readString(file));
             if (root == null || !root.isObject()) {
                 return new SavedWorkflow(stem, stem, file, "workflows/" + file.getFileName()

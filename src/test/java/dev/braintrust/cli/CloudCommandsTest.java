@@ -271,4 +271,77 @@ class CloudCommandsTest {
                 .doesNotContain("claude-opus-4-1  (workflows");
         assertThat(Files.exists(home.resolve("workflows/models.json"))).as("the mirror's work tree has it too").isTrue();
     }
+
+    @Test
+    void clone_then_local_edits_then_sync_once_keeps_the_edits_aside_and_says_so() throws Exception {
+        remote.commitAndPush("first", "context/MISSION.md", "m1", "context/GOALS.md", "g1", "context/BELIEFS.md", "b1");
+        assertThat(cli("clone", remote.url()).exitCode()).isZero();
+        Files.writeString(home.resolve("context/GOALS.md"), "my goals, edited after the clone");
+        env.put("BRAIN_TRUST_GIT_URL", remote.url());
+
+        CliRun sync = cli("sync", "--once");
+        assertThat(sync.exitCode()).as(sync.err()).isZero();
+        assertThat(sync.out()).contains("Up to date with " + remote.url())
+                .contains("Kept your local edits: 1 file that differed from the repository and would have been overwritten "
+                        + "was moved to state/sync/overwritten/").contains(": context/GOALS.md");
+        Path aside;
+        try (var folders = Files.list(home.resolve("state/sync/overwritten"))) {
+            aside = folders.findFirst().orElseThrow();
+        }
+        assertThat(aside.resolve("context/GOALS.md")).hasContent("my goals, edited after the clone");
+        assertThat(home.resolve("context/GOALS.md")).hasContent("g1");
+
+        assertThat(cli("status").out()).contains("  kept:      ").contains("moved to state/sync/overwritten/");
+        String journal;
+        try (var days = Files.list(home.resolve("logs"))) {
+            journal = Files.readString(days.filter(p -> p.toString().endsWith(".md")).findFirst().orElseThrow());
+        }
+        assertThat(journal).contains("Sync from " + remote.url()).contains("Local edits kept: 1 file").contains("context/GOALS.md");
+    }
+
+    @Test
+    void sync_once_refuses_a_clone_with_commits_not_pushed_yet_and_says_to_push() throws Exception {
+        remote.commitAndPush("first", "context/MISSION.md", "m1", "context/GOALS.md", "g1", "context/BELIEFS.md", "b1");
+        assertThat(cli("clone", remote.url()).exitCode()).isZero();
+        try (Git git = Git.open(home.toFile())) {
+            Files.writeString(home.resolve("context/GOALS.md"), "committed here");
+            git.add().addFilepattern("context").call();
+            git.commit().setMessage("My goals").setAuthor("Me", "me@example.org").setCommitter("Me", "me@example.org")
+                    .setSign(false).call();
+        }
+        env.put("BRAIN_TRUST_GIT_URL", remote.url());
+        CliRun sync = cli("sync", "--once");
+        assertThat(sync.exitCode()).as("a failed sync").isEqualTo(1);
+        assertThat(sync.err()).contains("has 1 commit that " + remote.url() + " (branch main) does not have")
+                .contains("\"My goals\"").contains("Push first: git -C " + home + " push origin HEAD:main");
+        assertThat(home.resolve("context/GOALS.md")).hasContent("committed here");
+    }
+
+    @Test
+    void a_cloud_serve_on_a_clone_with_local_edits_keeps_them_aside_and_reports_it_in_status() throws Exception {
+        remote.commitAndPush("first", "context/MISSION.md", "m1", "context/GOALS.md", "g1", "context/BELIEFS.md", "b1");
+        assertThat(cli("clone", remote.url()).exitCode()).isZero();
+        Files.writeString(home.resolve("context/MISSION.md"), "my mission, edited after the clone");
+        Map<String, String> serveEnv = new HashMap<>(env);
+        serveEnv.put("BRAIN_TRUST_GIT_URL", remote.url());
+        ProcessBuilder serve = dev.braintrust.testing.ChildJvm.builder(Main.class, serveEnv, "serve", "--port", "0");
+        try (var server = dev.braintrust.testing.ServedProcess.start(serve, dir.resolve("serve.log"), java.time.Duration.ofSeconds(60))) {
+            dev.braintrust.testing.Poll.until(java.time.Duration.ofSeconds(30), "the first sync",
+                    () -> Files.exists(home.resolve("state/sync/overwritten")));
+            dev.braintrust.testing.Poll.until(java.time.Duration.ofSeconds(10), "the status to tell", () -> {
+                try {
+                    return server.get("/api/v1/status").body().contains("\"lastKeptAside\":{");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            com.fasterxml.jackson.databind.JsonNode kept = dev.braintrust.Json.mapper()
+                    .readTree(server.get("/api/v1/status").body()).path("sync").path("lastKeptAside");
+            assertThat(kept.path("paths").toString()).isEqualTo("[\"context/MISSION.md\"]");
+            assertThat(home.resolve(kept.path("folder").asText()).resolve("context/MISSION.md"))
+                    .hasContent("my mission, edited after the clone");
+            assertThat(home.resolve("context/MISSION.md")).hasContent("m1");
+            assertThat(server.logText()).contains("would have been overwritten").contains("context/MISSION.md");
+        }
+    }
 }

@@ -157,6 +157,18 @@ class CoreCommandsTest {
     }
 
     @Test
+    void skills_list_shows_the_secrets_each_skill_receives_and_which_the_server_lacks() throws Exception {
+        run("init");
+        Files2.script(home.resolve("skills/search.sh"), "#!/bin/sh\n# ENV: SERPAPI_API_KEY\n# ENV: MISSING_KEY\necho \"$SERPAPI_API_KEY\"\n");
+        Map<String, String> withKey = new java.util.HashMap<>(env);
+        withKey.put("SERPAPI_API_KEY", "serp-value");
+        CliRun list = CliRun.run(withKey, "skills", "list");
+        assertThat(list.out()).contains("search — (no description)\n    receives: SERPAPI_API_KEY, MISSING_KEY (not set on this server")
+                .contains("Every skill also receives PATH, HOME").doesNotContain("serp-value");
+        assertThat(CliRun.run(withKey, "skills", "run", "search").out()).isEqualTo("serp-value\n");
+    }
+
+    @Test
     void skills_list_and_run() {
         run("init");
         assertThat(run("skills", "list").out()).contains("calculator — Evaluate").contains("expression (str)");
@@ -270,7 +282,7 @@ class CoreCommandsTest {
 
         CliRun status = run("status");
         assertThat(status.out()).contains("missing:   GOALS.md")
-                .contains("context/GOALS.md is a folder, not a file, so it is not loaded: rename or remove the folder context/GOALS.md/")
+                .contains("context/GOALS.md is a folder, not a file; it is not read: rename or remove it")
                 .contains("context/notes/ is a folder: only the *.md files directly in context/ are loaded")
                 .doesNotContain("GOALS.md is missing");
 

@@ -195,6 +195,25 @@ class ApiServerTest {
         assertThat(calculator.path("file").asText()).isEqualTo("calculator.py");
         assertThat(body.path("skipped").get(0).path("file").asText()).isEqualTo("notes.sh");
         assertThat(body.path("skipped").get(0).path("reason").asText()).contains("chmod +x");
+        assertThat(calculator.path("env").isArray()).isTrue();
+        assertThat(body.path("passed").toString()).contains("\"PATH\"", "\"HOME\"", "\"LANG\"");
+        assertThat(body.path("isolation").asText()).isIn("namespace", "session");
+    }
+
+    @Test
+    void skills_are_listed_with_the_variables_they_declare_and_whether_each_is_set() throws Exception {
+        Path script = home.resolve("skills/search.sh");
+        Files.writeString(script, "#!/bin/sh\n# ENV: PAI_HOME, MISSING_KEY\n");
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        t.brainTrust.skills().invalidate();
+        JsonNode search = null;
+        for (JsonNode skill : json(t.get("/api/v1/skills")).path("skills")) {
+            if (skill.path("name").asText().equals("search")) {
+                search = skill;
+            }
+        }
+        assertThat(search).isNotNull();
+        assertThat(search.path("env").toString()).isEqualTo("[{\"name\":\"PAI_HOME\",\"set\":true},{\"name\":\"MISSING_KEY\",\"set\":false}]");
     }
 
     @Test

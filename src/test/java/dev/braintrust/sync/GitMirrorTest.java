@@ -190,20 +190,24 @@ class GitMirrorTest {
     }
 
     @Test
-    void overwrites_local_edits_on_the_server_with_the_next_sync() throws Exception {
+    void overwrites_local_edits_on_the_server_with_the_next_sync_after_moving_them_aside() throws Exception {
         try (GitMirror mirror = open()) {
             mirror.sync("test");
             Files.writeString(home.resolve("context/MISSION.md"), "edited on the server");
             Files.delete(home.resolve("context/GOALS.md"));
             Files.writeString(home.resolve("context/NEW.md"), "an untracked file that the next commit adds too");
             remote.commitAndPush("next", "context/BELIEFS.md", "beliefs v2", "context/NEW.md", "from the repository");
-            mirror.sync("test");
+            SyncResult r = mirror.sync("test");
             assertThat(Files.readString(home.resolve("context/MISSION.md"))).isEqualTo("mission v1");
             assertThat(Files.readString(home.resolve("context/GOALS.md"))).isEqualTo("goals v1");
             assertThat(Files.readString(home.resolve("context/NEW.md"))).isEqualTo("from the repository");
             try (Git git = Git.open(home.toFile())) {
                 assertThat(git.status().call().isClean()).isTrue();
             }
+            assertThat(r.keptAside().paths()).containsExactlyInAnyOrder("context/MISSION.md", "context/NEW.md");
+            Path aside = home.resolve(r.keptAside().folder());
+            assertThat(aside.resolve("context/MISSION.md")).hasContent("edited on the server");
+            assertThat(aside.resolve("context/NEW.md")).hasContent("an untracked file that the next commit adds too");
         }
     }
 
