@@ -21,6 +21,8 @@ public final class LogbackConfigurator extends ContextAwareBase implements Confi
     static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0} - %msg%n";
     private static final List<String> QUIET = List.of(
             "org.eclipse.jetty", "io.javalin", "org.eclipse.jgit", "org.flywaydb", "com.zaxxer.hikari");
+    /** The SSH client warns of every refused host or key on its own; the sync's failure says it once, with what to do. */
+    private static final List<String> SSH_CLIENT = List.of("org.apache.sshd", "org.eclipse.jgit.internal.transport.sshd");
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
@@ -38,6 +40,7 @@ public final class LogbackConfigurator extends ContextAwareBase implements Confi
         root.setLevel(Level.INFO);
         root.addAppender(appender);
         QUIET.forEach(name -> context.getLogger(name).setLevel(Level.WARN));
+        SSH_CLIENT.forEach(name -> context.getLogger(name).setLevel(Level.ERROR));
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 }

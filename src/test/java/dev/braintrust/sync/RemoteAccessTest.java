@@ -224,7 +224,7 @@ class RemoteAccessTest {
                 try (GitMirror mirror = GitMirror.open(home, GitRemote.of(config))) {
                     assertThatThrownBy(() -> mirror.sync("test"))
                             .isInstanceOf(BrainTrustException.Unavailable.class)
-                            .hasMessageContaining(ssh.url("remote.git").replace("git@", ""))
+                            .hasMessageContaining("[127.0.0.1]:" + ssh.port())
                             .hasMessageContaining("BRAIN_TRUST_GIT_KNOWN_HOSTS");
                     assertThat(mirror.hasSnapshot()).isFalse();
                 }
