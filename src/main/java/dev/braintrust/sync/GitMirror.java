@@ -48,7 +48,7 @@ import java.util.Set;
  *
  * <p>Readers never look at the working tree, which a sync rewrites file by file. Context is read
  * from the objects of the current commit ({@link #contextSource}), and skills and workflows from a
- * checkout of that whole commit under {@code state/sync/checkouts/} ({@link #skillsFolder()}),
+ * checkout of that whole commit (but its logs/ and state/) under {@code state/sync/checkouts/} ({@link #skillsFolder()}),
  * written before the mirror switches to it. Switching is one volatile write, so every reader sees
  * one whole commit, the old one or the new one. The working tree is kept equal to the commit for
  * the people who look at the folder, and its local edits are overwritten by the next sync.
@@ -95,7 +95,7 @@ public final class GitMirror implements AutoCloseable {
      * The commit the mirror serves, and its checkout.
      *
      * @param commit the commit id, which is the context revision
-     * @param folder the checkout of the commit's context/, skills/ and workflows/
+     * @param folder the checkout of the commit: all its files but logs/ and state/
      */
     record Checkout(ObjectId commit, ObjectId tree, Path folder) {
     }
@@ -248,7 +248,7 @@ public final class GitMirror implements AutoCloseable {
             commit = walk.parseCommit(remoteHead);
         }
         long tCheckout = System.nanoTime();
-        Path folder = checkouts.materialise(repo, commit);
+        Path folder = checkouts.materialise(repo, commit, previous);
         long tWorkTree = System.nanoTime();
         tCheckout = tWorkTree - tCheckout;
         WorkTree.checkout(repo, gitDir, commit);
