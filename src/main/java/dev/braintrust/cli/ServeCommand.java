@@ -3,16 +3,20 @@ package dev.braintrust.cli;
 import dev.braintrust.BrainTrust;
 import dev.braintrust.Config;
 import dev.braintrust.server.ApiServer;
+import dev.braintrust.server.ServerRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Start the HTTP API (default http://127.0.0.1:8000) and keep serving until Ctrl-C or SIGTERM.",
                 "On stop, requests in flight finish first. Without BRAIN_TRUST_API_KEY it listens on loopback only;",
-                "with it, every /api/v1 request needs the header X-API-Key. A missing home is created with examples."})
+                "with it, every /api/v1 request needs the header X-API-Key. A missing home is created with examples.",
+                "While it runs, state/server.json says where (URL, pid, mode, start), for 'sync' and 'status';",
+                "a second server on the same home refuses to start."})
 final class ServeCommand extends BaseCommand {
     @Option(names = "--host", paramLabel = "<address>",
             description = "Address to listen on (default BRAIN_TRUST_HOST, else 127.0.0.1). Any address but loopback needs BRAIN_TRUST_API_KEY.")
@@ -37,10 +41,13 @@ final class ServeCommand extends BaseCommand {
                 Thread.currentThread().interrupt();
             }
         }, "brain-trust-shutdown");
-        try {
+        new dev.braintrust.home.PaiHome(config.home()).checkUsable();
+        try (ServerRecord.Claim claim = ServerRecord.claim(config.home())) { // before anything touches the home
             try (BrainTrust bt = openCreatingHome(config)) {
                 bt.watchForChanges(); // local mode: the file watcher; cloud mode: the first sync, then periodic ones
                 try (ApiServer server = new ApiServer(bt).start()) {
+                    claim.publish(new ServerRecord(clientUrl(server), ProcessHandle.current().pid(),
+                            config.cloudMode() ? "cloud" : "local", Instant.now(), bt.sourceOfTruth()));
                     Runtime.getRuntime().addShutdownHook(hook);
                     out().println("Brain Trust is serving on " + server.url() + " (home " + bt.home().root()
                             + (config.apiKey() == null ? ", no API key: local clients only" : ", API key required") + ")");
@@ -56,5 +63,11 @@ final class ServeCommand extends BaseCommand {
             stopped.countDown(); // lets the shutdown hook return, and the JVM exit
         }
         return Main.OK;
+    }
+
+    /** The URL a client on this machine uses: a server on every interface is reached on loopback. */
+    private static String clientUrl(ApiServer server) {
+        String url = server.url();
+        return url.replace("://0.0.0.0:", "://127.0.0.1:").replace("://[::]:", "://[::1]:");
     }
 }

@@ -34,8 +34,7 @@ final class CommitContextSource implements ContextSource {
         GitMirror.Checkout checkout = mirror.current();
         Repository repo = mirror.repository();
         if (checkout == null || repo == null) {
-            throw new BrainTrustException.Unavailable("no context yet: the first sync from " + mirror.remote().displayUrl()
-                    + " has not succeeded (see 'brain-trust status' for the error)");
+            throw new BrainTrustException.Unavailable(mirror.missingSnapshotReason());
         }
         Map<String, byte[]> raw = new HashMap<>();
         Map<String, String> unreadable = new HashMap<>();

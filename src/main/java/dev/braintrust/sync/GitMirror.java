@@ -39,6 +39,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -86,6 +87,7 @@ public final class GitMirror implements AutoCloseable {
     private final Object lock = new Object();
     private volatile Repository repo;
     private volatile Checkout current;
+    private volatile java.util.function.Supplier<String> missingSnapshotReason;
     private boolean workTreeVerified;
     private boolean configured;
     private boolean repairDue = true;
@@ -108,6 +110,8 @@ public final class GitMirror implements AutoCloseable {
         this.syncDir = home.resolve("state").resolve("sync");
         this.checkouts = new CheckoutStore(syncDir.resolve("checkouts"));
         this.transport = new GitTransport(remote);
+        this.missingSnapshotReason = () -> "no snapshot yet: " + remote.displayUrl() + " has not been cloned into " + home
+                + "; start the server, or run 'brain-trust sync --once'";
     }
 
     /**
@@ -163,6 +167,15 @@ public final class GitMirror implements AutoCloseable {
 
     Checkout current() {
         return current;
+    }
+
+    /** Says why there is no snapshot yet (the sync service knows: cloning, failed, or never started). */
+    void explainMissingSnapshot(java.util.function.Supplier<String> reason) {
+        this.missingSnapshotReason = reason;
+    }
+
+    String missingSnapshotReason() {
+        return missingSnapshotReason.get();
     }
 
     /** Where the skills of the current commit are; a folder that does not exist before the first sync. */
@@ -400,7 +413,7 @@ public final class GitMirror implements AutoCloseable {
             if (repo == null) {
                 throw new IOException("the repository just created in " + home + " cannot be opened");
             }
-            log.info("cloning {} into {}", remote, home);
+            log.info("cloning {} (first start), branch {}, into {}", remote.displayUrl(), remote.branch(), home);
             configured = false;
         }
         if (!configured) {
@@ -605,6 +618,47 @@ public final class GitMirror implements AutoCloseable {
     long packFileCount() throws IOException {
         try (java.util.stream.Stream<Path> files = Files.list(gitDir.resolve("objects").resolve("pack"))) {
             return files.filter(p -> p.getFileName().toString().endsWith(".pack")).count();
+        }
+    }
+
+    /**
+     * The repository and branch a home mirrors, read from its files without the network: present
+     * when the home is a cloud-mode mirror (a clone with the mirror's bookkeeping in {@code state/sync/}),
+     * empty for a local home, even one that is a git clone ({@code brain-trust clone}, {@link #detach}).
+     *
+     * @param url    the origin URL as {@code .git/config} holds it (never with a credential: the mirror removes them)
+     * @param branch the branch HEAD points at
+     */
+    public record Followed(String url, String branch) {
+    }
+
+    public static Optional<Followed> followedBy(Path home) {
+        Path root = home.toAbsolutePath().normalize();
+        Path git = root.resolve(Constants.DOT_GIT);
+        if (!Files.isDirectory(git) || !Files.isDirectory(root.resolve("state").resolve("sync"))) {
+            return Optional.empty();
+        }
+        try (Repository r = new FileRepositoryBuilder().setGitDir(git.toFile()).setMustExist(true).build()) {
+            String url = r.getConfig().getString("remote", ORIGIN, "url");
+            String branch = r.getBranch();
+            if (url == null || branch == null || ObjectId.isId(branch)) {
+                return Optional.empty();
+            }
+            return Optional.of(new Followed(safe(url), branch));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Makes a fresh clone a plain local home: drops the mirror's bookkeeping ({@code state/sync/}:
+     * checkouts and sync records), which a home edited by hand has no use for.
+     */
+    public static void detach(Path home) {
+        try {
+            CheckoutStore.deleteTree(home.toAbsolutePath().normalize().resolve("state").resolve("sync"));
+        } catch (IOException e) {
+            log.warn("cannot remove {}: {}", home.resolve("state/sync"), e.getMessage());
         }
     }
 
