@@ -5,7 +5,10 @@
 #     anchor ../shared/anchors/webhook-pull-latency.sh (adnanh/webhook + git pull);
 #  2. push-to-live with the webhook off and a 1 s poll interval (target p95 < 1.5 s);
 #  3. a sync that finds nothing new on a repository of 5,000 commits and 2,000 files, in-process,
-#     and the anchor `git pull -q origin main` on a clone of the same repository (target < 10 ms).
+#     and the anchor `git pull -q origin main` on a clone of the same repository (target < 10 ms);
+#  4. requests and time per sync against Apache's git-http-backend with basic auth: ours (the token with
+#     the first request) beside JGit's default (asks without it, 401, asks again), same repository, same run.
+# Sections 1 and 4 start Apache (Debian's apache2, as .ci/run installs it) and need root.
 # Usage: bash bench/sync.sh [pushes=50]   (prints the machine's load average too: figures drift with it)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -21,14 +24,19 @@ work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 p() { grep -E "^$1=" <<<"$2" | head -1 | cut -d= -f2; }
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "== 1. push-to-live through the webhook ($pushes pushes)"
+echo "== 1. push-to-live through the webhook ($pushes pushes): a bare repository, and Apache's git-http-backend with basic auth"
 ours="$(java -Dbench.launcher="$launcher" -cp "$cp" dev.braintrust.bench.SyncBench webhook "$work/webhook" "$pushes" 2>"$work/webhook.log")"
 echo "$ours" | grep -E '_ms p50|_first_ms'
+# Apache runs as root and switches to www-data (the bench runs as root, as .ci/run does)
+apache="$(java -Dbench.launcher="$launcher" -cp "$cp" dev.braintrust.bench.SyncBench webhook-apache "$work/webhook-apache" "$pushes" 2>"$work/webhook-apache.log")"
+echo "$apache" | grep -E '_ms p50|_first_ms'
 anchor="$(bash "$anchors/webhook-pull-latency.sh" "$pushes")"
 echo "$anchor"
 a50=$(sed -n 's/.*p50=\([0-9]*\).*/\1/p' <<<"$anchor"); a95=$(sed -n 's/.*p95=\([0-9]*\).*/\1/p' <<<"$anchor")
 o50=$(p ours_webhook_push_to_live_p50_ms "$ours"); o95=$(p ours_webhook_push_to_live_p95_ms "$ours")
-python3 -c "print('ratio webhook push-to-live (ours/anchor): p50 %.2f, p95 %.2f' % ($o50*1000/$a50, $o95*1000/$a95))"
+python3 -c "print('ratio webhook push-to-live, bare repository (ours/anchor): p50 %.2f, p95 %.2f' % ($o50*1000/$a50, $o95*1000/$a95))"
+h50=$(p ours_webhook_push_to_live_apache_p50_ms "$apache"); h95=$(p ours_webhook_push_to_live_apache_p95_ms "$apache")
+python3 -c "print('ratio webhook push-to-live, Apache smart HTTP (ours/anchor on a bare repository): p50 %.2f, p95 %.2f' % ($h50*1000/$a50, $h95*1000/$a95))"
 
 echo "== 2. push-to-live with the webhook off, poll every 1 s ($pushes pushes)"
 java -Dbench.launcher="$launcher" -Dbench.warmup=3 -cp "$cp" dev.braintrust.bench.SyncBench poll "$work/poll" "$pushes" \
@@ -48,3 +56,6 @@ echo "$anchor"
 a50=$(sed -n 's/.*p50=\([0-9]*\).*/\1/p' <<<"$anchor")
 o50=$(p ours_nochange_service_p50_ms "$ours")
 python3 -c "print('ratio no-change sync (ours/git pull): p50 %.2f' % ($o50*1000/$a50))"
+
+echo "== 4. requests and time per sync against Apache's git-http-backend: ours (the token with the first request) beside JGit's default (401 first)"
+java -cp "$cp" dev.braintrust.bench.SyncBench requests-apache "$work/requests" 50 2>"$work/requests.log" | grep -v '_p[0-9]*_ms='
