@@ -56,7 +56,8 @@ final class SyncCommand extends BaseCommand {
 
     static String describe(String repository, SyncResult r) {
         if (r.previous() == null) {
-            return "Cloned " + repository + " at " + r.revision() + " (" + r.changedCount() + " files, " + r.durationMs() + " ms)";
+            return "Cloned " + repository + " at " + r.revision() + " (" + r.changedCount()
+                    + (r.changedCount() == 1 ? " file, " : " files, ") + r.durationMs() + " ms)";
         }
         if (!r.revisionChanged()) {
             return "Up to date with " + repository + " at " + r.revision() + " (" + r.durationMs() + " ms)";
