@@ -22,13 +22,20 @@ launcher="$here/../brain-trust"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 
 p() { grep -E "^$1=" <<<"$2" | head -1 | cut -d= -f2; }
+# Runs one SyncBench mode; its log goes to $work/<mode>.log, and its tail to the terminal when it fails.
+bench() {
+  local mode="$1"; shift
+  java "$@" -cp "$cp" dev.braintrust.bench.SyncBench "$mode" "$work/$mode" ${pushes_arg:-} 2>"$work/$mode.log" \
+    || { echo "SyncBench $mode failed:" >&2; tail -30 "$work/$mode.log" >&2; tail -30 "$work/$mode/server.log" >&2 2>/dev/null; return 1; }
+}
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== 1. push-to-live through the webhook ($pushes pushes): a bare repository, and Apache's git-http-backend with basic auth"
-ours="$(java -Dbench.launcher="$launcher" -cp "$cp" dev.braintrust.bench.SyncBench webhook "$work/webhook" "$pushes" 2>"$work/webhook.log")"
+pushes_arg="$pushes"
+ours="$(bench webhook -Dbench.launcher="$launcher")"
 echo "$ours" | grep -E '_ms p50|_first_ms'
 # Apache runs as root and switches to www-data (the bench runs as root, as .ci/run does)
-apache="$(java -Dbench.launcher="$launcher" -cp "$cp" dev.braintrust.bench.SyncBench webhook-apache "$work/webhook-apache" "$pushes" 2>"$work/webhook-apache.log")"
+apache="$(bench webhook-apache -Dbench.launcher="$launcher")"
 echo "$apache" | grep -E '_ms p50|_first_ms'
 anchor="$(bash "$anchors/webhook-pull-latency.sh" "$pushes")"
 echo "$anchor"
@@ -39,13 +46,13 @@ h50=$(p ours_webhook_push_to_live_apache_p50_ms "$apache"); h95=$(p ours_webhook
 python3 -c "print('ratio webhook push-to-live, Apache smart HTTP (ours/anchor on a bare repository): p50 %.2f, p95 %.2f' % ($h50*1000/$a50, $h95*1000/$a95))"
 
 echo "== 2. push-to-live with the webhook off, poll every 1 s ($pushes pushes)"
-java -Dbench.launcher="$launcher" -Dbench.warmup=3 -cp "$cp" dev.braintrust.bench.SyncBench poll "$work/poll" "$pushes" \
-  2>"$work/poll.log" | grep -E '_ms p50|_first_ms'
+bench poll -Dbench.launcher="$launcher" -Dbench.warmup=3 | grep -E '_ms p50|_first_ms'
 
 echo "== 3. a sync with nothing new: 5,000 commits, 2,000 files"
-ours="$(java -cp "$cp" dev.braintrust.bench.SyncBench nochange "$work/big" 2>"$work/nochange.log")"
+pushes_arg=""
+ours="$(bench nochange)"
 echo "$ours" | grep -v '_p[0-9]*_ms='
-git clone -q "$work/big/big.git" "$work/big/git-clone"
+git clone -q "$work/nochange/big.git" "$work/big/git-clone"
 for i in 1 2 3 4 5; do git -C "$work/big/git-clone" pull -q origin main; done
 ts=()
 for i in $(seq 1 50); do
@@ -58,4 +65,5 @@ o50=$(p ours_nochange_service_p50_ms "$ours")
 python3 -c "print('ratio no-change sync (ours/git pull): p50 %.2f' % ($o50*1000/$a50))"
 
 echo "== 4. requests and time per sync against Apache's git-http-backend: ours (the token with the first request) beside JGit's default (401 first)"
-java -cp "$cp" dev.braintrust.bench.SyncBench requests-apache "$work/requests" 50 2>"$work/requests.log" | grep -v '_p[0-9]*_ms='
+pushes_arg=50
+bench requests-apache | grep -v '_p[0-9]*_ms='

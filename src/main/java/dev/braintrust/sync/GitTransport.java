@@ -28,9 +28,9 @@ import java.util.TreeMap;
 
 /**
  * How JGit reaches the remote: the HTTPS token in memory only (never a URL, a file or a process
- * argument), sent with the first request to the configured host (JGit would ask anonymously first and
- * send it again after the 401: three requests a sync instead of two) and never to another host a
- * redirect names; or SSH with the configured key and strict known-hosts checking.
+ * argument), sent with the first request to the configured host (JGit alone asks anonymously first and
+ * sends it again after the 401: one request and one round trip more per sync), and never to another host
+ * a redirect names; or SSH with the configured key (checked first: no passphrase) and strict known-hosts checking.
  * Also turns transport failures into messages a user can act on, with every credential removed.
  */
 final class GitTransport implements AutoCloseable {
