@@ -72,8 +72,8 @@ public record ServerRecord(String url, long pid, String mode, Instant started, S
             return false;
         }
         // Nobody in this process holds it, so trying it cannot drop a lock of ours (closing a channel drops them all).
-        try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.WRITE)) {
-            FileLock probe = channel.tryLock();
+        try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.READ)) {
+            FileLock probe = channel.tryLock(0, Long.MAX_VALUE, true); // shared: a user who may only read the home can ask too
             if (probe == null) {
                 return true;
             }
