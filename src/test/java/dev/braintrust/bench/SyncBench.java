@@ -210,11 +210,11 @@ public final class SyncBench {
                             if (kind.equals("new_commit")) {
                                 remote.commitAndPush("r" + i, "context/GOALS.md", side.getKey() + " " + i);
                             }
-                            int before = apache.requests().size();
+                            int before = apache.settledRequests().size();
                             long t0 = System.nanoTime();
                             side.getValue().run();
                             ms[i] = (System.nanoTime() - t0) / 1e6;
-                            List<String> lines = apache.requests();
+                            List<String> lines = apache.settledRequests();
                             requests += lines.size() - before;
                             unauthorised += lines.subList(before, lines.size()).stream().filter(l -> l.contains(" 401 ")).count();
                         }

@@ -55,7 +55,7 @@ class ApacheHttpTest {
 
     /** The requests Apache served for one repository since {@code from}. */
     static List<String> requestsSince(int from, String repo) throws Exception {
-        List<String> all = apache.requests();
+        List<String> all = apache.settledRequests();
         return all.subList(from, all.size()).stream().filter(line -> line.contains("/git/" + repo)).toList();
     }
 
@@ -71,7 +71,7 @@ class ApacheHttpTest {
             author.commitAndPush("first", "context/MISSION.md", "m1", "context/GOALS.md", "g1", "context/BELIEFS.md", "b1");
             String url = apache.url("preemptive/remote.git");
             try (GitMirror mirror = GitMirror.open(dir.resolve("home"), remote(dir.resolve("home"), url, TOKEN))) {
-                int before = apache.requests().size();
+                int before = apache.settledRequests().size();
                 assertThat(mirror.sync("test").revision()).isEqualTo(author.head());
                 List<String> clone = requestsSince(before, "preemptive");
                 assertThat(clone).as(clone.toString()).hasSize(3).allMatch(line -> line.contains(" 200 user=" + USER));
@@ -79,13 +79,13 @@ class ApacheHttpTest {
                 assertThat(clone.subList(1, 3)).allMatch(line -> line.startsWith("POST /git/preemptive/remote.git/git-upload-pack"));
 
                 String next = author.commitAndPush("goals", "context/GOALS.md", "g2");
-                before = apache.requests().size();
+                before = apache.settledRequests().size();
                 SyncResult synced = mirror.sync("test");
                 assertThat(synced.revision()).isEqualTo(next);
                 assertThat(synced.changed()).containsExactly("context/GOALS.md");
                 assertThat(requestsSince(before, "preemptive")).hasSize(3).allMatch(line -> line.contains(" 200 user=" + USER));
 
-                before = apache.requests().size();
+                before = apache.settledRequests().size();
                 assertThat(mirror.sync("test").outcome()).isEqualTo(SyncResult.Outcome.UNCHANGED);
                 assertThat(requestsSince(before, "preemptive")).hasSize(2).allMatch(line -> line.contains(" 200 user=" + USER));
             }
@@ -135,12 +135,12 @@ class ApacheHttpTest {
             author.commitAndPush("first", "context/MISSION.md", "m1");
             Files.move(author.bare, served);
         }
-        int before = apache.requests().size();
+        int before = apache.settledRequests().size();
         try (GitMirror mirror = GitMirror.open(dir.resolve("home"),
                 remote(dir.resolve("home"), apache.url("moved.git"), TOKEN))) {
             assertThatThrownBy(() -> mirror.sync("test")).isInstanceOf(BrainTrustException.Unavailable.class);
         }
-        List<String> all = apache.requests();
+        List<String> all = apache.settledRequests();
         List<String> requests = all.subList(before, all.size());
         assertThat(requests).anyMatch(line -> line.startsWith("GET /git/moved.git") && line.matches(".* 30[1-8] .*"));
         List<String> toOtherHost = requests.stream().filter(line -> line.contains("host=localhost:" + apache.port())).toList();

@@ -150,6 +150,29 @@ public final class ApacheGitServer implements AutoCloseable {
         return Files.exists(log) ? Files.readAllLines(log) : List.of();
     }
 
+    /**
+     * The requests once Apache has written them all: it logs a request after answering it, so a client
+     * can be done before the last line is written. Waits until the log has not grown for 150 ms.
+     */
+    public List<String> settledRequests() throws IOException {
+        List<String> last = requests();
+        long stableSince = System.nanoTime();
+        while (System.nanoTime() - stableSince < 150_000_000L) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            List<String> now = requests();
+            if (now.size() != last.size()) {
+                last = now;
+                stableSince = System.nanoTime();
+            }
+        }
+        return last;
+    }
+
     /** What Apache logged as errors, to explain a failure. */
     public String errors() throws IOException {
         Path log = dir.resolve("error.log");
