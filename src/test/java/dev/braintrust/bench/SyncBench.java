@@ -204,20 +204,18 @@ public final class SyncBench {
                 for (String kind : List.of("nothing_new", "new_commit")) {
                     for (var side : List.of(Map.entry("ours", ours), Map.entry("jgit_default", theirs))) {
                         double[] ms = new double[rounds];
-                        long requests = 0;
-                        long unauthorised = 0;
+                        int before = apache.settledRequests().size(); // counted over the whole phase: Apache logs a request after answering it
                         for (int i = 0; i < rounds; i++) {
                             if (kind.equals("new_commit")) {
                                 remote.commitAndPush("r" + i, "context/GOALS.md", side.getKey() + " " + i);
                             }
-                            int before = apache.settledRequests().size();
                             long t0 = System.nanoTime();
                             side.getValue().run();
                             ms[i] = (System.nanoTime() - t0) / 1e6;
-                            List<String> lines = apache.settledRequests();
-                            requests += lines.size() - before;
-                            unauthorised += lines.subList(before, lines.size()).stream().filter(l -> l.contains(" 401 ")).count();
                         }
+                        List<String> lines = apache.settledRequests();
+                        long requests = lines.size() - before;
+                        long unauthorised = lines.subList(before, lines.size()).stream().filter(l -> l.contains(" 401 ")).count();
                         System.out.printf("%s_%s_requests_per_sync=%.2f (of which 401: %.2f)%n", side.getKey(), kind,
                                 requests / (double) rounds, unauthorised / (double) rounds);
                         report(side.getKey() + "_" + kind + "_sync", ms);
