@@ -290,9 +290,7 @@ public final class BrainTrust implements AutoCloseable {
         return new StatusReport(
                 config.cloudMode() ? "cloud" : "local",
                 home.root(),
-                mirror != null
-                        ? "the git repository " + mirror.remote().displayUrl() + " (branch " + mirror.remote().branch() + ")"
-                        : "the folder " + home.root(),
+                sourceOfTruth(),
                 snapshot.revision(),
                 snapshot.loadedAt(),
                 snapshot.files().stream().map(f -> f.name()).toList(),
@@ -313,6 +311,13 @@ public final class BrainTrust implements AutoCloseable {
      */
     public ModelStatus models() {
         return ModelStatus.check(config.defaultModel(), modelRouter, ollama);
+    }
+
+    /** The source of truth in words: the folder, or the repository (never with a credential) and its branch. */
+    public String sourceOfTruth() {
+        return mirror != null
+                ? "the git repository " + mirror.remote().displayUrl() + " (branch " + mirror.remote().branch() + ")"
+                : "the folder " + home.root();
     }
 
     /** Model providers that can be used: those with a key, and Ollama when it answers. */

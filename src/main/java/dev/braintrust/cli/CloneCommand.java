@@ -3,6 +3,7 @@ package dev.braintrust.cli;
 import dev.braintrust.BrainTrust;
 import dev.braintrust.BrainTrustException;
 import dev.braintrust.Config;
+import dev.braintrust.sync.GitMirror;
 import dev.braintrust.sync.SyncResult;
 import dev.braintrust.sync.SyncService;
 import picocli.CommandLine.Command;
@@ -21,6 +22,7 @@ final class CloneCommand extends BaseCommand {
     public Integer call() {
         Config config = config();
         config = config.withGit(url, config.gitBranch());
+        String done;
         try (BrainTrust bt = BrainTrust.open(config)) {
             SyncService sync = bt.sync().orElseThrow();
             SyncResult result;
@@ -29,10 +31,12 @@ final class CloneCommand extends BaseCommand {
             } catch (BrainTrustException.Unavailable e) {
                 throw new BrainTrustException.Unavailable(forClone(e.getMessage()), e);
             }
-            out().println(SyncCommand.describe(sync.status().repository(), result) + " into " + config.home());
-            out().println("Next: 'brain-trust status' shows what it holds; edit, commit and push from " + config.home() + ".");
-            return Main.OK;
+            done = SyncCommand.describe(sync.status().repository(), result) + " into " + config.home();
         }
+        GitMirror.detach(config.home()); // a local home now: not a mirror that the next sync would overwrite
+        out().println(done);
+        out().println("Next: 'brain-trust status' shows what it holds; edit, commit and push from " + config.home() + ".");
+        return Main.OK;
     }
 
     /** The sync's message, about the URL given here rather than the variable a server reads, and with no retry to come. */

@@ -26,6 +26,8 @@ public final class LogbackConfigurator extends ContextAwareBase implements Confi
     private static final List<String> QUIET = List.of(
             "org.eclipse.jetty", "io.javalin", "org.eclipse.jgit", "org.flywaydb", "com.zaxxer.hikari",
             "io.modelcontextprotocol");
+    /** The SSH client warns of every refused host or key on its own; the sync's failure says it once, with what to do. */
+    private static final List<String> SSH_CLIENT = List.of("org.apache.sshd", "org.eclipse.jgit.internal.transport.sshd");
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
@@ -44,6 +46,7 @@ public final class LogbackConfigurator extends ContextAwareBase implements Confi
         root.addAppender(appender);
         QUIET.forEach(name -> context.getLogger(name).setLevel(Level.WARN));
         context.addTurboFilter(new DropJavalinStartFailure());
+        SSH_CLIENT.forEach(name -> context.getLogger(name).setLevel(Level.ERROR));
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 

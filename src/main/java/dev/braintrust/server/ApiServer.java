@@ -69,7 +69,7 @@ public final class ApiServer implements AutoCloseable {
         this.gatekeeper = new Gatekeeper(config.apiKey(), config.corsOrigins(), new WrongKeyLimiter(),
                 new ClientAddress(config.trustedProxies()));
         ContextService context = brainTrust.context();
-        readiness.require("context", () -> firstSnapshotProblem(context));
+        readiness.require("context", () -> firstSnapshotProblem(context, brainTrust));
         readiness.require("run database", this::runDatabaseProblem);
         this.runRoutes = new RunRoutes(brainTrust::runs, bodies, mapper);
         brainTrust.sync().ifPresent(sync -> {
@@ -136,7 +136,7 @@ public final class ApiServer implements AutoCloseable {
      */
     public ApiServer start() {
         Gatekeeper.checkListenAddress(config.host(), config.apiKey());
-        firstSnapshotProblem(brainTrust.context());
+        firstSnapshotProblem(brainTrust.context(), brainTrust);
         spareJettyTheJmxLookup();
         app = Javalin.create(this::configure);
         try {
@@ -265,7 +265,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /** Null once a snapshot has loaded; else tries to load one and says why it cannot. */
-    private static String firstSnapshotProblem(ContextService context) {
+    private static String firstSnapshotProblem(ContextService context, BrainTrust brainTrust) {
         if (context.loadCount() > 0) {
             return null;
         }
@@ -273,7 +273,9 @@ public final class ApiServer implements AutoCloseable {
             context.snapshot();
             return null;
         } catch (BrainTrustException e) {
-            log.warn("context not loaded: {}", e.getMessage());
+            if (!brainTrust.sync().map(dev.braintrust.sync.SyncService::cloningFirst).orElse(false)) {
+                log.warn("context not loaded: {}", e.getMessage()); // a first clone under way is no problem: it logs itself
+            }
             return "no context snapshot has loaded yet: " + e.getMessage();
         }
     }

@@ -40,8 +40,7 @@ final class CommitContextSource implements ContextSource {
         GitMirror.Checkout checkout = mirror.current();
         Repository repo = mirror.repository();
         if (checkout == null || repo == null) {
-            throw new BrainTrustException.Unavailable("no context yet: the first sync from " + mirror.remote().displayUrl()
-                    + " has not succeeded (see 'brain-trust status' for the error)");
+            throw new BrainTrustException.Unavailable(mirror.missingSnapshotReason());
         }
         ContextAssembler.Gathering gathering = new ContextAssembler.Gathering(limits);
         try (ObjectReader reader = repo.newObjectReader();

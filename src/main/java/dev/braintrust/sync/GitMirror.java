@@ -39,6 +39,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -48,7 +49,7 @@ import java.util.Set;
  *
  * <p>Readers never look at the working tree, which a sync rewrites file by file. Context is read
  * from the objects of the current commit ({@link #contextSource}), and skills and workflows from a
- * checkout of that whole commit under {@code state/sync/checkouts/} ({@link #skillsFolder()}),
+ * checkout of that whole commit (but its logs/ and state/) under {@code state/sync/checkouts/} ({@link #skillsFolder()}),
  * written before the mirror switches to it. Switching is one volatile write, so every reader sees
  * one whole commit, the old one or the new one. The working tree is kept equal to the commit for
  * the people who look at the folder; a local edit the next sync would overwrite is first moved
@@ -95,6 +96,7 @@ public final class GitMirror implements AutoCloseable {
     private final Object lock = new Object();
     private volatile Repository repo;
     private volatile Checkout current;
+    private volatile java.util.function.Supplier<String> missingSnapshotReason;
     private boolean workTreeVerified;
     private boolean configured;
     private boolean repairDue = true;
@@ -104,7 +106,7 @@ public final class GitMirror implements AutoCloseable {
      * The commit the mirror serves, and its checkout.
      *
      * @param commit the commit id, which is the context revision
-     * @param folder the checkout of the commit's context/, skills/ and workflows/
+     * @param folder the checkout of the commit: all its files but logs/ and state/
      */
     record Checkout(ObjectId commit, ObjectId tree, Path folder) {
     }
@@ -117,6 +119,8 @@ public final class GitMirror implements AutoCloseable {
         this.syncDir = home.resolve("state").resolve("sync");
         this.checkouts = new CheckoutStore(syncDir.resolve("checkouts"));
         this.transport = new GitTransport(remote);
+        this.missingSnapshotReason = () -> "no snapshot yet: " + remote.displayUrl() + " has not been cloned into " + home
+                + "; start the server, or run 'brain-trust sync --once'";
     }
 
     /**
@@ -172,6 +176,15 @@ public final class GitMirror implements AutoCloseable {
 
     Checkout current() {
         return current;
+    }
+
+    /** Says why there is no snapshot yet (the sync service knows: cloning, failed, or never started). */
+    void explainMissingSnapshot(java.util.function.Supplier<String> reason) {
+        this.missingSnapshotReason = reason;
+    }
+
+    String missingSnapshotReason() {
+        return missingSnapshotReason.get();
     }
 
     /** Where the skills of the current commit are; a folder that does not exist before the first sync. */
@@ -262,7 +275,7 @@ public final class GitMirror implements AutoCloseable {
             commit = walk.parseCommit(remoteHead);
         }
         long tCheckout = System.nanoTime();
-        Path folder = checkouts.materialise(repo, commit);
+        Path folder = checkouts.materialise(repo, commit, previous);
         long tWorkTree = System.nanoTime();
         tCheckout = tWorkTree - tCheckout;
         LocalEdits.refuseUnpushedCommits(repo, remote.branchRef(), trackingRef(), remoteHead, home, remote);
@@ -419,7 +432,7 @@ public final class GitMirror implements AutoCloseable {
             if (repo == null) {
                 throw new IOException("the repository just created in " + home + " cannot be opened");
             }
-            log.info("cloning {} into {}", remote, home);
+            log.info("cloning {} (first start), branch {}, into {}", remote.displayUrl(), remote.branch(), home);
             configured = false;
         }
         if (!configured) {
@@ -660,6 +673,47 @@ public final class GitMirror implements AutoCloseable {
     long packFileCount() throws IOException {
         try (java.util.stream.Stream<Path> files = Files.list(gitDir.resolve("objects").resolve("pack"))) {
             return files.filter(p -> p.getFileName().toString().endsWith(".pack")).count();
+        }
+    }
+
+    /**
+     * The repository and branch a home mirrors, read from its files without the network: present
+     * when the home is a cloud-mode mirror (a clone with the mirror's bookkeeping in {@code state/sync/}),
+     * empty for a local home, even one that is a git clone ({@code brain-trust clone}, {@link #detach}).
+     *
+     * @param url    the origin URL as {@code .git/config} holds it (never with a credential: the mirror removes them)
+     * @param branch the branch HEAD points at
+     */
+    public record Followed(String url, String branch) {
+    }
+
+    public static Optional<Followed> followedBy(Path home) {
+        Path root = home.toAbsolutePath().normalize();
+        Path git = root.resolve(Constants.DOT_GIT);
+        if (!Files.isDirectory(git) || !Files.isDirectory(root.resolve("state").resolve("sync"))) {
+            return Optional.empty();
+        }
+        try (Repository r = new FileRepositoryBuilder().setGitDir(git.toFile()).setMustExist(true).build()) {
+            String url = r.getConfig().getString("remote", ORIGIN, "url");
+            String branch = r.getBranch();
+            if (url == null || branch == null || ObjectId.isId(branch)) {
+                return Optional.empty();
+            }
+            return Optional.of(new Followed(safe(url), branch));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Makes a fresh clone a plain local home: drops the mirror's bookkeeping ({@code state/sync/}:
+     * checkouts and sync records), which a home edited by hand has no use for.
+     */
+    public static void detach(Path home) {
+        try {
+            CheckoutStore.deleteTree(home.toAbsolutePath().normalize().resolve("state").resolve("sync"));
+        } catch (IOException e) {
+            log.warn("cannot remove {}: {}", home.resolve("state/sync"), e.getMessage());
         }
     }
 

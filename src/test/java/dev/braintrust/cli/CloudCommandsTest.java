@@ -68,6 +68,20 @@ class CloudCommandsTest {
     }
 
     @Test
+    void a_server_json_left_by_a_killed_server_is_ignored() throws Exception {
+        remote.commitAndPush("first", "context/MISSION.md", "m1");
+        env.put("BRAIN_TRUST_GIT_URL", remote.url());
+        Files.createDirectories(home.resolve("state"));
+        Files.writeString(home.resolve("state/server.json"), "{\"url\":\"http://127.0.0.1:" + freePort()
+                + "\",\"pid\":" + ProcessHandle.current().pid() + ",\"mode\":\"cloud\",\"started\":\"2026-01-01T00:00:00Z\"}");
+        Files.writeString(home.resolve("state/server.lock"), ""); // nobody holds it: the server that wrote the record is gone
+        CliRun r = cli("sync");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("No server runs on this home; synced it directly. Cloned " + remote.url());
+        assertThat(cli("status").out()).contains("Server:      none runs on this home");
+    }
+
+    @Test
     void sync_once_fails_with_exit_1_and_a_clear_message_when_the_remote_is_unreachable() {
         env.put("BRAIN_TRUST_GIT_URL", dir.resolve("nowhere.git").toString());
         CliRun r = cli("sync", "--once");

@@ -88,6 +88,8 @@ class ServeCommandTest {
         assertThat(get(child.url + "/api/v1/context").body()).contains("\"revision\":\"" + head + "\"");
         assertThat(home.resolve("skills/word_count.sh")).as("a clone, not the examples").doesNotExist();
         assertThat(get(child.url + "/api/v1/status").body()).contains("\"lastOutcome\":\"updated\"");
+        assertThat(child.stderr()).as("a healthy first start warns of nothing")
+                .contains("cloning " + remote.url() + " (first start)").doesNotContain("WARN");
         child.process.destroy(); // SIGTERM
         assertThat(child.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
     }
@@ -172,6 +174,86 @@ class ServeCommandTest {
         }
     }
 
+    @Test
+    void a_running_server_records_itself_in_its_home_and_a_second_one_refuses_naming_the_first(@TempDir Path dir) throws Exception {
+        Path home = dir.resolve("home");
+        Child first = serve(home, Map.of());
+        Path record = home.resolve("state/server.json");
+        Poll.until(Duration.ofSeconds(10), "state/server.json", () -> Files.exists(record));
+        var json = dev.braintrust.Json.mapper().readTree(Files.readString(record));
+        assertThat(json.path("url").asText()).isEqualTo(first.url);
+        assertThat(json.path("pid").asLong()).isEqualTo(first.process.pid());
+        assertThat(json.path("mode").asText()).isEqualTo("local");
+        assertThat(java.time.Instant.parse(json.path("started").asText())).isBefore(java.time.Instant.now());
+
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder second = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "serve", "--port", "0").redirectErrorStream(true);
+        second.environment().put("PAI_HOME", home.toString());
+        Process p = second.start();
+        started.add(p);
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(output).isEqualTo(Main.BAD_INPUT);
+        assertThat(output).startsWith("error: another Brain Trust server is serving " + home)
+                .contains(first.url + " (pid " + first.process.pid() + ", local mode, since ")
+                .contains("kill " + first.process.pid());
+        assertThat(get(first.url + "/health").statusCode()).as("the first one serves on").isEqualTo(200);
+
+        first.process.destroy();
+        assertThat(first.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(record).as("removed when the server stops").doesNotExist();
+    }
+
+    @Test
+    void sync_and_status_ask_the_server_of_this_home_not_whatever_answers_on_the_port(@TempDir Path dir) throws Exception {
+        dev.braintrust.testing.RemoteFixture remote = dev.braintrust.testing.RemoteFixture.create(dir.resolve("repo"), "main");
+        remote.commitAndPush("first", "context/MISSION.md", "m", "context/GOALS.md", "g", "context/BELIEFS.md", "b");
+        Path home = dir.resolve("cloud-home");
+        Child ours = serve(home, Map.of("BRAIN_TRUST_GIT_URL", remote.url(), "HOME", dir.toString(),
+                "WEBHOOK_SECRET", "s3cret", "BRAIN_TRUST_SYNC_INTERVAL", "0"));
+        Poll.until(Duration.ofSeconds(60), "our server is ready", () -> status(ours.url + "/ready") == 200);
+        Path otherHome = dir.resolve("other-home");
+        Child other = serve(otherHome, Map.of());
+        int otherPort = Integer.parseInt(other.url.substring(other.url.lastIndexOf(':') + 1));
+        String next = remote.commitAndPush("second", "context/GOALS.md", "g2");
+        remote.close();
+
+        // the shell of this home: no BRAIN_TRUST_GIT_URL, no WEBHOOK_SECRET, and a port where another home's server answers
+        Map<String, String> shell = Map.of("PAI_HOME", home.toString(), "HOME", dir.toString(),
+                "BRAIN_TRUST_PORT", String.valueOf(otherPort));
+        CliRun sync = CliRun.run(shell, "sync");
+        assertThat(sync.exitCode()).as(sync.err()).isZero();
+        assertThat(sync.out()).startsWith("Asked the server of this home at " + ours.url + " (pid " + ours.process.pid()
+                + ", cloud mode, since ").contains(" -> " + next + ", 1 path changed");
+        assertThat(get(ours.url + "/api/v1/context").body()).contains(next);
+
+        CliRun status = CliRun.run(shell, "status");
+        assertThat(status.exitCode()).as(status.err()).isZero();
+        assertThat(status.out())
+                .contains("Server:      the server of this home at " + ours.url)
+                .contains("Mode:        cloud — the source of truth is the git repository " + remote.url())
+                .contains("periodic:  off (BRAIN_TRUST_SYNC_INTERVAL=0)")
+                .contains("webhook:   on")
+                .contains("Context:     revision " + next);
+
+        CliRun elsewhere = CliRun.run(shell, "status", "--url", other.url);
+        assertThat(elsewhere.out()).contains("Server:      the server at " + other.url + " (--url)")
+                .contains("Mode:        local — the source of truth is the folder " + otherHome);
+
+        ours.process.destroy();
+        assertThat(ours.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        CliRun offline = CliRun.run(shell, "status");
+        assertThat(offline.out()).as("a mirror is never described as a local home")
+                .contains("Server:      none runs on this home")
+                .contains("Mode:        cloud — the source of truth is the git repository " + remote.url() + " (branch main)")
+                .contains("Context:     revision " + next);
+        CliRun direct = CliRun.run(shell, "sync");
+        assertThat(direct.exitCode()).as(direct.err()).isZero();
+        assertThat(direct.out()).startsWith("No server runs on this home; synced it directly. Up to date with " + remote.url());
+        other.process.destroy();
+    }
+
     // --- a real child process ------------------------------------------------------------------
 
     /** A {@code brain-trust serve} child process; its stderr goes to a file read as it grows. */
@@ -235,6 +317,14 @@ class ServeCommandTest {
 
     HttpResponse<String> get(String url) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    int status(String url) {
+        try {
+            return get(url).statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
     }
 
     boolean answers(String url) {

@@ -354,4 +354,40 @@ class GitMirrorTest {
             assertThat(after).as("the previous checkout is kept for skills still running").exists();
         }
     }
+
+    @Test
+    void a_skill_runs_in_a_checkout_of_the_whole_commit_but_logs_and_state() throws Exception {
+        remote.commit("notes, nested folders, and folders that belong to the server",
+                "notes/todo.md", "call the bank", "notes/2026/january.md", "resolutions", "README.md", "hello v2",
+                "logs/2026-01-01.md", "a journal in the repository", "state/brain-trust.db", "a database in the repository",
+                "skills/notes.sh", "#!/bin/sh\n# NAME: notes\ncat notes/todo.md notes/2026/january.md README.md\n"
+                        + "test -e logs || echo no-logs; test -e state || echo no-state\n");
+        remote.executable("skills/notes.sh");
+        remote.commitAll("make notes executable");
+        remote.push();
+        try (GitMirror mirror = open()) {
+            mirror.sync("test");
+            Path checkout = mirror.skillsFolder().getParent();
+            assertThat(checkout.resolve("notes/2026/january.md")).hasContent("resolutions");
+            assertThat(checkout.resolve("README.md")).hasContent("hello v2");
+            assertThat(checkout.resolve("logs")).doesNotExist();
+            assertThat(checkout.resolve("state")).doesNotExist();
+            dev.braintrust.skills.SkillRegistry registry = new dev.braintrust.skills.SkillRegistry(mirror::skillsFolder,
+                    java.time.Duration.ofMinutes(1));
+            try (dev.braintrust.skills.SkillRunner runner = new dev.braintrust.skills.SkillRunner(java.time.Duration.ofSeconds(10), 65536)) {
+                dev.braintrust.skills.SkillResult result = runner.run(registry.find("notes"), Map.of());
+                assertThat(result.output()).as(result.stderrTail()).isEqualTo("call the bankresolutionshello v2no-logs\nno-state\n");
+            }
+            remote.commitAndPush("one note changes", "notes/todo.md", "call the bank again");
+            mirror.sync("test");
+            Path next = mirror.skillsFolder().getParent();
+            assertThat(next.resolve("notes/todo.md")).hasContent("call the bank again");
+            assertThat(checkout.resolve("notes/todo.md")).as("the previous checkout is untouched").hasContent("call the bank");
+            assertThat(Files.getAttribute(next.resolve("notes/2026/january.md"), "unix:ino"))
+                    .as("an unchanged file is shared with the previous checkout, not written again")
+                    .isEqualTo(Files.getAttribute(checkout.resolve("notes/2026/january.md"), "unix:ino"));
+            assertThat(Files.getAttribute(next.resolve("notes/todo.md"), "unix:ino"))
+                    .isNotEqualTo(Files.getAttribute(checkout.resolve("notes/todo.md"), "unix:ino"));
+        }
+    }
 }
