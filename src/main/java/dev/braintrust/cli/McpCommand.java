@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 @Command(name = "mcp", mixinStandardHelpOptions = true,
+        header = "Serve this home to one MCP client (Claude Desktop, Claude Code, Cursor) over stdio.",
         description = {"Serve the home to one MCP client over stdio (Model Context Protocol), for desktop clients that start a",
                 "command: Claude Desktop, Claude Code, Cursor. Offers your context files, the composed TELOS block, the",
                 "journal and saved workflows as resources, with-my-context and one prompt per workflow, and your skills,",
