@@ -18,15 +18,22 @@ import dev.braintrust.sync.GitRemote;
 import dev.braintrust.sync.SyncService;
 import dev.braintrust.sync.WebhookResponse;
 import dev.braintrust.workflow.SavedWorkflow;
+import dev.braintrust.workflow.Prices;
+import dev.braintrust.workflow.PrivacyReport;
+import dev.braintrust.workflow.Workflow;
 import dev.braintrust.workflow.WorkflowLibrary;
+import dev.braintrust.journal.ModelCallRecord;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The composition root: builds every service from one {@link Config} and closes them in reverse
@@ -44,6 +51,7 @@ public final class BrainTrust implements AutoCloseable {
     private final GitMirror mirror;
     private final SyncService sync;
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<Consumer<ModelCallRecord>> modelCallListeners = new ArrayList<>();
     private RunService runs;
 
     private BrainTrust(Config config, Clock clock) {
@@ -143,6 +151,7 @@ public final class BrainTrust implements AutoCloseable {
             ModelGateway gateway = new ProviderGateway(config.models(), config.modelTimeout());
             closeables.add(gateway);
             runs = new RunService(config, context, skills, skillRunner, workflows, store, journal, gateway, clock);
+            modelCallListeners.forEach(runs::onModelCall);
             closeables.add(runs);
         }
         return runs;
@@ -172,6 +181,19 @@ public final class BrainTrust implements AutoCloseable {
         List<String> warnings = new ArrayList<>(snapshot.warnings());
         List<SavedWorkflow> saved = workflows.list();
         saved.stream().filter(w -> !w.usable()).forEach(w -> warnings.add(w.problem()));
+        Map<String, Workflow> readable = new LinkedHashMap<>();
+        for (SavedWorkflow w : saved) {
+            if (w.usable()) {
+                try {
+                    readable.put(w.name(), Workflow.fromJson(workflows.read(w.name()), w.name()));
+                } catch (BrainTrustException e) {
+                    // reported by 'run' and the workflows page; status only needs the ones that can run
+                }
+            }
+        }
+        Path pricesFile = home.root().resolve(Prices.FILE);
+        Prices prices = Prices.read(pricesFile);
+        warnings.addAll(prices.problems());
         return new StatusReport(
                 config.cloudMode() ? "cloud" : "local",
                 home.root(),
@@ -187,7 +209,21 @@ public final class BrainTrust implements AutoCloseable {
                 saved.stream().filter(SavedWorkflow::usable).map(SavedWorkflow::name).toList(),
                 warnings,
                 configuredProviders(),
-                sync == null ? null : sync.status());
+                sync == null ? null : sync.status(),
+                PrivacyReport.of(config, snapshot, readable),
+                new StatusReport.PriceTable(pricesFile, prices.currency(), prices.isEmpty()),
+                config.egress().dailyBudget());
+    }
+
+    /**
+     * Runs {@code listener} after every model call of every run, with its ledger entry (the server's
+     * metrics). Does not open the run database.
+     */
+    public synchronized void onModelCall(Consumer<ModelCallRecord> listener) {
+        modelCallListeners.add(listener);
+        if (runs != null) {
+            runs.onModelCall(listener);
+        }
     }
 
     /** Model providers that can be used: those with a key, and Ollama, which needs none. */

@@ -13,7 +13,9 @@ public enum RunStatus {
     CANCELLED,
     TIMED_OUT,
     /** The process running it stopped (crash, kill, shutdown) before it finished. */
-    INTERRUPTED;
+    INTERRUPTED,
+    /** Stopped before a model call that would have gone over a budget (the workflow's or the day's). */
+    BUDGET;
 
     @JsonValue
     public String label() {

@@ -24,8 +24,10 @@ import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -221,8 +223,8 @@ public final class RunStore implements AutoCloseable {
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO steps (run_id, node_id, position, agent, model, "
                     + "status, revision, system_prompt, task, output, tool_calls, input_tokens, output_tokens, "
-                    + "total_tokens, attempts, started_at, finished_at, duration_ms, error) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + "total_tokens, attempts, started_at, finished_at, duration_ms, error, context_share) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 for (StepRecord s : run.steps()) {
                     ps.setString(1, run.id());
                     ps.setString(2, s.nodeId());
@@ -233,6 +235,7 @@ public final class RunStore implements AutoCloseable {
                     ps.setString(7, s.revision());
                     ps.setString(8, s.systemPrompt());
                     bindProgress(ps, 9, s);
+                    LedgerTables.setContextShare(ps, 20, s.context());
                     ps.addBatch();
                 }
                 ps.executeBatch();
@@ -273,6 +276,25 @@ public final class RunStore implements AutoCloseable {
             }
             return null;
         }, "save step " + s.nodeId() + " of run " + runId);
+    }
+
+    /** Adds one entry to the egress ledger: a model call of a stored run, with the context files it carried. */
+    public void saveModelCall(String runId, ModelCallRecord call) {
+        writeTransaction(c -> LedgerTables.insert(c, runId, call), "record model call " + call.seq() + " of run " + runId);
+    }
+
+    /** What budgets count for the model calls since {@code since}, every run and process together. */
+    public Spend spentSince(Instant since) {
+        return read(c -> LedgerTables.spentSince(c, since), "sum the model calls since " + since);
+    }
+
+    /**
+     * The egress ledger summed over the calls since {@code since}: per provider, host, model,
+     * workflow, day (in {@code zone}) and context file.
+     */
+    public UsageReport usageSince(Instant since, ZoneId zone) {
+        return read(c -> UsageReport.of(since, clock.instant(), LedgerTables.since(c, since), LedgerTables.filesSince(c, since),
+                zone), "sum the model calls since " + since);
     }
 
     /** Records the end of a run: status, end time, duration, final output, error. */
@@ -322,6 +344,8 @@ public final class RunStore implements AutoCloseable {
                     }
                 }
             }
+            Map<String, List<ModelCallRecord>> ledger = LedgerTables.ofRun(c, id);
+            steps.replaceAll(s -> s.withModelCalls(ledger.getOrDefault(s.nodeId(), List.of())));
             return Optional.of(new RunRecord(run.id(), run.workflow(), run.status(), run.source(), run.revision(),
                     run.agentCount(), run.startedAt(), run.finishedAt(), run.durationMs(), run.finalOutput(), run.error(), steps));
         }, "read run " + id);
@@ -461,7 +485,7 @@ public final class RunStore implements AutoCloseable {
                 rs.getString("task"), rs.getString("output"), fromJson(rs.getString("tool_calls")),
                 getInt(rs, "input_tokens"), getInt(rs, "output_tokens"), getInt(rs, "total_tokens"), rs.getInt("attempts"),
                 instant(getLong(rs, "started_at")), instant(getLong(rs, "finished_at")), getLong(rs, "duration_ms"),
-                rs.getString("error"));
+                rs.getString("error"), LedgerTables.contextShare(rs), List.of());
     }
 
     @FunctionalInterface

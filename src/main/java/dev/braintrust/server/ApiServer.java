@@ -59,6 +59,7 @@ public final class ApiServer implements AutoCloseable {
         this.brainTrust = brainTrust;
         this.config = brainTrust.config();
         this.metrics = new ServerMetrics(brainTrust.context(), brainTrust.skillRunner());
+        brainTrust.onModelCall(metrics::recordModelCall);
         this.gatekeeper = new Gatekeeper(config.apiKey(), config.corsOrigins(), new WrongKeyLimiter());
         ContextService context = brainTrust.context();
         readiness.require("context", () -> firstSnapshotProblem(context));

@@ -1,5 +1,7 @@
 package dev.braintrust.workflow;
 
+import dev.braintrust.journal.ContextShare;
+
 import java.util.List;
 
 /**
@@ -18,9 +20,13 @@ public record DryRun(String workflow, String revision, boolean ready, List<Agent
         notes = List.copyOf(notes);
     }
 
-    /** One agent, in execution order. */
+    /**
+     * One agent, in execution order.
+     *
+     * @param context where its calls would go, the context files it would receive and those withheld from it
+     */
     public record Agent(String nodeId, String name, String model, Provider provider, List<String> upstream,
-                        String systemPrompt, String task) {
+                        String systemPrompt, String task, ContextShare context) {
         public Agent {
             upstream = List.copyOf(upstream);
         }

@@ -2,6 +2,7 @@ package dev.braintrust.workflow;
 
 import dev.braintrust.Config;
 import dev.braintrust.Secret;
+import dev.langchain4j.http.client.HttpClientBuilder;
 import dev.langchain4j.http.client.jdk.JdkHttpClientBuilder;
 import dev.langchain4j.model.anthropic.AnthropicChatModel;
 import dev.langchain4j.model.chat.ChatModel;
@@ -15,6 +16,7 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * The model providers through LangChain4j: one client per model name, built on first use with
@@ -36,6 +38,11 @@ public final class ProviderGateway implements ModelGateway {
     @Override
     public ChatResponse chat(ModelRoute route, ChatRequest request) {
         return models.computeIfAbsent(route.model(), m -> build(route)).chat(request);
+    }
+
+    @Override
+    public ChatResponse chat(ModelRoute route, ChatRequest request, Consumer<WireRequest> sent) {
+        return MeteredHttpClient.listen(sent, () -> chat(route, request));
     }
 
     private ChatModel build(ModelRoute route) {
@@ -75,13 +82,16 @@ public final class ProviderGateway implements ModelGateway {
         };
     }
 
-    /** Plain-HTTP servers (local stand-ins, Ollama) get HTTP/1.1 without an h2c upgrade attempt. */
-    private static JdkHttpClientBuilder http(String baseUrl) {
+    /**
+     * Plain-HTTP servers (local stand-ins, Ollama) get HTTP/1.1 without an h2c upgrade attempt.
+     * Every client is metered, for the egress ledger.
+     */
+    private static HttpClientBuilder http(String baseUrl) {
         HttpClient.Builder jdk = HttpClient.newBuilder();
         if (baseUrl != null && baseUrl.startsWith("http://")) {
             jdk.version(HttpClient.Version.HTTP_1_1);
         }
-        return new JdkHttpClientBuilder().httpClientBuilder(jdk);
+        return new MeteredHttpClient.Builder(new JdkHttpClientBuilder().httpClientBuilder(jdk));
     }
 
     private static String reveal(Secret secret) {

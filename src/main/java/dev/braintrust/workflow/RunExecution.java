@@ -1,5 +1,6 @@
 package dev.braintrust.workflow;
 
+import dev.braintrust.journal.ModelCallRecord;
 import dev.braintrust.journal.RunRecord;
 import dev.braintrust.journal.RunStatus;
 import dev.braintrust.journal.RunStore;
@@ -10,6 +11,7 @@ import dev.langchain4j.model.output.TokenUsage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -49,12 +51,18 @@ final class RunExecution {
     private final CompletableFuture<RunRecord> result = new CompletableFuture<>();
     private final Instant startedAt;
     private final long startNanos;
+    private final RunEgress egress;
     private int running;
     private boolean finished;
+    private int callSeq;
+    private long countedTokens;
+    private double countedCost;
+    /** Why the run stops at its next model call (a budget would be exceeded); null while it may go on. */
+    private String budgetStop;
 
     RunExecution(String runId, String source, WorkflowPlan plan, Map<String, String> systemPrompts, String revision,
                  AgentRunner runner, ExecutorService pool, int maxParallel, RunStore store, Clock clock,
-                 Consumer<RunEvent> events) {
+                 Consumer<RunEvent> events, RunEgress egress) {
         this.runId = runId;
         this.source = source;
         this.plan = plan;
@@ -67,10 +75,11 @@ final class RunExecution {
         this.events = events;
         this.startedAt = clock.instant();
         this.startNanos = System.nanoTime();
+        this.egress = egress;
         int position = 0;
         for (AgentNode agent : plan.order()) {
             nodes.put(agent.id(), new Node(agent, position++, plan.routes().get(agent.id()), systemPrompts.get(agent.id()),
-                    plan.upstream().get(agent.id()).size()));
+                    plan.upstream().get(agent.id()).size(), egress.agents().get(agent.id())));
         }
     }
 
@@ -140,6 +149,8 @@ final class RunExecution {
         for (String up : plan.upstream().get(node.agent.id())) {
             Node upstream = nodes.get(up);
             inputs.add(new TaskComposer.Input(upstream.agent.displayName(), upstream.output));
+            node.upstream.add(new ModelCallRecord.UpstreamRef(up, upstream.agent.displayName(),
+                    upstream.output == null ? 0 : upstream.output.strip().getBytes(StandardCharsets.UTF_8).length));
         }
         node.task = TaskComposer.compose(node.agent, inputs);
         running++;
@@ -165,7 +176,11 @@ final class RunExecution {
         }
         running--;
         Instant now = clock.instant();
-        if (failure == null) {
+        if (failure instanceof BudgetExceeded) {
+            node.end(StepStatus.CANCELLED, null, "stopped before its next model call: " + failure.getMessage(), now);
+            save(node);
+            emitFinished(node);
+        } else if (failure == null) {
             node.end(StepStatus.SUCCEEDED, output, null, now);
             save(node);
             emitFinished(node);
@@ -181,7 +196,11 @@ final class RunExecution {
             emitFinished(node);
             skipDescendants(node, now);
         }
-        if (nodes.values().stream().allMatch(n -> n.status.finished())) {
+        if (budgetStop != null) {
+            if (running == 0) {
+                stop(RunStatus.BUDGET, budgetStop); // the agents still waiting would each need a model call
+            }
+        } else if (nodes.values().stream().allMatch(n -> n.status.finished())) {
             boolean anyFailed = nodes.values().stream().anyMatch(n -> n.status == StepStatus.FAILED);
             finish(anyFailed ? RunStatus.FAILED : RunStatus.SUCCEEDED, null);
         } else {
@@ -291,9 +310,9 @@ final class RunExecution {
         String output;
         String error;
         final List<ToolCallRecord> toolCalls = new ArrayList<>();
-        Integer inputTokens;
-        Integer outputTokens;
-        Integer totalTokens;
+        final RunEgress.Agent egress;
+        final List<ModelCallRecord.UpstreamRef> upstream = new ArrayList<>();
+        final List<ModelCallRecord> calls = new ArrayList<>();
         int attempts;
         Instant startedAt;
         Instant finishedAt;
@@ -301,12 +320,13 @@ final class RunExecution {
         Long durationMs;
         Future<?> future;
 
-        Node(AgentNode agent, int position, ModelRoute route, String systemPrompt, int pendingUpstream) {
+        Node(AgentNode agent, int position, ModelRoute route, String systemPrompt, int pendingUpstream, RunEgress.Agent egress) {
             this.agent = agent;
             this.position = position;
             this.route = route;
             this.systemPrompt = systemPrompt;
             this.pendingUpstream = pendingUpstream;
+            this.egress = egress;
         }
 
         void end(StepStatus newStatus, String newOutput, String newError, Instant at) {
@@ -320,26 +340,79 @@ final class RunExecution {
         }
 
         StepRecord record() {
+            Integer in = reported(ModelCallRecord::inputTokens);
+            Integer out = reported(ModelCallRecord::outputTokens);
+            Integer total = in == null || out == null ? null : in + out;
             return new StepRecord(agent.id(), position, agent.displayName(), route.model(), status, revision, systemPrompt,
-                    task, output, toolCalls, inputTokens, outputTokens, totalTokens, attempts, startedAt, finishedAt,
-                    durationMs, error);
+                    task, output, toolCalls, in, out, total, attempts, startedAt, finishedAt, durationMs, error,
+                    egress.share(), calls);
+        }
+
+        /**
+         * The sum of a count over the calls that succeeded, or null when one of them did not report it
+         * (a partial sum would look like the whole). Failed calls carry no usage and are not counted.
+         */
+        private Integer reported(java.util.function.Function<ModelCallRecord, Integer> count) {
+            Integer sum = null;
+            for (ModelCallRecord call : calls) {
+                if (!call.outcome().equals(ModelCallRecord.OK)) {
+                    continue;
+                }
+                Integer n = count.apply(call);
+                if (n == null) {
+                    return null;
+                }
+                sum = sum == null ? n : sum + n;
+            }
+            return sum;
         }
 
         @Override
-        public void modelCalled(TokenUsage usage) {
+        public void beforeModelCall(int estimatedInputTokens) {
             synchronized (RunExecution.this) {
-                if (usage != null) {
-                    inputTokens = add(inputTokens, usage.inputTokenCount());
-                    outputTokens = add(outputTokens, usage.outputTokenCount());
-                    totalTokens = add(totalTokens, usage.totalTokenCount());
+                if (budgetStop == null) {
+                    budgetStop = RunExecution.this.egress.budgets().refusal(countedTokens, countedCost, estimatedInputTokens, route.model());
                 }
+                if (budgetStop != null) {
+                    throw new BudgetExceeded(budgetStop);
+                }
+                attempts++;
             }
         }
 
         @Override
-        public void attempted() {
+        public void modelCalled(AgentRunner.CallReport report) {
             synchronized (RunExecution.this) {
-                attempts++;
+                TokenUsage usage = report.usage();
+                Integer in = usage == null ? null : usage.inputTokenCount();
+                Integer out = usage == null ? null : usage.outputTokenCount();
+                boolean measured = !report.sent().isEmpty();
+                boolean delivered = report.sent().stream().anyMatch(WireRequest::delivered);
+                String outcome = !report.failed() ? ModelCallRecord.OK
+                        : measured && !delivered ? ModelCallRecord.NOT_SENT : ModelCallRecord.FAILED;
+                Prices prices = RunExecution.this.egress.prices();
+                int estimatedOut = report.estimatedOutputTokens();
+                ModelCallRecord call = new ModelCallRecord(++callSeq, agent.id(), clock.instant(), route.provider().label(),
+                        route.model(), measured ? report.sent().get(0).host() : egress.destination().host(),
+                        measured ? Long.valueOf(report.sent().stream().mapToLong(WireRequest::bodyBytes).sum()) : null,
+                        egress.files(), upstream, report.toolResults(), in, out, prices.cost(route.model(), in, out),
+                        prices.currency(), outcome, report.estimatedInputTokens(), estimatedOut,
+                        prices.estimate(route.model(), report.estimatedInputTokens(), estimatedOut));
+                calls.add(call);
+                if (!outcome.equals(ModelCallRecord.NOT_SENT)) {
+                    countedTokens += call.countedTokens();
+                    countedCost += call.countedCost() == null ? 0 : call.countedCost();
+                }
+                try {
+                    store.saveModelCall(runId, call);
+                } catch (RuntimeException e) {
+                    log.warn("run {}: {}", runId, e.getMessage());
+                }
+                try {
+                    RunExecution.this.egress.onCall().accept(call);
+                } catch (RuntimeException e) {
+                    log.warn("run {}: a model-call listener failed: {}", runId, e.toString());
+                }
             }
         }
 
@@ -353,13 +426,6 @@ final class RunExecution {
                 save(this);
                 emit(RunEvent.Type.TOOL_CALL, this, status.label(), call.durationMs(), null, call);
             }
-        }
-
-        private Integer add(Integer total, Integer more) {
-            if (more == null) {
-                return total;
-            }
-            return total == null ? more : total + more;
         }
     }
 }

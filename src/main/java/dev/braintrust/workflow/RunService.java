@@ -11,13 +11,17 @@ import dev.braintrust.context.ContextSnapshot;
 import dev.braintrust.context.PromptComposer;
 import dev.braintrust.journal.Journal;
 import dev.braintrust.journal.JournalEntry;
+import dev.braintrust.journal.ModelCallRecord;
 import dev.braintrust.journal.RunRecord;
 import dev.braintrust.journal.RunStatus;
 import dev.braintrust.journal.RunStore;
 import dev.braintrust.journal.RunSummary;
+import dev.braintrust.journal.Spend;
 import dev.braintrust.journal.StepRecord;
 import dev.braintrust.journal.StepStatus;
 import dev.braintrust.journal.ToolCallRecord;
+import dev.braintrust.journal.Usage;
+import dev.braintrust.journal.UsageReport;
 import dev.braintrust.skills.SkillRegistry;
 import dev.braintrust.skills.SkillRunner;
 import org.slf4j.Logger;
@@ -26,6 +30,8 @@ import org.slf4j.LoggerFactory;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -35,6 +41,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -73,6 +80,9 @@ public final class RunService implements AutoCloseable {
     private final ExecutorService pool;
     private final ScheduledExecutorService timer;
     private final Map<String, ActiveRun> active = new ConcurrentHashMap<>();
+    private final ModelDestinations destinations;
+    private final Prices.Cached prices;
+    private final List<Consumer<ModelCallRecord>> callListeners = new CopyOnWriteArrayList<>();
 
     public RunService(Config config, ContextService context, SkillRegistry skills, SkillRunner skillRunner,
                       WorkflowLibrary workflows, RunStore store, Journal journal, ModelGateway gateway, Clock clock) {
@@ -83,6 +93,8 @@ public final class RunService implements AutoCloseable {
         this.journal = journal;
         this.clock = clock;
         this.router = new ModelRouter(config.models());
+        this.destinations = new ModelDestinations(config.models(), config.egress().localModelHosts());
+        this.prices = new Prices.Cached(config.home().resolve(Prices.FILE));
         this.agents = new AgentRunner(gateway, new SkillTools(skills, skillRunner), config.maxToolRounds(),
                 config.models().maxRetries(), config.models().retryBackoff(), config.modelTimeout(), redactor(config));
         AtomicInteger threads = new AtomicInteger();
@@ -148,10 +160,16 @@ public final class RunService implements AutoCloseable {
         return WorkflowPlan.of(workflow, config.defaultModel(), router);
     }
 
-    /** Every agent's exact system prompt and task, in execution order, without calling a model. */
+    /**
+     * Every agent's exact system prompt and task, in execution order, without calling a model; and
+     * per agent where its calls would go, which context files it receives and which are withheld.
+     */
     public DryRun dryRun(Workflow workflow) {
         WorkflowPlan plan = plan(workflow);
         ContextSnapshot snapshot = context.snapshot();
+        AgentContexts contexts = new AgentContexts(snapshot, destinations);
+        List<String> problems = new ArrayList<>(plan.keyProblems());
+        problems.addAll(budgetProblems(workflow, plan, prices.get()));
         List<DryRun.Agent> list = new ArrayList<>();
         for (AgentNode agent : plan.order()) {
             List<String> upstream = plan.upstream().get(agent.id()).stream()
@@ -159,11 +177,83 @@ public final class RunService implements AutoCloseable {
             String task = TaskComposer.compose(agent, upstream.stream()
                     .map(name -> new TaskComposer.Input(name, DryRun.placeholder(name))).toList());
             ModelRoute route = plan.routes().get(agent.id());
+            AgentContexts.Agent context = contexts.of(route);
             list.add(new DryRun.Agent(agent.id(), agent.displayName(), route.model(), route.provider(), upstream,
-                    PromptComposer.compose(snapshot, agent.backstory()), task));
+                    PromptComposer.compose(context.selection().snapshot(), agent.backstory()), task,
+                    context.share()));
         }
-        return new DryRun(workflow.name(), snapshot.revision(), plan.keyProblems().isEmpty(), list, plan.keyProblems(),
-                plan.notes());
+        return new DryRun(workflow.name(), snapshot.revision(), problems.isEmpty(), list, problems, plan.notes());
+    }
+
+    /**
+     * What keeps a budget from being enforced: a cost limit (the workflow's or the day's) with an
+     * agent whose model has no price in prices.json. Such a run is refused before it starts.
+     */
+    private List<String> budgetProblems(Workflow workflow, WorkflowPlan plan, Prices table) {
+        List<String> problems = new ArrayList<>();
+        boolean costLimited = workflow.budget().maxCost() != null
+                || config.egress().dailyBudget() != null && config.egress().dailyBudget().cost() != null;
+        if (!costLimited) {
+            return problems;
+        }
+        String limit = workflow.budget().maxCost() != null ? "the workflow's budget.maxCost" : "BRAIN_TRUST_DAILY_BUDGET";
+        plan.routes().values().stream().map(ModelRoute::model).distinct().sorted().forEach(model -> {
+            if (table.priceOf(model).isEmpty()) {
+                problems.add(limit + " limits cost, but " + config.home().resolve(Prices.FILE) + " has no price for the model '"
+                        + model + "': add one (per million input and output tokens), or the budget could not be kept");
+            }
+        });
+        return problems;
+    }
+
+    // ---- what leaves the machine ---------------------------------------------------------------
+
+    /** Runs {@code listener} after every model call of every run, with its ledger entry (the metrics use it). */
+    public void onModelCall(Consumer<ModelCallRecord> listener) {
+        callListeners.add(Objects.requireNonNull(listener));
+    }
+
+    /** The price table in the home, as it is now. */
+    public Prices prices() {
+        return prices.get();
+    }
+
+    /** What the model calls since local midnight count against BRAIN_TRUST_DAILY_BUDGET, every run together. */
+    public Spend spentToday() {
+        return store.spentSince(startOfToday());
+    }
+
+    /**
+     * Why no run should start now because the day's budget is spent, or empty when runs may start.
+     * For schedulers: a scheduled run is skipped with this reason rather than started and stopped at
+     * its first model call. Always empty without BRAIN_TRUST_DAILY_BUDGET.
+     */
+    public Optional<String> dailyBudgetExhausted() {
+        Config.DailyBudget daily = config.egress().dailyBudget();
+        if (daily == null) {
+            return Optional.empty();
+        }
+        Spend today = spentToday();
+        String currency = prices.get().currency();
+        if (daily.tokens() != null && today.tokens() >= daily.tokens()) {
+            return Optional.of(String.format(Locale.ROOT, "today's budget of %,d tokens (BRAIN_TRUST_DAILY_BUDGET) is spent: "
+                    + "today's model calls have used %,d", daily.tokens(), today.tokens()));
+        }
+        if (daily.cost() != null && today.cost() >= daily.cost()) {
+            return Optional.of("today's budget of " + Usage.money(daily.cost(), currency) + " (BRAIN_TRUST_DAILY_BUDGET) is spent: "
+                    + "today's model calls have cost " + Usage.money(today.cost(), currency));
+        }
+        return Optional.empty();
+    }
+
+    /** The egress ledger summed since {@code since}: per provider, host, model, workflow, day and context file. */
+    public UsageReport usage(Instant since) {
+        return store.usageSince(since, clock.getZone());
+    }
+
+    /** Local midnight of today, in the clock's zone. */
+    public Instant startOfToday() {
+        return LocalDate.now(clock).atStartOfDay(clock.getZone()).toInstant();
     }
 
     // ---- runs ------------------------------------------------------------------------------
@@ -179,16 +269,29 @@ public final class RunService implements AutoCloseable {
     public RunHandle start(Workflow workflow, String source, Consumer<RunEvent> listener) {
         WorkflowPlan plan = plan(workflow);
         plan.requireKeys();
+        Prices table = prices.get();
+        List<String> budgetProblems = budgetProblems(workflow, plan, table);
+        if (!budgetProblems.isEmpty()) {
+            throw new BrainTrustException.BadInput(String.join("; ", budgetProblems));
+        }
         ContextSnapshot snapshot = context.snapshot();
+        AgentContexts contexts = new AgentContexts(snapshot, destinations);
         Map<String, String> prompts = new LinkedHashMap<>();
-        plan.order().forEach(a -> prompts.put(a.id(), PromptComposer.compose(snapshot, a.backstory())));
+        Map<String, RunEgress.Agent> agentEgress = new LinkedHashMap<>();
+        for (AgentNode a : plan.order()) {
+            AgentContexts.Agent agentContext = contexts.of(plan.routes().get(a.id()));
+            prompts.put(a.id(), PromptComposer.compose(agentContext.selection().snapshot(), a.backstory()));
+            agentEgress.put(a.id(), agentContext.egress());
+        }
+        RunEgress egress = new RunEgress(agentEgress, table,
+                new Budgets(workflow.budget(), config.egress().dailyBudget(), this::spentToday, table), this::modelCalled);
         String id = newRunId();
         EventHub hub = new EventHub();
         if (listener != null) {
             hub.subscribe(listener);
         }
         RunExecution execution = new RunExecution(id, source, plan, prompts, snapshot.revision(), agents, pool,
-                config.maxParallel(), store, clock, hub::publish);
+                config.maxParallel(), store, clock, hub::publish, egress);
         store.insert(execution.snapshot(), definition(workflow));
         ScheduledFuture<?> timeout = timer.schedule(() -> execution.stop(RunStatus.TIMED_OUT,
                         "the run took longer than " + human(config.runTimeout()) + " (BRAIN_TRUST_RUN_TIMEOUT)"),
@@ -299,6 +402,16 @@ public final class RunService implements AutoCloseable {
     }
 
     // ---- internals -------------------------------------------------------------------------
+
+    private void modelCalled(ModelCallRecord call) {
+        for (Consumer<ModelCallRecord> listener : callListeners) {
+            try {
+                listener.accept(call);
+            } catch (RuntimeException e) {
+                log.warn("a model-call listener failed: {}", e.toString());
+            }
+        }
+    }
 
     private void replay(RunRecord run, Consumer<RunEvent> listener) {
         listener.accept(new RunEvent(RunEvent.Type.RUN_STARTED, run.id(), run.startedAt(), null, null,
