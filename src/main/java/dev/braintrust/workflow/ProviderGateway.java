@@ -65,7 +65,7 @@ public final class ProviderGateway implements ModelGateway {
                     .maxRetries(0)
                     .build();
             case GEMINI -> GoogleAiGeminiChatModel.builder()
-                    .httpClientBuilder(http(keys.geminiBaseUrl()))
+                    .httpClientBuilder(new GeminiUsageRepair.Builder(http(keys.geminiBaseUrl())))
                     .baseUrl(keys.geminiBaseUrl())
                     .apiKey(reveal(keys.geminiKey()))
                     .modelName(route.providerModel())
