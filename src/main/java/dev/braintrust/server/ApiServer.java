@@ -89,6 +89,7 @@ public final class ApiServer implements AutoCloseable {
                 new SkillRoutes(brainTrust.skills(), brainTrust.skillRunner(), bodies),
                 new LogRoutes(brainTrust.journal()),
                 runRoutes,
+                new UsageRoutes(brainTrust::runs),
                 new SyncRoutes(brainTrust),
                 new MetricsRoutes(metrics),
                 new DashboardRoutes(brainTrust.context(), brainTrust.workflows(), config.cloudMode(), bodies,

@@ -251,6 +251,52 @@ public final class RunService implements AutoCloseable {
         return store.usageSince(since, clock.getZone());
     }
 
+    /**
+     * The egress ledger since {@code since} ({@link #since(String)}), and today's spend against the daily budget.
+     *
+     * @throws BrainTrustException.BadInput when {@code since} is not a period
+     */
+    public Spending spending(String since) {
+        Instant start = since(since);
+        return new Spending(usage(start), new Spending.Today(startOfToday(), spentToday(), config.egress().dailyBudget(),
+                prices.get().currency(), dailyBudgetExhausted().orElse(null)));
+    }
+
+    /** The longest period the ledger is summed over at once. */
+    static final int MAX_PERIOD_DAYS = 3660;
+
+    /**
+     * The start of a period written as {@code 7d}, {@code 24h}, {@code 30m}, {@code today} or a date
+     * ({@code 2026-11-01}, local midnight); null or blank means {@code 7d}.
+     *
+     * @throws BrainTrustException.BadInput naming what is accepted
+     */
+    public Instant since(String text) {
+        String t = text == null || text.isBlank() ? "7d" : text.strip().toLowerCase(Locale.ROOT);
+        if (t.equals("today")) {
+            return startOfToday();
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,7})\\s*([dhm])").matcher(t);
+        if (m.matches()) {
+            long amount = Long.parseLong(m.group(1));
+            Duration d = switch (m.group(2)) {
+                case "d" -> Duration.ofDays(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> Duration.ofMinutes(amount);
+            };
+            if (d.toDays() > MAX_PERIOD_DAYS) {
+                throw new BrainTrustException.BadInput("'" + text + "' is longer than " + MAX_PERIOD_DAYS + " days");
+            }
+            return clock.instant().minus(d);
+        }
+        try {
+            return LocalDate.parse(t).atStartOfDay(clock.getZone()).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new BrainTrustException.BadInput("'" + text + "' is not a period: use 7d, 24h, 30m, today or a date "
+                    + "such as 2026-11-01");
+        }
+    }
+
     /** Local midnight of today, in the clock's zone. */
     public Instant startOfToday() {
         return LocalDate.now(clock).atStartOfDay(clock.getZone()).toInstant();

@@ -64,6 +64,8 @@ export async function render(root, { signal, app }) {
     fill(files, ...rendered.map(({ file, html, err }) =>
       h('article', { class: 'card file', id: fileId(file.name), dataset: { file: file.name } },
         h('header', { class: 'file-head' }, h('h2', null, file.name),
+          file.privacy && file.privacy !== 'public' ? h('span', { class: `chip privacy ${file.privacy}`, title: file.privacy === 'local'
+            ? 'privacy: local — sent only to models on your machine or network' : 'privacy: never — sent to no model' }, file.privacy) : null,
           h('span', { class: 'muted' }, `${bytes(file.bytes)} · sha256 ${file.sha256.slice(0, 12)}`)),
         err ? errorBox(err) : trustedHtml(h('div', { class: 'markdown' }), html))));
   };
