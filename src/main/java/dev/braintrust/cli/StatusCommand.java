@@ -12,7 +12,10 @@ import picocli.CommandLine.Option;
 
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
@@ -66,9 +69,16 @@ final class StatusCommand extends BaseCommand {
         out().println("  MCP:       clients receive " + (p.mcpPrivacy().equals("local") ? "public and local" : "public") + " files "
                 + "(BRAIN_TRUST_MCP_PRIVACY)");
         if (p.anyRestricted()) {
+            // agents of one workflow that receive the same files on the same model share a line
+            Map<String, List<PrivacyReport.AgentShare>> lines = new LinkedHashMap<>();
             for (PrivacyReport.AgentShare agent : p.agents()) {
-                out().println("  agent:     " + agent.workflow() + " / " + agent.agent() + " (" + agent.model() + ") — "
-                        + RunCommand.contextLine(agent.context()));
+                lines.computeIfAbsent(agent.workflow() + "\0" + agent.model() + "\0" + RunCommand.contextLine(agent.context()),
+                        k -> new ArrayList<>()).add(agent);
+            }
+            for (List<PrivacyReport.AgentShare> same : lines.values()) {
+                PrivacyReport.AgentShare first = same.get(0);
+                out().println("  agents:    " + first.workflow() + " / " + same.stream().map(PrivacyReport.AgentShare::agent)
+                        .collect(Collectors.joining(", ")) + " (" + first.model() + ") — " + RunCommand.contextLine(first.context()));
             }
         }
     }
@@ -89,7 +99,7 @@ final class StatusCommand extends BaseCommand {
                 limits.add(String.format(java.util.Locale.ROOT, "%,d tokens", budget.tokens()));
             }
             out().println("Budget:      " + String.join(" and ", limits) + " a day (BRAIN_TRUST_DAILY_BUDGET); 'brain-trust egress "
-                    + "--since 1d' shows today's spend");
+                    + "--since today' shows today's spend");
         }
     }
 

@@ -11,7 +11,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Which servers count as the user's own, so they may receive local files. */
-class ModelDestinationsTest {
+public class ModelDestinationsTest {
     private static Destination of(String model, Map<String, String> env, String... localHosts) {
         Map<String, String> vars = new HashMap<>(env);
         vars.put("HOME", "/tmp");
@@ -45,5 +45,10 @@ class ModelDestinationsTest {
         assertThat(of("gpt-4o-mini", proxy, "localhost:4000").local()).isTrue();
         assertThat(of("gpt-4o-mini", Map.of(), "api.openai.com").local()).isFalse(); // only a base URL the user set
         assertThat(of("claude-sonnet-4-5", Map.of("ANTHROPIC_BASE_URL", "http://localhost:5000"), "localhost").local()).isFalse();
+    }
+
+    /** The {@code host:port} a URL's calls go to, as the ledger and status name it. */
+    public static String hostOf(String url) {
+        return ModelDestinations.hostOf(url);
     }
 }
