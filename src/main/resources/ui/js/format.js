@@ -50,3 +50,8 @@ export function money(amount, currency) {
   const digits = amount !== 0 && Math.abs(amount) < 0.01 ? 6 : 4;
   return `${amount.toFixed(digits)}${currency ? ` ${currency}` : ''}`;
 }
+
+/** A count with thousands separators: 1,234,567. */
+export function count(n) {
+  return n == null ? '' : Number(n).toLocaleString('en-US');
+}

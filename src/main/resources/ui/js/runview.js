@@ -1,7 +1,7 @@
 // A run as the pages show it: following its live events, and one agent's step in full.
 import { streamEvents } from './api.js';
 import { h, dl, pre } from './dom.js';
-import { bytes, duration, money, time } from './format.js';
+import { bytes, count, duration, money, time } from './format.js';
 
 /**
  * Follows a run's events until its done event, reconnecting if the stream drops (the server
@@ -28,7 +28,7 @@ export async function followRun(id, onEvent, signal) {
 /** Tokens as reported, or "unknown" (the provider reported none): never a silent zero. */
 export function tokenText(step) {
   if (step.tokens === 'unknown') return 'unknown (the provider did not report them)';
-  if (step.totalTokens != null) return `${step.totalTokens} tokens (${step.inputTokens ?? '?'} in, ${step.outputTokens ?? '?'} out)`;
+  if (step.totalTokens != null) return `${count(step.totalTokens)} tokens (${count(step.inputTokens)} in, ${count(step.outputTokens)} out)`;
   return step.attempts ? 'not reported' : '—';
 }
 
@@ -36,7 +36,7 @@ export function tokenText(step) {
 export function usageText(u) {
   if (!u || !u.modelCalls) return 'no model calls';
   const tokens = u.tokens === 'unknown' ? 'tokens unknown'
-    : `${u.tokens} tokens${u.unreportedCalls ? ` + ${u.unreportedCalls} call(s) unknown` : ''}`;
+    : `${count(u.tokens)} tokens${u.unreportedCalls ? ` + ${u.unreportedCalls} call(s) unknown` : ''}`;
   const cost = u.cost == null ? 'cost unknown' : `${money(u.cost, u.currency)}${u.unpricedCalls ? ` + ${u.unpricedCalls} call(s) unpriced` : ''}`;
   return `${u.modelCalls} model call${u.modelCalls === 1 ? '' : 's'} · ${tokens} · ${cost} · ${bytes(u.bytesSent)} sent`;
 }
@@ -59,9 +59,9 @@ function ledgerTable(calls) {
       .map(t => h('th', null, t)))),
     h('tbody', null, calls.map(c => h('tr', { dataset: { seq: c.seq, bytes: c.bytesSent ?? '' } },
       h('td', { dataset: { label: '#' } }, String(c.seq)),
-      h('td', { dataset: { label: 'Sent to' } }, `${c.provider} ${c.model} → `, h('code', null, c.host || '?')),
+      h('td', { dataset: { label: 'Sent to' } }, `${c.model} → `, h('code', null, c.host || '?')),
       h('td', { dataset: { label: 'Bytes' } }, c.bytesSent == null ? 'unknown' : bytes(c.bytesSent)),
-      h('td', { dataset: { label: 'Tokens' } }, c.tokens === 'unknown' ? 'unknown' : `${c.tokens} (${c.inputTokens} in, ${c.outputTokens} out)`),
+      h('td', { dataset: { label: 'Tokens' } }, c.tokens === 'unknown' ? 'unknown' : `${count(c.tokens)} (${count(c.inputTokens)} in, ${count(c.outputTokens)} out)`),
       h('td', { dataset: { label: 'Cost' } }, c.cost == null ? 'unknown' : money(c.cost, c.currency)),
       h('td', { dataset: { label: 'Context files' } }, c.contextFiles.map(f => h('span', { class: 'chip', title: `revision ${f.revision}, sha256 ${f.sha256}` }, f.name))),
       h('td', { dataset: { label: 'Upstream' } }, c.upstream.length ? c.upstream.map(u => `${u.agent} (${bytes(u.bytes)})`).join(', ') : '—'),

@@ -2,7 +2,7 @@
 // providers, health, and "Sync now" in cloud mode.
 import { api } from '../api.js';
 import { h, dl, errorBox, add, fill } from '../dom.js';
-import { ago, agoFrom, bytes, duration, money, shortRev, time } from '../format.js';
+import { ago, agoFrom, bytes, count, duration, money, shortRev, time } from '../format.js';
 
 export async function render(root, { signal, app }) {
   const body = h('div', { class: 'grid' });
@@ -123,12 +123,12 @@ function spendCard(spending) {
   const budget = today.budget;
   const meters = [];
   if (budget && budget.cost != null) meters.push(meter('Cost', today.spent.cost, budget.cost, v => money(v, today.currency)));
-  if (budget && budget.tokens != null) meters.push(meter('Tokens', today.spent.tokens, budget.tokens, v => String(Math.round(v))));
+  if (budget && budget.tokens != null) meters.push(meter('Tokens', today.spent.tokens, budget.tokens, v => count(Math.round(v))));
   return h('section', { class: 'card', id: 'spend', dataset: { exhausted: today.exhausted ? 'true' : 'false' } },
     h('h2', null, 'Today’s spend'),
-    dl(['Spent', h('span', { id: 'spend-today' }, `${money(today.spent.cost, today.currency)} · ${today.spent.tokens} tokens`)],
+    dl(['Spent', h('span', { id: 'spend-today' }, `${money(today.spent.cost, today.currency)} · ${count(today.spent.tokens)} tokens`)],
        ['Budget', h('span', { id: 'spend-budget' }, budget ? [budget.cost != null ? money(budget.cost, today.currency) : null,
-         budget.cost != null && budget.tokens != null ? ' and ' : null, budget.tokens != null ? `${budget.tokens} tokens` : null, ' a day']
+         budget.cost != null && budget.tokens != null ? ' and ' : null, budget.tokens != null ? `${count(budget.tokens)} tokens` : null, ' a day']
          : 'none (set BRAIN_TRUST_DAILY_BUDGET)')],
        ['Model calls', `${total.modelCalls} today, ${bytes(total.bytesSent)} sent`]),
     meters,
