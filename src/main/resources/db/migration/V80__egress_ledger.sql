@@ -1,5 +1,4 @@
--- The egress ledger (issue 18): one row per model call, what it carried and where it went, and the
--- context files each call carried. Portable SQL: the same script runs on SQLite and PostgreSQL.
+-- The egress ledger (issue 18): one row per model call, what it carried and where it went. Portable SQL: the same script runs on SQLite and PostgreSQL.
 -- Tokens are null when the provider reported none; the est_* columns are what budgets count then
 -- (characters / 4), never shown as usage.
 ALTER TABLE steps ADD COLUMN context_share TEXT;
@@ -28,12 +27,13 @@ CREATE TABLE model_calls (
 
 CREATE INDEX model_calls_by_time ON model_calls (at);
 
-CREATE TABLE model_call_files (
-    run_id   VARCHAR(64)  NOT NULL,
-    seq      INTEGER      NOT NULL,
+-- The context files each agent's system prompt carried: the same for every call of the step, so they
+-- are written once, when the run starts, and every call of the step carried them.
+CREATE TABLE step_context_files (
+    run_id   VARCHAR(64)  NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    node_id  VARCHAR(256) NOT NULL,
     name     VARCHAR(512) NOT NULL,
     revision VARCHAR(128),
     sha256   VARCHAR(64)  NOT NULL,
-    PRIMARY KEY (run_id, seq, name),
-    FOREIGN KEY (run_id, seq) REFERENCES model_calls (run_id, seq) ON DELETE CASCADE
+    PRIMARY KEY (run_id, node_id, name)
 );

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The SQL of the egress ledger ({@code model_calls}, {@code model_call_files}, {@code steps.context_share}),
+ * The SQL of the egress ledger ({@code model_calls}, {@code step_context_files}, {@code steps.context_share}),
  * apart from the run tables' so {@link RunStore} stays about runs. Every method works on a connection
  * the store opened, inside its locking and transactions.
  */
@@ -62,18 +62,25 @@ final class LedgerTables {
             ps.setString(18, json(call.toolResults()));
             ps.executeUpdate();
         }
-        if (call.contextFiles().isEmpty()) {
+    }
+
+    /** The context files each agent's system prompt carries, written once when the run is stored. */
+    static void insertContextFiles(Connection c, String runId, Map<String, List<ModelCallRecord.FileRef>> byNode)
+            throws SQLException {
+        if (byNode.values().stream().allMatch(List::isEmpty)) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO model_call_files (run_id, seq, name, revision, sha256) "
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO step_context_files (run_id, node_id, name, revision, sha256) "
                 + "VALUES (?, ?, ?, ?, ?)")) {
-            for (ModelCallRecord.FileRef f : call.contextFiles()) {
-                ps.setString(1, runId);
-                ps.setInt(2, call.seq());
-                ps.setString(3, f.name());
-                ps.setString(4, f.revision());
-                ps.setString(5, f.sha256());
-                ps.addBatch();
+            for (Map.Entry<String, List<ModelCallRecord.FileRef>> node : byNode.entrySet()) {
+                for (ModelCallRecord.FileRef f : node.getValue()) {
+                    ps.setString(1, runId);
+                    ps.setString(2, node.getKey());
+                    ps.setString(3, f.name());
+                    ps.setString(4, f.revision());
+                    ps.setString(5, f.sha256());
+                    ps.addBatch();
+                }
             }
             ps.executeBatch();
         }
@@ -81,25 +88,25 @@ final class LedgerTables {
 
     /** The ledger of one run, by node id, each node's calls in order. */
     static Map<String, List<ModelCallRecord>> ofRun(Connection c, String runId) throws SQLException {
-        Map<Integer, List<ModelCallRecord.FileRef>> files = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT seq, name, revision, sha256 FROM model_call_files WHERE run_id = ?")) {
+        Map<String, List<ModelCallRecord.FileRef>> files = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT node_id, name, revision, sha256 FROM step_context_files "
+                + "WHERE run_id = ?")) {
             ps.setString(1, runId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    files.computeIfAbsent(rs.getInt(1), k -> new ArrayList<>())
+                    files.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
                             .add(new ModelCallRecord.FileRef(rs.getString(2), rs.getString(3), rs.getString(4)));
                 }
             }
         }
+        files.values().forEach(list -> list.sort(java.util.Comparator.comparing(ModelCallRecord.FileRef::name, LedgerTables::loadOrder)));
         Map<String, List<ModelCallRecord>> byNode = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT " + CALL_COLUMNS + " FROM model_calls c "
                 + "WHERE c.run_id = ? ORDER BY c.seq")) {
             ps.setString(1, runId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    List<ModelCallRecord.FileRef> carried = new ArrayList<>(files.getOrDefault(rs.getInt("seq"), List.of()));
-                    carried.sort(java.util.Comparator.comparing(ModelCallRecord.FileRef::name, LedgerTables::loadOrder));
-                    ModelCallRecord call = call(rs, carried);
+                    ModelCallRecord call = call(rs, files.getOrDefault(rs.getString("node_id"), List.of()));
                     byNode.computeIfAbsent(call.nodeId(), k -> new ArrayList<>()).add(call);
                 }
             }
@@ -125,8 +132,8 @@ final class LedgerTables {
     /** How many calls carried each context file to each provider since {@code since}. */
     static List<UsageReport.FileEgress> filesSince(Connection c, Instant since) throws SQLException {
         List<UsageReport.FileEgress> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT f.name, c.provider, COUNT(*), MAX(c.at) FROM model_call_files f "
-                + "JOIN model_calls c ON c.run_id = f.run_id AND c.seq = f.seq WHERE c.at >= ? AND c.outcome <> ? "
+        try (PreparedStatement ps = c.prepareStatement("SELECT f.name, c.provider, COUNT(*), MAX(c.at) FROM model_calls c "
+                + "JOIN step_context_files f ON f.run_id = c.run_id AND f.node_id = c.node_id WHERE c.at >= ? AND c.outcome <> ? "
                 + "GROUP BY f.name, c.provider ORDER BY f.name, c.provider")) {
             ps.setLong(1, since.toEpochMilli());
             ps.setString(2, ModelCallRecord.NOT_SENT);

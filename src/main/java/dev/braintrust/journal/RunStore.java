@@ -195,6 +195,14 @@ public final class RunStore implements AutoCloseable {
 
     /** Stores a new run (status running) and its steps (waiting), owned by this process. */
     public void insert(RunRecord run, String definition) {
+        insert(run, definition, Map.of());
+    }
+
+    /**
+     * As {@link #insert(RunRecord, String)}, with the context files each agent's system prompt carries
+     * (node id to files): what every model call of that agent sends, for the egress ledger.
+     */
+    public void insert(RunRecord run, String definition, Map<String, List<ModelCallRecord.FileRef>> contextFiles) {
         writeTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO runs (id, workflow, status, source, revision, "
                     + "agent_count, started_at, finished_at, duration_ms, owner, heartbeat_at, error, output_excerpt) "
@@ -240,6 +248,7 @@ public final class RunStore implements AutoCloseable {
                 }
                 ps.executeBatch();
             }
+            LedgerTables.insertContextFiles(c, run.id(), contextFiles);
         }, "store run " + run.id());
     }
 
@@ -278,9 +287,15 @@ public final class RunStore implements AutoCloseable {
         }, "save step " + s.nodeId() + " of run " + runId);
     }
 
-    /** Adds one entry to the egress ledger: a model call of a stored run, with the context files it carried. */
+    /**
+     * Adds one entry to the egress ledger: a model call of a stored run. Its context files are those
+     * stored with the run for its agent ({@link #insert(RunRecord, String, Map)}), not written again.
+     */
     public void saveModelCall(String runId, ModelCallRecord call) {
-        writeTransaction(c -> LedgerTables.insert(c, runId, call), "record model call " + call.seq() + " of run " + runId);
+        write(c -> {
+            LedgerTables.insert(c, runId, call);
+            return null;
+        }, "record model call " + call.seq() + " of run " + runId);
     }
 
     /** What budgets count for the model calls since {@code since}, every run and process together. */

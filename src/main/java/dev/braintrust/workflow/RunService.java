@@ -338,7 +338,9 @@ public final class RunService implements AutoCloseable {
         }
         RunExecution execution = new RunExecution(id, source, plan, prompts, snapshot.revision(), agents, pool,
                 config.maxParallel(), store, clock, hub::publish, egress);
-        store.insert(execution.snapshot(), definition(workflow));
+        Map<String, List<ModelCallRecord.FileRef>> carried = new LinkedHashMap<>();
+        agentEgress.forEach((node, e) -> carried.put(node, e.files()));
+        store.insert(execution.snapshot(), definition(workflow), carried);
         ScheduledFuture<?> timeout = timer.schedule(() -> execution.stop(RunStatus.TIMED_OUT,
                         "the run took longer than " + human(config.runTimeout()) + " (BRAIN_TRUST_RUN_TIMEOUT)"),
                 config.runTimeout().toMillis(), TimeUnit.MILLISECONDS);

@@ -250,7 +250,8 @@ class RunStoreTest {
         ModelCallRecord second = new ModelCallRecord(2, "a", start.plusMillis(20), "openai", "gpt-4o-mini", "api.openai.com",
                 999L, files, List.of(), List.of(), null, null, null, "USD", ModelCallRecord.OK, 500, 50, 0.0001);
         try (RunStore store = open(config)) {
-            store.insert(new RunRecord("r1", "Pair", RunStatus.RUNNING, "test", "rev1", 1, start, null, null, null, null, steps), "{}");
+            store.insert(new RunRecord("r1", "Pair", RunStatus.RUNNING, "test", "rev1", 1, start, null, null, null, null, steps), "{}",
+                    Map.of("a", files));
             store.saveModelCall("r1", first);
             store.saveModelCall("r1", second);
 
