@@ -20,7 +20,7 @@ export async function render(root, { signal, app }) {
     files,
     h('section', { class: 'card', id: 'prompt' },
       h('h2', null, 'The prompt an agent receives'),
-      h('p', { class: 'muted' }, 'Every agent’s system prompt is your context (the TELOS block) followed by its own instructions.'),
+      h('p', { class: 'muted' }, 'Every agent’s system prompt is your context (the TELOS block) followed by its own instructions. Shown as a cloud model receives it: files marked privacy: local are withheld, privacy: never files left out.'),
       h('label', { for: 'prompt-instructions' }, 'Agent instructions'),
       instructions,
       h('div', { class: 'actions' }, compose),

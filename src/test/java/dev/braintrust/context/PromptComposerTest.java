@@ -65,4 +65,19 @@ class PromptComposerTest {
         assertThat(PromptComposer.headingFor("travel_plans")).isEqualTo("Travel Plans");
         assertThat(PromptComposer.headingFor("OpenQuestions")).isEqualTo("OpenQuestions");
     }
+
+    @Test
+    void a_withheld_file_leaves_one_line_without_its_heading() {
+        ContextSnapshot snapshot = new ContextSnapshot("r1", Instant.EPOCH, List.of(
+                file("MISSION.md", "Own my data."),
+                new ContextFile("BELIEFS.md", "Private beliefs.", 16, "0".repeat(64), Privacy.LOCAL),
+                new ContextFile("DIARY.md", "Dear diary.", 11, "1".repeat(64), Privacy.NEVER)), List.of(), List.of());
+
+        String cloud = PromptComposer.compose(ContextSelection.of(snapshot, Privacy.PUBLIC).snapshot(), "You edit.");
+
+        assertThat(cloud).isEqualTo("# USER CONTEXT (TELOS LAYER)\n\n## Mission\nOwn my data.\n\n"
+                + ContextSelection.WITHHELD_NOTICE + "\n\n---\n\n# AGENT INSTRUCTIONS\nYou edit.\n");
+        assertThat(PromptComposer.compose(ContextSelection.of(snapshot, Privacy.LOCAL).snapshot(), "You edit."))
+                .contains("## Core Beliefs & Constraints\nPrivate beliefs.").doesNotContain("Dear diary").doesNotContain("Diary");
+    }
 }

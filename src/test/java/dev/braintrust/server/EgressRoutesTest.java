@@ -146,6 +146,9 @@ class EgressRoutesTest {
         });
         assertThat(context.path("files").get(0).path("privacy").asText()).isEqualTo("public");
         assertThat(server.get("/api/v1/context/HEALTH", "X-API-Key", KEY).body()).isEqualTo("Private.");
+        String prompt = get("/api/v1/prompt?instructions=You%20edit.").path("prompt").asText();
+        assertThat(prompt).doesNotContain("Private.").contains(dev.braintrust.context.ContextSelection.WITHHELD_NOTICE)
+                .endsWith("You edit.\n");
     }
 
     @Test
