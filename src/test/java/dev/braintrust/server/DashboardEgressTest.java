@@ -107,4 +107,13 @@ class DashboardEgressTest {
         assertThat(browser.find("[data-file='DIARY.md'] .markdown").getText()).isEqualTo("Dear diary.");
         assertThat(browser.all("[data-file='MISSION.md'] .chip.privacy")).isEmpty();
     }
+
+    @Test
+    void checking_a_workflow_shows_what_each_agent_would_receive() {
+        open("workflows/research-brief");
+        browser.find("#validate-workflow").click();
+        browser.waitForText("#validation-verdict", "Valid");
+        assertThat(browser.all("#validation .context-share")).isNotEmpty().allSatisfy(line -> assertThat(line.getAttribute("textContent"))
+                .contains("MISSION.md").contains("withheld: DIARY.md (never), HEALTH.md (local)"));
+    }
 }
