@@ -138,10 +138,6 @@ public record Config(
         public Egress {
             localModelHosts = List.copyOf(localModelHosts);
         }
-
-        public static Egress defaults() {
-            return new Egress(List.of(), DEFAULT_MCP_PRIVACY, null);
-        }
     }
 
     /**

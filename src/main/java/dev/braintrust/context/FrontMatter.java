@@ -17,12 +17,12 @@ import java.util.Optional;
  * @param body    the text after the front matter (the whole text when there is none)
  * @param problem a warning for the user when the value is not a known tier; null otherwise
  */
-public record FrontMatter(Privacy privacy, String body, String problem) {
+record FrontMatter(Privacy privacy, String body, String problem) {
     /** Front matter longer than this is not front matter: nobody writes 200 lines of settings above a note. */
     static final int MAX_LINES = 200;
 
     /** Reads the front matter of a file's text. {@code fileName} only names the file in the warning. */
-    public static FrontMatter parse(String fileName, String text) {
+    static FrontMatter parse(String fileName, String text) {
         String t = text.startsWith("\uFEFF") ? text.substring(1) : text;
         if (!t.startsWith("---")) {
             return new FrontMatter(Privacy.PUBLIC, text, null);

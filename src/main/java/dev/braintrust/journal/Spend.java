@@ -7,9 +7,4 @@ package dev.braintrust.journal;
  * @param cost in the currency of prices.json; 0 when nothing could be priced
  */
 public record Spend(int modelCalls, long tokens, double cost) {
-    public static final Spend NONE = new Spend(0, 0, 0);
-
-    public Spend plus(long moreTokens, double moreCost) {
-        return new Spend(modelCalls + 1, tokens + moreTokens, cost + moreCost);
-    }
 }

@@ -213,11 +213,6 @@ public final class RunService implements AutoCloseable {
         callListeners.add(Objects.requireNonNull(listener));
     }
 
-    /** The price table in the home, as it is now. */
-    public Prices prices() {
-        return prices.get();
-    }
-
     /** What the model calls since local midnight count against BRAIN_TRUST_DAILY_BUDGET, every run together. */
     public Spend spentToday() {
         return store.spentSince(startOfToday());
