@@ -6,11 +6,17 @@ import dev.braintrust.context.FolderContextSource;
 import dev.braintrust.home.PaiHome;
 import dev.braintrust.journal.Journal;
 import dev.braintrust.journal.RunStore;
+import dev.braintrust.notify.Notifier;
+import dev.braintrust.schedule.ScheduleService;
 import dev.braintrust.skills.SkillRegistry;
 import dev.braintrust.skills.SkillRunner;
 import dev.braintrust.skills.Skill;
 import dev.braintrust.sync.FolderWatcher;
+import dev.braintrust.workflow.ModelAliases;
 import dev.braintrust.workflow.ModelGateway;
+import dev.braintrust.workflow.ModelRouter;
+import dev.braintrust.workflow.ModelStatus;
+import dev.braintrust.workflow.OllamaProbe;
 import dev.braintrust.workflow.ProviderGateway;
 import dev.braintrust.workflow.RunService;
 import dev.braintrust.sync.GitMirror;
@@ -40,6 +46,8 @@ import java.util.function.Consumer;
  * order. The server and the CLI are thin shells over the services this hands out.
  */
 public final class BrainTrust implements AutoCloseable {
+    /** How often a client of a cloud-mode home looks for a commit the server synced to. */
+    static final java.time.Duration FOLLOW_INTERVAL = java.time.Duration.ofSeconds(1);
     private final Config config;
     private final PaiHome home;
     private final Clock clock;
@@ -50,13 +58,21 @@ public final class BrainTrust implements AutoCloseable {
     private final Journal journal;
     private final GitMirror mirror;
     private final SyncService sync;
+    private final SyncService.Webhook localWebhook;
+    private final ModelRouter modelRouter;
+    private final OllamaProbe ollama;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final List<Consumer<ModelCallRecord>> modelCallListeners = new ArrayList<>();
+    private final ScheduleService schedules;
+    private final boolean clientOfHome;
     private RunService runs;
+    private RunStore store;
+    private boolean automationStarted;
 
-    private BrainTrust(Config config, Clock clock) {
+    private BrainTrust(Config config, Clock clock, boolean clientOfHome) {
         this.config = config;
         this.clock = clock;
+        this.clientOfHome = clientOfHome;
         this.home = new PaiHome(config.home());
         home.checkUsable();
         this.journal = new Journal(home.logs(), clock);
@@ -64,37 +80,93 @@ public final class BrainTrust implements AutoCloseable {
             // Cloud mode: context from the mirror's current commit, skills and workflows from its checkout.
             this.mirror = GitMirror.open(home.root(), GitRemote.of(config), config.skillTimeout().plusSeconds(30));
             closeables.add(mirror);
-            this.context = new ContextService(mirror.contextSource(clock), config.contextTtl());
+            this.context = new ContextService(mirror.contextSource(clock, config.contextLimits()), config.contextTtl());
             this.skills = new SkillRegistry(mirror::skillsFolder, config.contextTtl());
-            this.workflows = new WorkflowLibrary(mirror::workflowsFolder);
+            this.workflows = new WorkflowLibrary(mirror::workflowsFolder, config.contextLimits().fileBytes());
             this.sync = new SyncService(mirror, journal, context::invalidate, config.syncInterval(),
                     config.webhookSecret(), clock);
             closeables.add(sync);
+            this.localWebhook = null;
         } else {
             this.mirror = null;
             this.sync = null;
-            this.context = new ContextService(new FolderContextSource(home.context(), clock), config.contextTtl());
+            this.context = new ContextService(new FolderContextSource(home.context(), clock, config.contextLimits()),
+                    config.contextTtl());
             this.skills = new SkillRegistry(home::skills, config.contextTtl());
-            this.workflows = new WorkflowLibrary(home::workflows);
+            this.workflows = new WorkflowLibrary(home::workflows, config.contextLimits().fileBytes());
+            this.localWebhook = SyncService.webhookWithoutMirror(config.webhookSecret());
         }
-        this.skillRunner = new SkillRunner(config.skillTimeout(), config.skillOutputCap());
+        this.skillRunner = new SkillRunner(config.skillTimeout(), config.skillOutputCap(), config.environment(),
+                config.skillIsolation());
         closeables.add(skillRunner);
+        this.modelRouter = new ModelRouter(config.models(), new ModelAliases(workflows::folder));
+        this.ollama = new OllamaProbe(config.models().ollamaBaseUrl(), clock);
         context.onInvalidate(skills::invalidate);
+        this.schedules = new ScheduleService(workflows, context, this::runs, () -> {
+            runs();
+            return store.schedules();
+        }, config.automation(), clock);
+        context.onInvalidate(schedules::contextInvalidated);
     }
 
     /** Builds the services over an existing home (see {@link PaiHome#init()} to create one). */
     public static BrainTrust open(Config config) {
-        return new BrainTrust(config, Clock.systemDefaultZone());
+        return new BrainTrust(config, Clock.system(config.timeZone()), false);
+    }
+
+    /**
+     * Builds the services for a client of a home that a server may own at the same time
+     * ({@code brain-trust mcp}): it never syncs (in cloud mode {@link #watchForChanges()} follows the
+     * commit the server moves the home to) and never migrates the run database (see {@link #runs()}).
+     */
+    public static BrainTrust openAsClient(Config config) {
+        return new BrainTrust(config, Clock.system(config.timeZone()), true);
+    }
+
+    /** As {@link #open(Config)}, on another clock (tests and benchmarks that move time). */
+    public static BrainTrust open(Config config, Clock clock) {
+        return new BrainTrust(config, clock, false);
+    }
+
+    /**
+     * Always-on agents, for a long-running process (the server): takes over the runs waiting for approval that
+     * no live process runs, and starts the scheduler (schedules and triggers). Works in the background, once the
+     * run database is open, so start-up does not wait for it.
+     */
+    public synchronized void startAutomation() {
+        if (automationStarted) {
+            return;
+        }
+        automationStarted = true;
+        Thread starter = new Thread(() -> {
+            try {
+                runs().resumeWaitingRuns();
+                synchronized (this) {
+                    closeables.add(schedules);
+                    schedules.start();
+                }
+            } catch (BrainTrustException e) {
+                org.slf4j.LoggerFactory.getLogger(BrainTrust.class)
+                        .warn("schedules and triggers are not running: the run database is not available: {}", e.getMessage());
+            }
+        }, "automation-start");
+        starter.setDaemon(true);
+        starter.start();
     }
 
     /**
      * Keeps up with the source of truth, for a long-running process (the server). Local mode
      * watches the home for edits, so a saved change is visible to the next read. Cloud mode
-     * syncs now (cloning into an empty home), then periodically and on every webhook.
+     * syncs now (cloning into an empty home), then periodically and on every webhook; a client of
+     * the home ({@link #openAsClient}) follows the commits the server syncs to instead.
      *
      * @throws BrainTrustException.Unavailable when the operating system refuses a watch
      */
     public void watchForChanges() {
+        if (sync != null && clientOfHome) {
+            followMirror();
+            return;
+        }
         if (sync != null) {
             sync.start();
             return;
@@ -142,19 +214,54 @@ public final class BrainTrust implements AutoCloseable {
      * Agents and workflows, over the run database and the model providers. Opened on first use
      * (commands that do not run agents never open the database).
      *
-     * @throws BrainTrustException.Unavailable when the run database cannot be opened or migrated
+     * @throws BrainTrustException.Unavailable when the run database cannot be opened or migrated (for a
+     *                                         client of the home: when its schema is not migrated yet)
      */
     public synchronized RunService runs() {
         if (runs == null) {
-            RunStore store = RunStore.open(config, home.state(), clock);
+            store = clientOfHome ? RunStore.openWithoutMigrating(config, home.state(), clock)
+                    : RunStore.open(config, home.state(), clock);
             closeables.add(store);
             ModelGateway gateway = new ProviderGateway(config.models(), config.modelTimeout());
             closeables.add(gateway);
-            runs = new RunService(config, context, skills, skillRunner, workflows, store, journal, gateway, clock);
-            modelCallListeners.forEach(runs::onModelCall);
+            RunService opened = new RunService(config, context, skills, skillRunner, workflows, store, journal, gateway, clock, ollama);
+            modelCallListeners.forEach(opened::onModelCall);
+            Notifier notifier = new Notifier(config, opened, store.notifications(), workflows, clock);
+            closeables.add(notifier);
+            opened.addListener(notifier::onEvent);
+            runs = opened;
             closeables.add(runs);
         }
         return runs;
+    }
+
+    /** Schedules and triggers of the saved workflows (running once {@link #startAutomation()} is called). */
+    public ScheduleService schedules() {
+        return schedules;
+    }
+
+    /** The run service if something opened it already (a server stopping has runs to end only then). */
+    public synchronized Optional<RunService> openedRuns() {
+        return Optional.ofNullable(runs);
+    }
+
+    /** Cloud mode, as a client of the home: picks up the commits the server syncs to, by looking at the home's HEAD. */
+    private void followMirror() {
+        java.util.concurrent.ScheduledExecutorService follower = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mirror-follower");
+            t.setDaemon(true);
+            return t;
+        });
+        follower.scheduleWithFixedDelay(() -> {
+            try {
+                if (mirror.followHead()) {
+                    context.invalidate();
+                }
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(BrainTrust.class).warn("following the home's commit: {}", e.toString());
+            }
+        }, FOLLOW_INTERVAL.toMillis(), FOLLOW_INTERVAL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        closeables.add(follower::shutdownNow);
     }
 
     /** The sync service in cloud mode; empty in local mode. */
@@ -164,8 +271,7 @@ public final class BrainTrust implements AutoCloseable {
 
     /** Serves a webhook delivery (see {@link SyncService#handleWebhook}); in local mode it is checked, then answered 409. */
     public WebhookResponse webhook(Map<String, String> headers, InputStream body) {
-        return sync != null ? sync.handleWebhook(headers, body)
-                : SyncService.handleWebhookWithoutMirror(config.webhookSecret(), headers, body);
+        return sync != null ? sync.handleWebhook(headers, body) : localWebhook.handle(headers, body);
     }
 
     public StatusReport status() {
@@ -181,6 +287,15 @@ public final class BrainTrust implements AutoCloseable {
         List<String> warnings = new ArrayList<>(snapshot.warnings());
         List<SavedWorkflow> saved = workflows.list();
         saved.stream().filter(w -> !w.usable()).forEach(w -> warnings.add(w.problem()));
+        warnings.addAll(schedules.problems());
+        ModelStatus models = models();
+        if (models.aliasProblem() != null) {
+            warnings.add(models.aliasProblem() + " (until it is fixed, no workflow can run)");
+        }
+        if (!models.defaultCanRun()) {
+            warnings.add("no model can run for agents that name none: " + models.defaultProblem()
+                    + " (see 'Default model' for the ways to fix it)");
+        }
         Map<String, Workflow> readable = new LinkedHashMap<>();
         for (SavedWorkflow w : saved) {
             if (w.usable()) {
@@ -197,9 +312,7 @@ public final class BrainTrust implements AutoCloseable {
         return new StatusReport(
                 config.cloudMode() ? "cloud" : "local",
                 home.root(),
-                mirror != null
-                        ? "the git repository " + mirror.remote().displayUrl() + " (branch " + mirror.remote().branch() + ")"
-                        : "the folder " + home.root(),
+                sourceOfTruth(),
                 snapshot.revision(),
                 snapshot.loadedAt(),
                 snapshot.files().stream().map(f -> f.name()).toList(),
@@ -208,8 +321,10 @@ public final class BrainTrust implements AutoCloseable {
                 skills.skipped(),
                 saved.stream().filter(SavedWorkflow::usable).map(SavedWorkflow::name).toList(),
                 warnings,
-                configuredProviders(),
+                models.providers(),
                 sync == null ? null : sync.status(),
+                models,
+                clock.getZone().getId(),
                 PrivacyReport.of(config, snapshot, readable),
                 new StatusReport.PriceTable(pricesFile, prices.currency(), prices.isEmpty()),
                 config.egress().dailyBudget());
@@ -226,21 +341,24 @@ public final class BrainTrust implements AutoCloseable {
         }
     }
 
-    /** Model providers that can be used: those with a key, and Ollama, which needs none. */
+    /**
+     * Which providers can be used now (a key, or an Ollama server that answers), whether the default
+     * model can run, and the model aliases. Asks the Ollama server, at most every 30 s and for under a second.
+     */
+    public ModelStatus models() {
+        return ModelStatus.check(config.defaultModel(), modelRouter, ollama);
+    }
+
+    /** The source of truth in words: the folder, or the repository (never with a credential) and its branch. */
+    public String sourceOfTruth() {
+        return mirror != null
+                ? "the git repository " + mirror.remote().displayUrl() + " (branch " + mirror.remote().branch() + ")"
+                : "the folder " + home.root();
+    }
+
+    /** Model providers that can be used: those with a key, and Ollama when it answers. */
     public List<String> configuredProviders() {
-        Config.ModelKeys m = config.models();
-        List<String> providers = new ArrayList<>();
-        if (m.openAiKey() != null || m.openAiBaseUrl() != null) {
-            providers.add("openai");
-        }
-        if (m.anthropicKey() != null) {
-            providers.add("anthropic");
-        }
-        if (m.geminiKey() != null) {
-            providers.add("gemini");
-        }
-        providers.add("ollama");
-        return providers;
+        return models().providers();
     }
 
     @Override

@@ -34,6 +34,13 @@ public class BrainTrustException extends RuntimeException {
         }
     }
 
+    /** The request conflicts with the state of the thing it names (a decision on an approval already decided). HTTP 409, exit 1. */
+    public static class Conflict extends BrainTrustException {
+        public Conflict(String message) {
+            super(message);
+        }
+    }
+
     /** Something outside our control (remote, model provider, database) failed; retrying may help. HTTP 503, exit 1. */
     public static class Unavailable extends BrainTrustException {
         public Unavailable(String message) {

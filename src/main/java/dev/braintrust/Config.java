@@ -2,10 +2,14 @@ package dev.braintrust;
 
 import dev.braintrust.context.Privacy;
 
+import dev.braintrust.context.ContextLimits;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -45,6 +49,16 @@ import java.util.regex.Pattern;
  * @param skillOutputCap  BRAIN_TRUST_SKILL_OUTPUT_LIMIT, default 64 KiB of captured output
  * @param corsOrigins     BRAIN_TRUST_CORS_ORIGINS, comma-separated; default none
  * @param logFormat       BRAIN_TRUST_LOG_FORMAT: text (default) or json
+ * @param automation      schedules, triggers, notifications and approvals (see {@link Automation})
+ * @param trustedProxies  BRAIN_TRUST_TRUSTED_PROXIES, comma-separated addresses or CIDRs (e.g. 127.0.0.1, 10.0.0.0/8)
+ *                        whose X-Forwarded-For is believed; default none (the peer address is the client)
+ * @param contextLimits   BRAIN_TRUST_CONTEXT_FILE_LIMIT (default 1 MiB) and BRAIN_TRUST_CONTEXT_LIMIT (default 8 MiB):
+ *                        the largest context or workflow file read, and the most context a snapshot holds
+ * @param timeZone        BRAIN_TRUST_TIMEZONE, an IANA zone such as Europe/Berlin; default the system's zone.
+ *                        The journal's days and times are in this zone
+ * @param skillIsolation  BRAIN_TRUST_SKILL_ISOLATION: auto (default: a PID namespace when the system allows one,
+ *                        else a session of its own), namespace (required) or session
+ * @param environment     the variables the program was given, for the ones a skill's header declares ({@code # ENV:})
  * @param egress          what may leave the machine and what it may cost: local model hosts, the MCP
  *                        clients' privacy clearance, the daily budget
  */
@@ -75,6 +89,12 @@ public record Config(
         int skillOutputCap,
         List<String> corsOrigins,
         String logFormat,
+        Automation automation,
+        List<String> trustedProxies,
+        ContextLimits contextLimits,
+        ZoneId timeZone,
+        String skillIsolation,
+        Environment environment,
         Egress egress) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -99,10 +119,19 @@ public record Config(
     /** The names of every variable that holds a secret; skills never see them. */
     public static final List<String> SECRET_VARIABLES = List.of(
             "BRAIN_TRUST_API_KEY", "WEBHOOK_SECRET", "BRAIN_TRUST_GIT_TOKEN", "BRAIN_TRUST_DB_PASSWORD",
-            "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY");
+            "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY",
+            "BRAIN_TRUST_NOTIFY_SECRET", "BRAIN_TRUST_NOTIFY_WEBHOOK", "BRAIN_TRUST_NOTIFY_NTFY", "BRAIN_TRUST_NOTIFY_NTFY_TOKEN");
+    /** Every variable named with this prefix holds a webhook trigger's secret ({@code BRAIN_TRUST_TRIGGER_SECRET_INBOX}). */
+    public static final String TRIGGER_SECRET_PREFIX = "BRAIN_TRUST_TRIGGER_SECRET_";
+    public static final int DEFAULT_MAX_SCHEDULED_RUNS = 2;
+    public static final Duration DEFAULT_APPROVAL_TIMEOUT = Duration.ofHours(24);
+    public static final int DEFAULT_NOTIFY_RETRIES = 5;
+    public static final Duration DEFAULT_NOTIFY_BACKOFF = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_TRIGGER_DEBOUNCE = Duration.ofSeconds(2);
 
     public Config {
         corsOrigins = List.copyOf(corsOrigins);
+        trustedProxies = List.copyOf(trustedProxies);
         if (port < 0 || port > 65535) {
             throw new BrainTrustException.BadConfig("BRAIN_TRUST_PORT must be between 0 and 65535, not " + port);
         }
@@ -121,6 +150,55 @@ public record Config(
             Secret geminiKey, String geminiBaseUrl,
             String ollamaBaseUrl,
             int maxRetries, Duration retryBackoff) {
+    }
+
+    /**
+     * Always-on agents (issue 17): schedules, triggers, notifications and approvals.
+     *
+     * @param maxScheduledRuns BRAIN_TRUST_MAX_SCHEDULED_RUNS, default 2: scheduled and triggered runs at once
+     *                         (per process); further fires wait their turn
+     * @param approvalTimeout  BRAIN_TRUST_APPROVAL_TIMEOUT, default 24 h: an approval nobody decides is then rejected
+     * @param notifyWebhook    BRAIN_TRUST_NOTIFY_WEBHOOK: a URL that receives a signed JSON POST per notification
+     * @param notifySecret     BRAIN_TRUST_NOTIFY_SECRET: the signing key of those POSTs (required with the webhook)
+     * @param notifyNtfy       BRAIN_TRUST_NOTIFY_NTFY: an ntfy topic URL (https://ntfy.sh/my-topic) for push notifications
+     * @param notifyNtfyToken  BRAIN_TRUST_NOTIFY_NTFY_TOKEN: sent as a bearer token to the ntfy server, if set
+     * @param notifyRetries    BRAIN_TRUST_NOTIFY_RETRIES, default 5: further attempts after a failed delivery
+     * @param notifyBackoff    BRAIN_TRUST_NOTIFY_BACKOFF, default 2 s: the first wait between attempts, doubled each time
+     * @param publicUrl        BRAIN_TRUST_PUBLIC_URL: the dashboard's address in notification links; default http://host:port
+     * @param triggerDebounce  BRAIN_TRUST_TRIGGER_DEBOUNCE, default 2 s: quiet time after a context change before its trigger fires
+     * @param triggerSecrets   BRAIN_TRUST_TRIGGER_SECRET_NAME: each webhook trigger's secret, by lower-case name
+     *                         ({@code _} in the variable stands for {@code -} or {@code _} in the name)
+     */
+    public record Automation(int maxScheduledRuns, Duration approvalTimeout, String notifyWebhook, Secret notifySecret,
+                             String notifyNtfy, Secret notifyNtfyToken, int notifyRetries, Duration notifyBackoff,
+                             String publicUrl, Duration triggerDebounce, Map<String, Secret> triggerSecrets) {
+        public Automation {
+            triggerSecrets = Map.copyOf(triggerSecrets);
+            if (notifyWebhook != null && notifySecret == null) {
+                throw new BrainTrustException.BadConfig("BRAIN_TRUST_NOTIFY_WEBHOOK is set without BRAIN_TRUST_NOTIFY_SECRET: "
+                        + "notifications are signed; set a secret (for example whsec_$(openssl rand -base64 32)) and give it to the receiver");
+            }
+            for (String url : new String[]{notifyWebhook, notifyNtfy, publicUrl}) {
+                if (url != null && !url.matches("(?i)https?://\\S+")) {
+                    throw new BrainTrustException.BadConfig("'" + url.replaceAll("//[^/@]*@", "//****@")
+                            + "' is not an http(s) URL (BRAIN_TRUST_NOTIFY_WEBHOOK, BRAIN_TRUST_NOTIFY_NTFY, BRAIN_TRUST_PUBLIC_URL)");
+                }
+            }
+        }
+
+        /** The secret of the webhook trigger with this name, or null when none is configured. */
+        public Secret triggerSecret(String name) {
+            return triggerSecrets.get(triggerKey(name));
+        }
+
+        /** The variable that holds a trigger's secret: {@code inbox} → {@code BRAIN_TRUST_TRIGGER_SECRET_INBOX}. */
+        public static String triggerVariable(String name) {
+            return TRIGGER_SECRET_PREFIX + triggerKey(name).toUpperCase(Locale.ROOT);
+        }
+
+        static String triggerKey(String name) {
+            return name.toLowerCase(Locale.ROOT).replace('-', '_');
+        }
     }
 
     /**
@@ -177,7 +255,7 @@ public record Config(
 
     /** Reads the configuration from the process environment. */
     public static Config fromEnvironment() {
-        return fromEnv(System.getenv());
+        return fromEnv(Environment.ofProcess());
     }
 
     /**
@@ -222,6 +300,24 @@ public record Config(
                 v.positive("BRAIN_TRUST_SKILL_OUTPUT_LIMIT", DEFAULT_SKILL_OUTPUT_CAP),
                 v.list("BRAIN_TRUST_CORS_ORIGINS"),
                 v.choice("BRAIN_TRUST_LOG_FORMAT", "text", "text", "json"),
+                new Automation(
+                        v.positive("BRAIN_TRUST_MAX_SCHEDULED_RUNS", DEFAULT_MAX_SCHEDULED_RUNS),
+                        v.duration("BRAIN_TRUST_APPROVAL_TIMEOUT", DEFAULT_APPROVAL_TIMEOUT),
+                        v.get("BRAIN_TRUST_NOTIFY_WEBHOOK", null),
+                        v.secret("BRAIN_TRUST_NOTIFY_SECRET"),
+                        v.get("BRAIN_TRUST_NOTIFY_NTFY", null),
+                        v.secret("BRAIN_TRUST_NOTIFY_NTFY_TOKEN"),
+                        v.nonNegative("BRAIN_TRUST_NOTIFY_RETRIES", DEFAULT_NOTIFY_RETRIES),
+                        v.duration("BRAIN_TRUST_NOTIFY_BACKOFF", DEFAULT_NOTIFY_BACKOFF),
+                        v.get("BRAIN_TRUST_PUBLIC_URL", null),
+                        v.duration("BRAIN_TRUST_TRIGGER_DEBOUNCE", DEFAULT_TRIGGER_DEBOUNCE),
+                        v.triggerSecrets()),
+                v.list("BRAIN_TRUST_TRUSTED_PROXIES"),
+                new ContextLimits(v.bytes("BRAIN_TRUST_CONTEXT_FILE_LIMIT", ContextLimits.DEFAULT.fileBytes()),
+                        v.bytes("BRAIN_TRUST_CONTEXT_LIMIT", ContextLimits.DEFAULT.totalBytes())),
+                v.zone("BRAIN_TRUST_TIMEZONE"),
+                v.choice("BRAIN_TRUST_SKILL_ISOLATION", "auto", "auto", "namespace", "session"),
+                Environment.of(env),
                 new Egress(
                         v.list("BRAIN_TRUST_LOCAL_MODEL_HOSTS").stream().map(h -> h.toLowerCase(Locale.ROOT)).toList(),
                         Privacy.parse(v.choice("BRAIN_TRUST_MCP_PRIVACY", DEFAULT_MCP_PRIVACY.label(), "public", "local")).orElseThrow(),
@@ -233,21 +329,24 @@ public record Config(
         return new Config(newHome.toAbsolutePath().normalize(), host, port, apiKey, webhookSecret, gitUrl, gitBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, egress);
+                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment,
+                egress);
     }
 
     public Config withListen(String newHost, int newPort) {
         return new Config(home, newHost, newPort, apiKey, webhookSecret, gitUrl, gitBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, egress);
+                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment,
+                egress);
     }
 
     public Config withGit(String newGitUrl, String newBranch) {
         return new Config(home, host, port, apiKey, webhookSecret, newGitUrl, newBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, egress);
+                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment,
+                egress);
     }
 
     /** Parses "300", "300s", "5m", "1h", "500ms" and "0". */
@@ -267,6 +366,7 @@ public record Config(
     }
 
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)?");
+    private static final Pattern BYTES = Pattern.compile("(\\d{1,12})\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?");
 
     private record Vars(Map<String, String> env) {
         String get(String name, String fallback) {
@@ -324,6 +424,52 @@ public record Config(
         Duration duration(String name, Duration fallback) {
             String value = get(name, null);
             return value == null ? fallback : parseDuration(name, value);
+        }
+
+        Map<String, Secret> triggerSecrets() {
+            Map<String, Secret> secrets = new java.util.HashMap<>();
+            for (String name : env.keySet()) {
+                String base = name.endsWith("_FILE") ? name.substring(0, name.length() - 5) : name;
+                if (base.startsWith(TRIGGER_SECRET_PREFIX) && base.length() > TRIGGER_SECRET_PREFIX.length()) {
+                    Secret secret = secret(base);
+                    if (secret != null) {
+                        secrets.put(base.substring(TRIGGER_SECRET_PREFIX.length()).toLowerCase(Locale.ROOT), secret);
+                    }
+                }
+            }
+            return secrets;
+        }
+
+        /** 1048576, 512k, 512KiB, 1m, 1MiB, 1g: multiples of 1024. */
+        long bytes(String name, long fallback) {
+            String value = get(name, null);
+            if (value == null) {
+                return fallback;
+            }
+            Matcher m = BYTES.matcher(value.toLowerCase(Locale.ROOT));
+            if (!m.matches() || Long.parseLong(m.group(1)) < 1) {
+                throw new BrainTrustException.BadConfig(name + " must be a size such as 1048576, 512KiB or 8MiB, not '" + value + "'");
+            }
+            long unit = switch (m.group(2) == null ? "b" : m.group(2).substring(0, 1)) {
+                case "k" -> 1024L;
+                case "m" -> 1024L * 1024;
+                case "g" -> 1024L * 1024 * 1024;
+                default -> 1L;
+            };
+            return Long.parseLong(m.group(1)) * unit;
+        }
+
+        ZoneId zone(String name) {
+            String value = get(name, null);
+            if (value == null) {
+                return ZoneId.systemDefault();
+            }
+            try {
+                return ZoneId.of(value);
+            } catch (DateTimeException e) {
+                throw new BrainTrustException.BadConfig(name + " must be a time zone such as Europe/Berlin, "
+                        + "America/New_York or UTC, not '" + value + "'");
+            }
         }
 
         List<String> list(String name) {

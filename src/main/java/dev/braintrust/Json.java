@@ -17,6 +17,18 @@ public final class Json {
     private Json() {
     }
 
+    /**
+     * What went wrong reading JSON, for a message: Jackson's own words and, when it has one, where
+     * ({@code "... (line 3, column 7)"}). Some failures have no location (a document nested deeper
+     * than Jackson's limit, too long a number or string), and must still read as bad input.
+     */
+    public static String problem(com.fasterxml.jackson.core.JacksonException e) {
+        com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+        String where = at == null || at.getLineNr() < 0 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+        String what = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
+        return what + where;
+    }
+
     public static ObjectMapper mapper() {
         SimpleModule plain = new SimpleModule("brain-trust");
         plain.addSerializer(Path.class, new JsonSerializer<>() {

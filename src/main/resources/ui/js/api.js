@@ -16,7 +16,7 @@ export function storedKey() {
   return sessionStorage.getItem(KEY);
 }
 
-function keyHeaders() {
+export function keyHeaders() {
   const key = storedKey();
   return key ? { 'X-API-Key': key } : {};
 }

@@ -2,14 +2,16 @@
 // server's status, which every page may read (mode decides what can be edited).
 import { api } from './api.js';
 import { h, clear, errorBox, add } from './dom.js';
+import { setTimeZone } from './format.js';
 import * as overview from './pages/overview.js';
 import * as context from './pages/context.js';
 import * as skills from './pages/skills.js';
 import * as workflows from './pages/workflows.js';
 import * as runs from './pages/runs.js';
 import * as journal from './pages/journal.js';
+import * as schedules from './pages/schedules.js';
 
-const PAGES = { '': overview, context, skills, workflows, runs, journal };
+const PAGES = { '': overview, context, skills, workflows, runs, journal, schedules };
 
 const main = document.getElementById('main');
 let current = null; // { controller, cleanup }
@@ -18,13 +20,28 @@ export const app = {
   status: null,
   async refreshStatus() {
     app.status = await api('/api/v1/status');
+    setTimeZone(app.status.timeZone);
     const badge = document.getElementById('mode-badge');
     badge.textContent = app.status.mode === 'cloud' ? 'cloud mode' : 'local mode';
     badge.className = `mode-badge ${app.status.mode}`;
     badge.hidden = false;
     return app.status;
   },
+  /** The navigation's badge: how many approvals wait for a human, on every replica. */
+  async refreshApprovals() {
+    const badge = document.getElementById('approval-badge');
+    try {
+      const { approvals } = await api('/api/v1/approvals');
+      badge.textContent = String(approvals.length);
+      badge.hidden = approvals.length === 0;
+      badge.title = `${approvals.length} step(s) waiting for your approval`;
+    } catch (e) {
+      badge.hidden = true;
+    }
+  },
 };
+
+setInterval(() => { if (!document.hidden && app.status) app.refreshApprovals(); }, 5_000);
 
 function parseHash() {
   const path = decodeURIComponent(location.hash.replace(/^#\/?/, ''));
@@ -56,6 +73,7 @@ async function route() {
   }
   try {
     if (!app.status) await app.refreshStatus();
+    app.refreshApprovals();
     const root = h('div', { class: 'page' });
     add(main, root);
     const cleanup = await module.render(root, { param, signal: controller.signal, app });

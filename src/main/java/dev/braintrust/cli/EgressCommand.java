@@ -20,8 +20,9 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 @Command(name = "egress", mixinStandardHelpOptions = true,
-        description = {"What left this machine: the model calls of a period, summed per provider, server, model, workflow",
-                "and day (calls, bytes sent, tokens, cost), and how often each context file went to each provider.",
+        description = {"Show what left this machine: model calls, bytes, tokens and cost, and which context files went where.",
+                "The model calls of a period are summed per provider, server, model, workflow and day (calls, bytes sent,",
+                "tokens, cost), with how often each context file went to each provider.",
                 "Today's spend is shown against BRAIN_TRUST_DAILY_BUDGET when it is set."})
 final class EgressCommand extends BaseCommand {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT);

@@ -26,9 +26,12 @@ import java.util.Map;
                 RunCommand.class,
                 ChatCommand.class,
                 EgressCommand.class,
+                McpCommand.class,
                 SyncCommand.class,
                 PublishCommand.class,
                 CloneCommand.class,
+                SchedulesCommand.class,
+                ApproveCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Environment: PAI_HOME (default ~/.pai). See the README for every variable."})
 public final class Main implements Runnable {
@@ -70,14 +73,15 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         boolean serving = args.length > 0 && args[0].equals("serve");
-        Map<String, String> env = System.getenv();
+        Map<String, String> env = dev.braintrust.Environment.ofProcess(); // with what the launcher handed over
+        CommandLine cli = commandLine(env);
         if ("json".equalsIgnoreCase(env.get("BRAIN_TRUST_LOG_FORMAT"))) {
-            Logging.json(); // read here, before Config, so even a configuration error is logged as JSON
+            Logging.json(cli, args); // read here, before Config, so even a configuration error is logged as JSON
         }
         if (!serving) {
             Logging.quiet();
         }
-        int code = commandLine(env).execute(args);
+        int code = cli.execute(args);
         if (!serving || code != OK) {
             System.exit(code);
         }

@@ -40,7 +40,8 @@ final class RunCommand extends BaseCommand {
             description = "A workflow file, or a saved workflow's name (see --list).")
     String workflow;
 
-    @Option(names = "--dry-run", description = "Validate and print every agent's exact system prompt and task; call no model.")
+    @Option(names = "--dry-run", description = {"Validate and print every agent's exact system prompt and task; call no model.",
+            "Exits 0 once printed; a missing key or an Ollama that does not answer is a warning on stderr."})
     boolean dryRun;
 
     @Option(names = "--json", description = "Print the run (or the dry run) as JSON on stdout, and no progress.")
@@ -130,8 +131,7 @@ final class RunCommand extends BaseCommand {
             } catch (NoSuchFileException e) {
                 throw new BrainTrustException.NotFound("no such file: " + argument);
             } catch (JsonProcessingException e) {
-                throw new BrainTrustException.BadInput(argument + " is not valid JSON (line " + e.getLocation().getLineNr()
-                        + ", column " + e.getLocation().getColumnNr() + ")");
+                throw new BrainTrustException.BadInput(argument + " is not valid JSON: " + dev.braintrust.Json.problem(e));
             } catch (IOException e) {
                 throw new BrainTrustException.BadInput("cannot read " + argument + ": " + e.getMessage());
             }
@@ -139,10 +139,12 @@ final class RunCommand extends BaseCommand {
         return bt.runs().loadSaved(argument);
     }
 
+    /** A dry run that printed its prompts succeeded (exit 0), even when the run itself could not start yet: that is a warning. */
     private int dryRun(DryRun dry) throws JsonProcessingException {
         if (json) {
             out().println(pretty().writeValueAsString(dry));
-            return dry.ready() ? Main.OK : Main.BAD_INPUT;
+            dry.problems().forEach(p -> err().println("warning: " + p));
+            return Main.OK;
         }
         PrintWriter out = out();
         out.println("Dry run of \"" + dry.workflow() + "\": " + dry.agents().size() + " agents, context revision "
@@ -153,7 +155,7 @@ final class RunCommand extends BaseCommand {
             i++;
             out.println();
             out.println("=== Agent " + i + "/" + dry.agents().size() + ": " + agent.name() + " (node " + agent.nodeId()
-                    + ") — model " + agent.model() + " (" + agent.provider().title() + ")"
+                    + ") — model " + agent.modelShown() + " (" + agent.provider().title() + ")"
                     + (agent.upstream().isEmpty() ? "" : " — after " + String.join(", ", agent.upstream())));
             out.println(contextLine(agent.context()));
             out.println("--- system prompt ---");
@@ -161,11 +163,12 @@ final class RunCommand extends BaseCommand {
             out.println("--- task ---");
             out.println(agent.task().stripTrailing());
         }
+        out.flush();
         if (!dry.ready()) {
-            out.println();
-            out.println("The run could not start as things are:");
-            dry.problems().forEach(p -> out.println("  - " + p));
-            return Main.BAD_INPUT;
+            err().println();
+            err().println("warning: a real run could not start (or its models could not answer) as things are:");
+            dry.problems().forEach(p -> err().println("  - " + p));
+            err().flush();
         }
         return Main.OK;
     }
@@ -235,6 +238,10 @@ final class RunCommand extends BaseCommand {
                                 + (e.detail() == null ? "" : ": " + e.detail()));
                     }
                 }
+                case APPROVAL_REQUESTED -> err.println(at + "approval " + e.agent() + " waits for you (" + oneLine(e.detail(), 80)
+                        + "): brain-trust approve " + e.runId() + " [--reject] [--note ...], or the dashboard");
+                case APPROVAL_DECIDED -> err.println(at + String.format(Locale.ROOT, "%-8s ", e.status()) + e.agent()
+                        + (e.detail() == null ? "" : ": " + e.detail()));
                 case DONE -> {
                 }
             }

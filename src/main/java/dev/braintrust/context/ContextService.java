@@ -94,6 +94,14 @@ public final class ContextService {
         return PromptComposer.telosBlock(select(clearance).snapshot());
     }
 
+    /**
+     * The system prompt an agent with this role, backstory and goal receives now, as a cloud model
+     * receives it: {@code local} files withheld, {@code never} files left out.
+     */
+    public String composePrompt(PromptComposer.Agent agent) {
+        return PromptComposer.compose(select(Privacy.PUBLIC).snapshot(), agent);
+    }
+
     public long loadCount() {
         return loads.get();
     }

@@ -88,18 +88,7 @@ final class LedgerTables {
 
     /** The ledger of one run, by node id, each node's calls in order. */
     static Map<String, List<ModelCallRecord>> ofRun(Connection c, String runId) throws SQLException {
-        Map<String, List<ModelCallRecord.FileRef>> files = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT node_id, name, revision, sha256 FROM step_context_files "
-                + "WHERE run_id = ?")) {
-            ps.setString(1, runId);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    files.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
-                            .add(new ModelCallRecord.FileRef(rs.getString(2), rs.getString(3), rs.getString(4)));
-                }
-            }
-        }
-        files.values().forEach(list -> list.sort(java.util.Comparator.comparing(ModelCallRecord.FileRef::name, LedgerTables::loadOrder)));
+        Map<String, List<ModelCallRecord.FileRef>> files = contextFiles(c, runId);
         Map<String, List<ModelCallRecord>> byNode = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT " + CALL_COLUMNS + " FROM model_calls c "
                 + "WHERE c.run_id = ? ORDER BY c.seq")) {
@@ -112,6 +101,23 @@ final class LedgerTables {
             }
         }
         return byNode;
+    }
+
+    /** The context files each agent's system prompt carries in one run, by node id, in load order. */
+    static Map<String, List<ModelCallRecord.FileRef>> contextFiles(Connection c, String runId) throws SQLException {
+        Map<String, List<ModelCallRecord.FileRef>> files = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT node_id, name, revision, sha256 FROM step_context_files "
+                + "WHERE run_id = ?")) {
+            ps.setString(1, runId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    files.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+                            .add(new ModelCallRecord.FileRef(rs.getString(2), rs.getString(3), rs.getString(4)));
+                }
+            }
+        }
+        files.values().forEach(list -> list.sort(java.util.Comparator.comparing(ModelCallRecord.FileRef::name, LedgerTables::loadOrder)));
+        return files;
     }
 
     /** Every call since {@code since}, oldest first, with its run's workflow (without the files: see {@link #filesSince}). */

@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param nodeId                the agent that made it
  * @param at                    when it was sent
  * @param provider              openai, anthropic, gemini, ollama
+ * @param model                 the model the call went to, as a workflow names it (an alias resolved: what the provider got)
  * @param host                  the server it went to, {@code host} or {@code host:port}
  * @param bytesSent             bytes of the request bodies sent; null when the gateway cannot measure them
  * @param contextFiles          the context files whose text was in it (files withheld are not)

@@ -54,6 +54,11 @@ public final class RunStore implements AutoCloseable {
     static final int SQLITE_BUSY_TIMEOUT_MS = 15_000;
     private static final int MIGRATION_ATTEMPTS = 10;
     public static final int MAX_LIST = 1000;
+    /** The longest names the schema's VARCHAR columns hold, in characters (code points, as PostgreSQL counts them). */
+    public static final int MAX_WORKFLOW_NAME = 512;
+    public static final int MAX_NODE_ID = 256;
+    public static final int MAX_AGENT_NAME = 512;
+    public static final int MAX_MODEL_NAME = 256;
 
     private static final Logger log = LoggerFactory.getLogger(RunStore.class);
     private static final ObjectMapper JSON = Json.mapper();
@@ -71,6 +76,9 @@ public final class RunStore implements AutoCloseable {
     private final String description;
     private final ScheduledExecutorService heartbeat;
     private final List<RunRecord> interruptedAtOpen;
+    private final ScheduleLedger schedules = new ScheduleLedger(this);
+    private final ApprovalLedger approvals = new ApprovalLedger(this);
+    private final NotificationLedger notifications = new NotificationLedger(this);
 
     private RunStore(HikariDataSource pool, boolean sqlite, Clock clock, RunOwner owner, String description) {
         this.pool = pool;
@@ -95,6 +103,21 @@ public final class RunStore implements AutoCloseable {
      * @throws BrainTrustException.Unavailable when the database cannot be reached or migrated
      */
     public static RunStore open(Config config, Path stateDir, Clock clock) {
+        return open(config, stateDir, clock, true);
+    }
+
+    /**
+     * Opens the database for a client of a home that a server owns ({@code brain-trust mcp}): the
+     * schema is checked, never migrated.
+     *
+     * @throws BrainTrustException.Unavailable when the database cannot be reached, or its schema is
+     *                                         not this version's yet (the message says to start the server once)
+     */
+    public static RunStore openWithoutMigrating(Config config, Path stateDir, Clock clock) {
+        return open(config, stateDir, clock, false);
+    }
+
+    private static RunStore open(Config config, Path stateDir, Clock clock, boolean migrate) {
         String url = config.dbUrl();
         boolean sqlite;
         String description;
@@ -144,7 +167,11 @@ public final class RunStore implements AutoCloseable {
                     + rootMessage(e), e);
         }
         try {
-            migrate(pool, description);
+            if (migrate) {
+                migrate(pool, description);
+            } else {
+                requireMigrated(pool, description);
+            }
             return new RunStore(pool, sqlite, clock, RunOwner.current(), description);
         } catch (RuntimeException e) {
             pool.close();
@@ -161,12 +188,7 @@ public final class RunStore implements AutoCloseable {
     private static void migrate(HikariDataSource pool, String description) {
         for (int attempt = 1; ; attempt++) {
             try {
-                Flyway.configure()
-                        .dataSource(pool)
-                        .locations("classpath:db/migration")
-                        .table("brain_trust_schema_history")
-                        .load()
-                        .migrate();
+                flyway(pool).migrate();
                 return;
             } catch (FlywayException e) {
                 if (attempt >= MIGRATION_ATTEMPTS || !rootMessage(e).contains("SQLITE_BUSY")) {
@@ -183,6 +205,29 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
+    private static void requireMigrated(HikariDataSource pool, String description) {
+        int pending;
+        try {
+            pending = flyway(pool).info().pending().length;
+        } catch (FlywayException e) {
+            throw new BrainTrustException.Unavailable("cannot read the schema of the run database (" + description + "): "
+                    + rootMessage(e), e);
+        }
+        if (pending > 0) {
+            throw new BrainTrustException.Unavailable("the run database (" + description + ") is not set up for this version yet ("
+                    + pending + " migration" + (pending == 1 ? "" : "s") + " to apply); start 'brain-trust serve' once, "
+                    + "which migrates it, then try again");
+        }
+    }
+
+    private static Flyway flyway(HikariDataSource pool) {
+        return Flyway.configure()
+                .dataSource(pool)
+                .locations("classpath:db/migration")
+                .table("brain_trust_schema_history")
+                .load();
+    }
+
     /** In words, without credentials: "SQLite /home/me/.pai/state/brain-trust.db" or "PostgreSQL jdbc:postgresql://db/bt". */
     public String description() {
         return description;
@@ -193,7 +238,121 @@ public final class RunStore implements AutoCloseable {
         return interruptedAtOpen;
     }
 
-    /** Stores a new run (status running) and its steps (waiting), owned by this process. */
+    /** The fires of schedules and triggers, and the schedules' pause state (issue 17). */
+    public ScheduleLedger schedules() {
+        return schedules;
+    }
+
+    /** The approvals asked of a human, pending and decided (issue 17). */
+    public ApprovalLedger approvals() {
+        return approvals;
+    }
+
+    /** Notification deliveries and their outcome (issue 17). */
+    public NotificationLedger notifications() {
+        return notifications;
+    }
+
+    /** This process, as recorded in the {@code owner} of its runs and the claims of its fires: {@code host/pid/start}. */
+    public String ownerId() {
+        return owner.toString();
+    }
+
+    /** Records a run's status while it goes on (running, waiting); {@link #finish} records the end. */
+    public void setStatus(String id, RunStatus status) {
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET status = ?, heartbeat_at = ? WHERE id = ?")) {
+                ps.setString(1, status.label());
+                ps.setLong(2, clock.millis());
+                ps.setString(3, id);
+                ps.executeUpdate();
+            }
+            return null;
+        }, "record the status of run " + id);
+    }
+
+    /**
+     * The runs waiting for an approval whose process is gone (same host, process dead; or no heartbeat for
+     * {@link #STALE_AFTER}), and those of this process (it may have closed and opened its services again):
+     * a process that takes them over with {@link #adopt} continues them.
+     */
+    public List<String> orphanedWaitingRuns() {
+        record Candidate(String id, String owner, long heartbeatAt) {
+        }
+        List<Candidate> waiting = read(c -> {
+            List<Candidate> found = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, owner, heartbeat_at FROM runs WHERE status = ?")) {
+                ps.setString(1, RunStatus.WAITING.label());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        found.add(new Candidate(rs.getString(1), rs.getString(2), rs.getLong(3)));
+                    }
+                }
+            }
+            return found;
+        }, "find waiting runs");
+        long now = clock.millis();
+        return waiting.stream()
+                .filter(w -> owner.toString().equals(w.owner())
+                        || owner.abandonmentReason(w.owner(), now - w.heartbeatAt(), STALE_AFTER) != null)
+                .map(Candidate::id).toList();
+    }
+
+    /** True when this process owns the run (its own, or adopted). */
+    public boolean ownsRun(String id) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT owner FROM runs WHERE id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() && owner.toString().equals(rs.getString(1));
+                }
+            }
+        }, "read the owner of run " + id);
+    }
+
+    /**
+     * Takes over a waiting run whose process is gone; exactly one process wins when several try at once.
+     *
+     * @return true when this process now owns the run
+     */
+    public boolean adopt(String id) {
+        String previous = read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT owner, heartbeat_at FROM runs WHERE id = ? AND status = ?")) {
+                ps.setString(1, id);
+                ps.setString(2, RunStatus.WAITING.label());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return null;
+                    }
+                    String other = rs.getString(1);
+                    return owner.toString().equals(other)
+                            || owner.abandonmentReason(other, clock.millis() - rs.getLong(2), STALE_AFTER) != null ? other : null;
+                }
+            }
+        }, "read run " + id);
+        if (previous == null) {
+            return false;
+        }
+        if (previous.equals(owner.toString())) {
+            return true;
+        }
+        return write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET owner = ?, heartbeat_at = ? WHERE id = ? AND owner = ?")) {
+                ps.setString(1, owner.toString());
+                ps.setLong(2, clock.millis());
+                ps.setString(3, id);
+                ps.setString(4, previous);
+                return ps.executeUpdate() == 1;
+            }
+        }, "take over run " + id);
+    }
+
+    /**
+     * Stores a new run (status running) and its steps (waiting), owned by this process.
+     *
+     * @throws BrainTrustException.BadInput when a name could not be stored the same way by SQLite and
+     *                                      PostgreSQL (too long for its column, or holding a NUL); nothing is stored
+     */
     public void insert(RunRecord run, String definition) {
         insert(run, definition, Map.of());
     }
@@ -203,6 +362,12 @@ public final class RunStore implements AutoCloseable {
      * (node id to files): what every model call of that agent sends, for the egress ledger.
      */
     public void insert(RunRecord run, String definition, Map<String, List<ModelCallRecord.FileRef>> contextFiles) {
+        checkName("the workflow name", run.workflow(), MAX_WORKFLOW_NAME);
+        for (StepRecord s : run.steps()) {
+            checkName("the node id '" + excerptOf(s.nodeId()) + "'", s.nodeId(), MAX_NODE_ID);
+            checkName("the agent name of node '" + excerptOf(s.nodeId()) + "'", s.agent(), MAX_AGENT_NAME);
+            checkName("the model of node '" + excerptOf(s.nodeId()) + "'", s.model(), MAX_MODEL_NAME);
+        }
         writeTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO runs (id, workflow, status, source, revision, "
                     + "agent_count, started_at, finished_at, duration_ms, owner, heartbeat_at, error, output_excerpt) "
@@ -218,15 +383,15 @@ public final class RunStore implements AutoCloseable {
                 setLong(ps, 9, run.durationMs());
                 ps.setString(10, owner.toString());
                 ps.setLong(11, clock.millis());
-                ps.setString(12, run.error());
-                ps.setString(13, ToolCallRecord.excerpt(run.finalOutput(), RunSummary.EXCERPT_CHARS));
+                setText(ps, 12, run.error());
+                setText(ps, 13, ToolCallRecord.excerpt(run.finalOutput(), RunSummary.EXCERPT_CHARS));
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_outputs (run_id, final_output, definition) "
                     + "VALUES (?, ?, ?)")) {
                 ps.setString(1, run.id());
-                ps.setString(2, run.finalOutput());
-                ps.setString(3, definition);
+                setText(ps, 2, run.finalOutput());
+                setText(ps, 3, definition);
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO steps (run_id, node_id, position, agent, model, "
@@ -241,7 +406,7 @@ public final class RunStore implements AutoCloseable {
                     ps.setString(5, s.model());
                     ps.setString(6, s.status().label());
                     ps.setString(7, s.revision());
-                    ps.setString(8, s.systemPrompt());
+                    setText(ps, 8, s.systemPrompt());
                     bindProgress(ps, 9, s);
                     LedgerTables.setContextShare(ps, 20, s.context());
                     ps.addBatch();
@@ -257,9 +422,9 @@ public final class RunStore implements AutoCloseable {
      * output, tool_calls, input/output/total tokens, attempts, started_at, finished_at, duration_ms, error.
      */
     private static void bindProgress(PreparedStatement ps, int first, StepRecord s) throws SQLException {
-        ps.setString(first, s.task());
-        ps.setString(first + 1, s.output());
-        ps.setString(first + 2, toJson(s.toolCalls()));
+        setText(ps, first, s.task());
+        setText(ps, first + 1, s.output());
+        setText(ps, first + 2, toJson(s.toolCalls()));
         setInt(ps, first + 3, s.inputTokens());
         setInt(ps, first + 4, s.outputTokens());
         setInt(ps, first + 5, s.totalTokens());
@@ -267,7 +432,7 @@ public final class RunStore implements AutoCloseable {
         setLong(ps, first + 7, millis(s.startedAt()));
         setLong(ps, first + 8, millis(s.finishedAt()));
         setLong(ps, first + 9, s.durationMs());
-        ps.setString(first + 10, s.error());
+        setText(ps, first + 10, s.error());
     }
 
     /** Updates one step of a stored run. */
@@ -278,7 +443,7 @@ public final class RunStore implements AutoCloseable {
                     + "duration_ms = ?, error = ?, system_prompt = ? WHERE run_id = ? AND node_id = ?")) {
                 ps.setString(1, s.status().label());
                 bindProgress(ps, 2, s);
-                ps.setString(13, s.systemPrompt());
+                setText(ps, 13, s.systemPrompt());
                 ps.setString(14, runId);
                 ps.setString(15, s.nodeId());
                 ps.executeUpdate();
@@ -296,6 +461,11 @@ public final class RunStore implements AutoCloseable {
             LedgerTables.insert(c, runId, call);
             return null;
         }, "record model call " + call.seq() + " of run " + runId);
+    }
+
+    /** The context files each agent of a run carries, by node id, as stored when the run started. */
+    public Map<String, List<ModelCallRecord.FileRef>> contextFiles(String runId) {
+        return read(c -> LedgerTables.contextFiles(c, runId), "read the context files of run " + runId);
     }
 
     /** What budgets count for the model calls since {@code since}, every run and process together. */
@@ -320,14 +490,14 @@ public final class RunStore implements AutoCloseable {
                 ps.setString(1, run.status().label());
                 setLong(ps, 2, millis(run.finishedAt()));
                 setLong(ps, 3, run.durationMs());
-                ps.setString(4, ToolCallRecord.excerpt(run.finalOutput(), RunSummary.EXCERPT_CHARS));
-                ps.setString(5, run.error());
+                setText(ps, 4, ToolCallRecord.excerpt(run.finalOutput(), RunSummary.EXCERPT_CHARS));
+                setText(ps, 5, run.error());
                 ps.setLong(6, clock.millis());
                 ps.setString(7, run.id());
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement("UPDATE run_outputs SET final_output = ? WHERE run_id = ?")) {
-                ps.setString(1, run.finalOutput());
+                setText(ps, 1, run.finalOutput());
                 ps.setString(2, run.id());
                 ps.executeUpdate();
             }
@@ -415,10 +585,11 @@ public final class RunStore implements AutoCloseable {
     void beat() {
         try {
             write(c -> {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET heartbeat_at = ? WHERE owner = ? AND status = ?")) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET heartbeat_at = ? WHERE owner = ? AND status IN (?, ?)")) {
                     ps.setLong(1, clock.millis());
                     ps.setString(2, owner.toString());
                     ps.setString(3, RunStatus.RUNNING.label());
+                    ps.setString(4, RunStatus.WAITING.label());
                     ps.executeUpdate();
                 }
                 return null;
@@ -503,12 +674,77 @@ public final class RunStore implements AutoCloseable {
                 rs.getString("error"), LedgerTables.contextShare(rs), List.of());
     }
 
+    /**
+     * Refuses a name both databases would not store alike: SQLite keeps any length and NUL, PostgreSQL
+     * refuses a value longer than its VARCHAR column, and text holding NUL.
+     */
+    private static void checkName(String what, String value, int maxChars) {
+        if (value == null) {
+            return;
+        }
+        if (value.indexOf('\u0000') >= 0) {
+            throw new BrainTrustException.BadInput(what + " contains a NUL character (\\u0000), which the run database "
+                    + "cannot store; remove it");
+        }
+        int chars = value.codePointCount(0, value.length());
+        if (chars > maxChars) {
+            throw new BrainTrustException.BadInput(what + " is " + chars + " characters long; the run database keeps at most "
+                    + maxChars + ": shorten it");
+        }
+    }
+
+    private static String excerptOf(String text) {
+        return text == null ? "" : ToolCallRecord.excerpt(text, 40);
+    }
+
+    /**
+     * Free text (prompts, outputs, errors, tool calls) as both databases store it alike: a NUL
+     * (PostgreSQL refuses it in text) and a lone UTF-16 surrogate (not valid Unicode, which each
+     * driver would mangle its own way) become U+FFFD. Everything else, characters beyond the BMP
+     * included, is kept as it is.
+     */
+    static String storable(String text) {
+        if (text == null) {
+            return null;
+        }
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean bad;
+            if (c == '\u0000') {
+                bad = true;
+            } else if (Character.isHighSurrogate(c)) {
+                bad = i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1));
+                if (!bad) {
+                    if (out != null) {
+                        out.append(c).append(text.charAt(i + 1));
+                    }
+                    i++;
+                    continue;
+                }
+            } else {
+                bad = Character.isLowSurrogate(c);
+            }
+            if (bad && out == null) {
+                out = new StringBuilder(text.length()).append(text, 0, i);
+            }
+            if (out != null) {
+                out.append(bad ? '\uFFFD' : c);
+            }
+        }
+        return out == null ? text : out.toString();
+    }
+
+    private static void setText(PreparedStatement ps, int index, String value) throws SQLException {
+        ps.setString(index, storable(value));
+    }
+
     @FunctionalInterface
-    private interface Work<T> {
+    interface Work<T> {
         T apply(Connection c) throws SQLException;
     }
 
-    private <T> T read(Work<T> work, String what) {
+    <T> T read(Work<T> work, String what) {
         try (Connection c = pool.getConnection()) {
             return work.apply(c);
         } catch (SQLException | RuntimeException e) {
@@ -516,7 +752,7 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
-    private <T> T write(Work<T> work, String what) {
+    <T> T write(Work<T> work, String what) {
         if (writeLock != null) {
             writeLock.lock();
         }
@@ -595,15 +831,15 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
-    private static Long millis(Instant instant) {
+    static Long millis(Instant instant) {
         return instant == null ? null : instant.toEpochMilli();
     }
 
-    private static Instant instant(Long millis) {
+    static Instant instant(Long millis) {
         return millis == null ? null : Instant.ofEpochMilli(millis);
     }
 
-    private static void setLong(PreparedStatement ps, int index, Long value) throws SQLException {
+    static void setLong(PreparedStatement ps, int index, Long value) throws SQLException {
         if (value == null) {
             ps.setNull(index, Types.BIGINT);
         } else {
@@ -619,7 +855,7 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
-    private static Long getLong(ResultSet rs, String column) throws SQLException {
+    static Long getLong(ResultSet rs, String column) throws SQLException {
         long value = rs.getLong(column);
         return rs.wasNull() ? null : value;
     }

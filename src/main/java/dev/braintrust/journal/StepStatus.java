@@ -9,12 +9,16 @@ public enum StepStatus {
     /** Its upstream agents have not all finished. */
     WAITING,
     RUNNING,
+    /** Paused for a human's approval: before it runs, after it ran, or before one of its skill calls. */
+    AWAITING_APPROVAL,
     SUCCEEDED,
     FAILED,
     /** Not run because an agent it depends on failed. */
     SKIPPED,
     CANCELLED,
-    INTERRUPTED;
+    INTERRUPTED,
+    /** A human rejected it (or its approval timed out). */
+    REJECTED;
 
     @JsonValue
     public String label() {
@@ -22,7 +26,7 @@ public enum StepStatus {
     }
 
     public boolean finished() {
-        return this != WAITING && this != RUNNING;
+        return this != WAITING && this != RUNNING && this != AWAITING_APPROVAL;
     }
 
     public static StepStatus parse(String label) {

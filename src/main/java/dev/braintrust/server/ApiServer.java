@@ -36,8 +36,13 @@ import java.util.List;
  * not know to be public, so whoever adds them also decides, in {@link Gatekeeper}, that they are open.
  */
 public final class ApiServer implements AutoCloseable {
-    /** How long {@link #close()} waits for in-flight requests. */
+    /** How long {@link #close()} waits for in-flight requests, once runs and event streams have ended. */
     public static final long STOP_TIMEOUT_MS = 30_000;
+    /** How long {@link #close()} lets event streams send the end of their runs before closing them. */
+    static final long STREAM_GRACE_MS = 2_000;
+    /** The longest {@link #close()} takes: runs, then event streams, then requests in flight (within a 45 s grace period). */
+    public static final long CLOSE_TIMEOUT_MS = dev.braintrust.workflow.RunService.SHUTDOWN_GRACE.toMillis() + STREAM_GRACE_MS
+            + STOP_TIMEOUT_MS;
     private static final long SHUTDOWN_IDLE_TIMEOUT_MS = 100;
     private static final long RUN_DATABASE_WAIT_MS = 5_000;
     private static final String JETTY_REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
@@ -54,19 +59,23 @@ public final class ApiServer implements AutoCloseable {
     private final RunRoutes runRoutes;
     private Javalin app;
     private volatile Thread runDatabaseOpener;
+    private final GracefulHandler graceful = new GracefulHandler();
+    private final List<ServerConnector> connectors = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ApiServer(BrainTrust brainTrust) {
         this.brainTrust = brainTrust;
         this.config = brainTrust.config();
         this.metrics = new ServerMetrics(brainTrust.context(), brainTrust.skillRunner());
         brainTrust.onModelCall(metrics::recordModelCall);
-        this.gatekeeper = new Gatekeeper(config.apiKey(), config.corsOrigins(), new WrongKeyLimiter());
+        this.gatekeeper = new Gatekeeper(config.apiKey(), config.corsOrigins(), new WrongKeyLimiter(),
+                new ClientAddress(config.trustedProxies()));
         ContextService context = brainTrust.context();
-        readiness.require("context", () -> firstSnapshotProblem(context));
+        readiness.require("context", () -> firstSnapshotProblem(context, brainTrust));
         readiness.require("run database", this::runDatabaseProblem);
         this.runRoutes = new RunRoutes(brainTrust::runs, bodies, mapper);
         brainTrust.sync().ifPresent(sync -> {
             readiness.require("sync", sync::readinessProblem);
+            readiness.degradedWhen("sync", sync::readinessFailure);
             readiness.report("sync", sync::readinessReport);
         });
     }
@@ -83,7 +92,7 @@ public final class ApiServer implements AutoCloseable {
     /** Every capability's routes, registered together. */
     private List<Routes> capabilities() {
         List<Routes> all = new ArrayList<>(List.of(
-                new HealthRoutes(readiness),
+                new HealthRoutes(readiness, gatekeeper::mayReadDetails),
                 new StatusRoutes(brainTrust, mapper),
                 new ContextRoutes(brainTrust.context(), mapper),
                 new SkillRoutes(brainTrust.skills(), brainTrust.skillRunner(), bodies),
@@ -94,12 +103,17 @@ public final class ApiServer implements AutoCloseable {
                 new MetricsRoutes(metrics),
                 new DashboardRoutes(brainTrust.context(), brainTrust.workflows(), config.cloudMode(), bodies,
                         workflow -> brainTrust.runs().plan(Workflow.fromJson(workflow, "workflow"))),
-                new Dashboard()));
+                new Dashboard(),
+                new AutomationRoutes(brainTrust, bodies)));
         all.addAll(extraRoutes);
         return all;
     }
 
-    /** Adds routes from a service outside {@link BrainTrust}; call before {@link #start()}. */
+    /**
+     * Adds routes from a service outside {@link BrainTrust}; call before {@link #start()}. Routes that
+     * are {@link AutoCloseable} are closed when the server stops, before it waits for the requests in
+     * flight: that is where they end the streams they hold open.
+     */
     public ApiServer withRoutes(Routes routes) {
         if (app != null) {
             throw new IllegalStateException("routes must be added before the server starts");
@@ -124,7 +138,7 @@ public final class ApiServer implements AutoCloseable {
      */
     public ApiServer start() {
         Gatekeeper.checkListenAddress(config.host(), config.apiKey());
-        firstSnapshotProblem(brainTrust.context());
+        firstSnapshotProblem(brainTrust.context(), brainTrust);
         spareJettyTheJmxLookup();
         app = Javalin.create(this::configure);
         try {
@@ -145,7 +159,7 @@ public final class ApiServer implements AutoCloseable {
         cfg.http.prefer405over404 = true;
         cfg.http.maxRequestSize = JsonBodies.DEFAULT_LIMIT;
         cfg.jetty.modifyServer(server -> {
-            server.insertHandler(new GracefulHandler());
+            server.insertHandler(graceful);
             server.setStopTimeout(STOP_TIMEOUT_MS);
             server.setErrorHandler(new JettyErrorHandler());
         });
@@ -154,6 +168,7 @@ public final class ApiServer implements AutoCloseable {
             connector.setHost(config.host());
             connector.setPort(config.port());
             connector.setShutdownIdleTimeout(SHUTDOWN_IDLE_TIMEOUT_MS); // idle keep-alive connections do not hold up a stop
+            connectors.add(connector);
             return connector;
         });
         if (!config.corsOrigins().isEmpty()) {
@@ -239,8 +254,20 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    private void closeExtraRoutes() {
+        for (Routes routes : extraRoutes) {
+            if (routes instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    log.warn("closing {}: {}", routes, e.toString());
+                }
+            }
+        }
+    }
+
     /** Null once a snapshot has loaded; else tries to load one and says why it cannot. */
-    private static String firstSnapshotProblem(ContextService context) {
+    private static String firstSnapshotProblem(ContextService context, BrainTrust brainTrust) {
         if (context.loadCount() > 0) {
             return null;
         }
@@ -248,7 +275,9 @@ public final class ApiServer implements AutoCloseable {
             context.snapshot();
             return null;
         } catch (BrainTrustException e) {
-            log.warn("context not loaded: {}", e.getMessage());
+            if (!brainTrust.sync().map(dev.braintrust.sync.SyncService::cloningFirst).orElse(false)) {
+                log.warn("context not loaded: {}", e.getMessage()); // a first clone under way is no problem: it logs itself
+            }
             return "no context snapshot has loaded yet: " + e.getMessage();
         }
     }
@@ -268,12 +297,28 @@ public final class ApiServer implements AutoCloseable {
         return "http://" + shown + ":" + port();
     }
 
-    /** Stops accepting connections, lets in-flight requests finish, then stops. Safe to call twice. */
+    /**
+     * Stops, in an order that lets every part end cleanly (within {@link #CLOSE_TIMEOUT_MS}): stops
+     * accepting connections and requests (new ones on open connections get 503); stops the runs of
+     * this process, which end interrupted in the database and the journal; lets the event streams
+     * send that end, then closes them; lets in-flight requests finish; then stops Jetty. Safe to
+     * call twice.
+     */
     @Override
     public void close() {
         Javalin running = app;
         app = null;
         if (running != null) {
+            connectors.forEach(ServerConnector::shutdown); // no new connections
+            graceful.shutdown(); // no new requests on the open ones
+            brainTrust.openedRuns().ifPresent(runs -> {
+                int stopped = runs.stopRuns(dev.braintrust.workflow.RunService.SHUTDOWN_GRACE);
+                if (stopped > 0) {
+                    log.info("stopped {} run(s) in progress; they are recorded as interrupted", stopped);
+                }
+            });
+            runRoutes.endStreams(STREAM_GRACE_MS);
+            closeExtraRoutes(); // their long-lived streams end first, so the stop does not wait for them
             running.stop();
         }
         Thread opener = runDatabaseOpener;

@@ -1,16 +1,15 @@
 package dev.braintrust.server;
 
-import dev.braintrust.BrainTrustException;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * The web dashboard: plain HTML, CSS and JavaScript from {@code src/main/resources/ui/}, served at
@@ -18,9 +17,11 @@ import java.util.regex.Pattern;
  * {@code /api/v1} call the page makes carries the API key the user typed, so the gatekeeper treats
  * the routes in {@link #PATHS} as open and the API as before.
  *
- * <p>The files are read from the class path into memory on first use (about 70 KB in all). Javalin's
- * static-file handler would instead mount the whole jar as a zip file system at start, which costs
- * a fifth of a second and some 16 MB of heap for the jar's index.
+ * <p>Only the files listed in {@code ui/files.txt} are served: all of them are read from the class path
+ * into memory on first use (about 70 KB in all), and any other name is a 404 answered from that map
+ * alone, with nothing remembered (anyone may ask for a million names). Javalin's static-file handler
+ * would instead mount the whole jar as a zip file system at start, which costs a fifth of a second
+ * and some 16 MB of heap for the jar's index.
  *
  * <p>The Content-Security-Policy lets the page load scripts, styles and data only from this server:
  * no inline script runs, and nothing is fetched from another host, even if an untrusted context
@@ -37,18 +38,28 @@ final class Dashboard implements Routes {
             "X-Content-Type-Options", "nosniff",
             "Referrer-Policy", "no-referrer",
             "Cache-Control", "no-cache");
-    private static final Pattern FILE_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}\\.(html|css|js|svg)");
+    static final String INDEX = "files.txt";
     private static final Map<String, String> CONTENT_TYPES = Map.of(
             "html", "text/html; charset=utf-8",
             "css", "text/css; charset=utf-8",
             "js", "text/javascript; charset=utf-8",
             "svg", "image/svg+xml");
 
-    private final Map<String, byte[]> files = new ConcurrentHashMap<>();
+    /** The original Brain Trust's answer at {@code /} to a client that asks for JSON. */
+    static final Map<String, String> ROOT_JSON = Map.of("message", "Brain Trust is online", "status", "active");
+
+    private volatile Map<String, byte[]> files;
 
     @Override
     public void addTo(RoutesConfig routes) {
-        routes.get("/", ctx -> send(ctx, "", "index.html"));
+        routes.get("/", ctx -> {
+            ctx.header("Vary", "Accept");
+            if (wantsJson(ctx.header("Accept"))) {
+                ctx.json(ROOT_JSON); // what the original's API answered at its root, for its clients and scripts
+                return;
+            }
+            send(ctx, "", "index.html");
+        });
         routes.get("/index.html", ctx -> send(ctx, "", "index.html"));
         routes.get("/app.css", ctx -> send(ctx, "", "app.css"));
         routes.get("/favicon.svg", ctx -> send(ctx, "", "favicon.svg"));
@@ -56,28 +67,57 @@ final class Dashboard implements Routes {
         routes.get("/js/pages/{file}", ctx -> send(ctx, "js/pages/", ctx.pathParam("file")));
     }
 
+    /** A client that asks for JSON and not for a page: browsers always list text/html. */
+    static boolean wantsJson(String accept) {
+        return accept != null && accept.contains("application/json") && !accept.contains("text/html");
+    }
+
     static boolean isDashboardRoute(String routePath) {
         return PATHS.contains(routePath);
     }
 
     private void send(Context ctx, String folder, String name) {
-        if (!FILE_NAME.matcher(name).matches()) {
-            throw new BrainTrustException.NotFound("no dashboard file " + folder + name);
-        }
-        String path = folder + name;
-        byte[] content = files.computeIfAbsent(path, Dashboard::read);
-        if (content.length == 0) {
-            throw new BrainTrustException.NotFound("no dashboard file " + path);
+        byte[] content = files().get(folder + name);
+        if (content == null) {
+            ErrorMapper.respond(ctx, 404, "no dashboard file " + folder + name); // no exception: unknown names are cheap
+            return;
         }
         HEADERS.forEach(ctx::header);
         ctx.contentType(CONTENT_TYPES.get(name.substring(name.lastIndexOf('.') + 1)));
         ctx.result(content);
     }
 
-    /** The file's bytes, or an empty array when there is no such file (remembered, like a found one). */
+    private Map<String, byte[]> files() {
+        Map<String, byte[]> loaded = files;
+        if (loaded == null) {
+            synchronized (this) {
+                if (files == null) {
+                    files = readAll();
+                }
+                loaded = files;
+            }
+        }
+        return loaded;
+    }
+
+    /** Every file {@code ui/files.txt} lists, by its path under {@code ui/}. */
+    static Map<String, byte[]> readAll() {
+        Map<String, byte[]> all = new HashMap<>();
+        for (String path : new String(read(INDEX), StandardCharsets.UTF_8).lines().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList()) {
+            if (CONTENT_TYPES.containsKey(path.substring(path.lastIndexOf('.') + 1))) {
+                all.put(path, read(path));
+            }
+        }
+        return Map.copyOf(all);
+    }
+
     private static byte[] read(String path) {
         try (InputStream in = Dashboard.class.getResourceAsStream(CLASSPATH_FOLDER + path)) {
-            return in == null ? new byte[0] : in.readAllBytes();
+            if (in == null) {
+                throw new IllegalStateException("ui/" + path + " is listed in ui/" + INDEX + " but not in the jar");
+            }
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -20,10 +20,13 @@ import java.util.stream.Collectors;
 
 /**
  * Who may call what (ARCHITECTURE.md §6). Every matched route needs the {@code X-API-Key} header
+ * (or {@code Authorization: Bearer}, as MCP and OpenAI clients send it)
  * equal to {@code BRAIN_TRUST_API_KEY} (constant-time compare; missing 401, wrong 403), except the
  * routes in {@link #PUBLIC_ROUTES}. Without a configured key the server listens on loopback only
- * and refuses any other client. Wrong keys are rate-limited per address (429) and logged without
- * the key. CORS preflights ({@code OPTIONS}) pass: they carry no key and reach no handler.
+ * and refuses any other client. Wrong keys are rate-limited per client address (429) and logged
+ * without the key; behind a reverse proxy listed in {@code BRAIN_TRUST_TRUSTED_PROXIES} the client
+ * address is the one the proxy forwarded ({@link ClientAddress}). CORS preflights ({@code OPTIONS})
+ * pass: they carry no key and reach no handler.
  *
  * <p>Browsers: a request sent by a web page ({@code Origin} header) is refused unless it comes from
  * the server's own origin or one in {@code BRAIN_TRUST_CORS_ORIGINS}, so a page elsewhere cannot make
@@ -35,19 +38,67 @@ import java.util.stream.Collectors;
  */
 final class Gatekeeper {
     static final String HEADER = "X-API-Key";
+    private static final String BEARER = "Bearer ";
     /** Route paths open without a key; the webhook is authenticated by its signature instead. */
-    static final Set<String> PUBLIC_ROUTES = Set.of("/health", "/ready", "/api/v1/webhook/sync-context");
+    static final Set<String> PUBLIC_ROUTES = Set.of("/health", "/ready", "/api/v1/webhook/sync-context",
+            AutomationRoutes.TRIGGER_ROUTE); // a webhook trigger checks its own secret
     private static final Logger log = LoggerFactory.getLogger(Gatekeeper.class);
 
     private final Secret apiKey;
     private final WrongKeyLimiter limiter;
     private final Set<String> allowedOrigins;
+    private final ClientAddress clients;
 
     /** @param allowedOrigins BRAIN_TRUST_CORS_ORIGINS; a value without a scheme means https */
     Gatekeeper(Secret apiKey, List<String> allowedOrigins, WrongKeyLimiter limiter) {
+        this(apiKey, allowedOrigins, limiter, new ClientAddress(List.of()));
+    }
+
+    /** @param clients who the client is behind BRAIN_TRUST_TRUSTED_PROXIES */
+    Gatekeeper(Secret apiKey, List<String> allowedOrigins, WrongKeyLimiter limiter, ClientAddress clients) {
         this.apiKey = apiKey;
         this.limiter = limiter;
+        this.clients = clients;
         this.allowedOrigins = allowedOrigins.stream().map(Gatekeeper::normalizeOrigin).collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** The client's address: the peer, or what a trusted proxy forwarded. */
+    String clientAddress(Context ctx) {
+        String peer = ctx.req().getRemoteAddr();
+        return clients.of(peer, forwardedFor(ctx));
+    }
+
+    private static String forwardedFor(Context ctx) {
+        java.util.Enumeration<String> values = ctx.req().getHeaders("X-Forwarded-For");
+        if (values == null || !values.hasMoreElements()) {
+            return null;
+        }
+        StringBuilder all = new StringBuilder(values.nextElement());
+        while (values.hasMoreElements()) {
+            all.append(',').append(values.nextElement());
+        }
+        return all.toString();
+    }
+
+    /**
+     * Whether this caller may see what open routes hold back from strangers ({@code /ready}'s reasons):
+     * with a key configured, only a caller sending it (a wrong one counts against its address, as
+     * anywhere); without one, only a local client addressing the server by a loopback name.
+     */
+    boolean mayReadDetails(Context ctx) {
+        String address = clientAddress(ctx);
+        if (apiKey == null) {
+            return isLoopback(address) && isLoopbackHost(ctx.header("Host"));
+        }
+        String given = ctx.header(HEADER);
+        if (given == null || given.isEmpty() || limiter.blockedForSeconds(address) > 0) {
+            return false;
+        }
+        if (apiKey.matches(given)) {
+            return true;
+        }
+        limiter.recordFailure(address);
+        return false;
     }
 
     /**
@@ -83,7 +134,7 @@ final class Gatekeeper {
             throw new HttpResponseException(403, "requests from web pages at " + origin + " are refused; "
                     + "add that origin to BRAIN_TRUST_CORS_ORIGINS on the server to allow it");
         }
-        String address = ctx.req().getRemoteAddr();
+        String address = clientAddress(ctx);
         if (apiKey == null) {
             if (!isLoopback(address)) {
                 throw new HttpResponseException(403, "this server has no API key and answers only local clients; "
@@ -100,9 +151,10 @@ final class Gatekeeper {
             ctx.header("Retry-After", Long.toString(blocked));
             throw new HttpResponseException(429, "too many wrong API keys from your address; try again in " + blocked + " s");
         }
-        String given = ctx.header(HEADER);
+        String given = givenKey(ctx);
         if (given == null || given.isEmpty()) {
-            throw new HttpResponseException(401, "missing " + HEADER + " header: send the key the server has in BRAIN_TRUST_API_KEY");
+            throw new HttpResponseException(401, "missing " + HEADER + " header (or Authorization: Bearer): send the key "
+                    + "the server has in BRAIN_TRUST_API_KEY");
         }
         if (!apiKey.matches(given)) {
             int failures = limiter.recordFailure(address);
@@ -110,8 +162,24 @@ final class Gatekeeper {
                 log.warn("wrong API key from {} for {} {} ({} in the last minute{})", address, ctx.method(), ctx.path(),
                         failures, failures >= WrongKeyLimiter.MAX_FAILURES ? "; refusing it for a minute" : "");
             }
-            throw new HttpResponseException(403, "wrong API key in the " + HEADER + " header");
+            throw new HttpResponseException(403, "wrong API key (in " + HEADER + " or Authorization: Bearer)");
         }
+    }
+
+    /**
+     * The key in {@code X-API-Key}, else in {@code Authorization: Bearer <key>}: what MCP clients and
+     * OpenAI client libraries send.
+     */
+    static String givenKey(Context ctx) {
+        String given = ctx.header(HEADER);
+        if (given != null && !given.isEmpty()) {
+            return given;
+        }
+        String authorization = ctx.header("Authorization");
+        if (authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return authorization.substring(BEARER.length()).strip();
+        }
+        return null;
     }
 
     private static boolean isPublic(Context ctx) {

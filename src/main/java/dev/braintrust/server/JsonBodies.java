@@ -35,8 +35,7 @@ final class JsonBodies {
         try {
             return mapper.readTree(body);
         } catch (JsonProcessingException e) {
-            throw new BrainTrustException.BadInput("the request body is not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            throw new BrainTrustException.BadInput("the request body is not valid JSON: " + dev.braintrust.Json.problem(e));
         } catch (IOException e) {
             throw new BrainTrustException.BadInput("the request body cannot be read: " + e.getMessage());
         }

@@ -1,5 +1,6 @@
 package dev.braintrust.server;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -7,12 +8,34 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 /**
- * The conditions {@code GET /ready} reports. Each check answers null when its part is ready, or
- * one line saying what is not. Local mode requires a first context snapshot; cloud mode adds its
- * own condition, for example {@code server.readiness().require("sync", mirror::problem)}.
+ * The conditions {@code GET /ready} reports. A required check answers null when its part is ready,
+ * or one line saying what is not (the server is then not ready, 503). A degradation check answers
+ * null, or what is failing while the server still serves (cloud mode: syncs fail, an older snapshot
+ * is served): the server stays ready and the check reads {@code failing}. Local mode requires a first
+ * context snapshot and the run database; cloud mode adds its own, for example
+ * {@code server.readiness().require("sync", mirror::problem)}.
  */
 public final class Readiness {
-    private record Check(String name, Supplier<String> problem) {
+    /** How one part stands, as strangers may see it (the reasons are for the key holder). */
+    public enum State {
+        OK("ok"), FAILING("failing"), NOT_READY("not ready");
+
+        private final String label;
+
+        State(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    /** One part's state and, unless it is ok, why (which may name URLs, revisions and errors). */
+    public record Result(String name, State state, String reason) {
+    }
+
+    private record Check(String name, Supplier<String> problem, Supplier<String> failure) {
     }
 
     private record Report(String name, Supplier<Object> facts) {
@@ -21,7 +44,7 @@ public final class Readiness {
     private final List<Check> checks = new CopyOnWriteArrayList<>();
     private final List<Report> reports = new CopyOnWriteArrayList<>();
 
-    /** Adds facts {@code /ready} shows whatever the checks say (cloud mode: the last sync and its error). */
+    /** Adds facts {@code /ready} shows the key holder whatever the checks say (cloud mode: the last sync and its error). */
     public void report(String name, Supplier<Object> facts) {
         reports.add(new Report(name, facts));
     }
@@ -39,27 +62,43 @@ public final class Readiness {
         return results;
     }
 
-    /** Adds a condition; may be called before or after the server starts. */
+    /** Adds a condition the server needs to be ready; may be called before or after the server starts. */
     public void require(String name, Supplier<String> problemOrNull) {
-        checks.add(new Check(name, problemOrNull));
+        checks.add(new Check(name, problemOrNull, () -> null));
     }
 
-    /** Each check's name to "ok" or its problem, in the order they were added. A check that throws is not ready. */
-    public Map<String, String> evaluate() {
-        Map<String, String> results = new LinkedHashMap<>();
+    /**
+     * Adds a condition under which the server is ready but a part of it is failing; when the same
+     * name is also {@link #require required}, the two are one check (not ready wins over failing).
+     */
+    public void degradedWhen(String name, Supplier<String> failureOrNull) {
+        checks.add(new Check(name, () -> null, failureOrNull));
+    }
+
+    /** Every check, in the order the names were first added; a check that throws is not ready. */
+    public List<Result> evaluate() {
+        Map<String, Result> results = new LinkedHashMap<>();
         for (Check check : checks) {
-            String problem;
-            try {
-                problem = check.problem.get();
-            } catch (RuntimeException e) {
-                problem = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            }
-            results.put(check.name, problem == null ? "ok" : problem);
+            Result result = evaluate(check);
+            results.merge(check.name, result, (a, b) -> a.state.compareTo(b.state) >= 0 ? a : b);
         }
-        return results;
+        return new ArrayList<>(results.values());
     }
 
-    public static boolean allOk(Map<String, String> results) {
-        return results.values().stream().allMatch("ok"::equals);
+    private static Result evaluate(Check check) {
+        try {
+            String problem = check.problem.get();
+            if (problem != null) {
+                return new Result(check.name, State.NOT_READY, problem);
+            }
+            String failure = check.failure.get();
+            return failure == null ? new Result(check.name, State.OK, null) : new Result(check.name, State.FAILING, failure);
+        } catch (RuntimeException e) {
+            return new Result(check.name, State.NOT_READY, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        }
+    }
+
+    public static boolean ready(List<Result> results) {
+        return results.stream().noneMatch(r -> r.state == State.NOT_READY);
     }
 }

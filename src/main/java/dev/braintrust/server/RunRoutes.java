@@ -1,13 +1,11 @@
 package dev.braintrust.server;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.braintrust.BrainTrustException;
 import dev.braintrust.journal.RunRecord;
 import dev.braintrust.journal.RunSummary;
 import dev.braintrust.workflow.AgentChat;
-import dev.braintrust.workflow.RunEvent;
 import dev.braintrust.workflow.RunHandle;
 import dev.braintrust.workflow.RunRequest;
 import dev.braintrust.workflow.RunService;
@@ -18,14 +16,11 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.sse.SseClient;
 import io.javalin.http.sse.SseHandler;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -34,7 +29,8 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>{@code POST /api/v1/run-workflow} — runs and answers when done, with the original UI's fields
  *       {@code status, result, final_output, agent_count, task_count, duration} plus {@code runId},
- *       {@code revision}, {@code runStatus}, {@code error}. The body is the workflow graph itself (what the
+ *       {@code revision}, {@code runStatus}, {@code error}; 200 when the run succeeded, 500 with the same body when it
+ *       failed, was cancelled or timed out (as the original answered). The body is the workflow graph itself (what the
  *       original UI posted), or {@code {"workflow": <graph> | "<saved name>", "dryRun": true}}; with
  *       {@code dryRun} the answer is every agent's exact system prompt and task, and no model is called.</li>
  *   <li>{@code POST /api/v1/runs} — the same body; starts the run and answers 202 with its id.</li>
@@ -50,16 +46,15 @@ final class RunRoutes implements Routes, AutoCloseable {
     static final String EVENT_STREAM = "text/event-stream";
     /** An SSE comment this often keeps a quiet stream (an agent thinking for minutes) from idling out. */
     static final long SSE_HEARTBEAT_MS = 15_000;
-    private static final Logger log = LoggerFactory.getLogger(RunRoutes.class);
+
+    /** Event streams open at once, each with its writer thread; more are answered 503. */
+    static final int MAX_STREAMS = 64;
 
     private final Supplier<RunService> runs;
     private final JsonBodies bodies;
     private final ObjectMapper mapper;
-    private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "sse-heartbeat");
-        t.setDaemon(true);
-        return t;
-    });
+    private final Set<EventStream> streams = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     /** The original UI's answer to run-workflow, plus the run's id, context revision, precise status and error. */
     record RunWorkflowResponse(String status, String result, String final_output, int agent_count, int task_count,
@@ -124,6 +119,14 @@ final class RunRoutes implements Routes, AutoCloseable {
                 throw new HttpResponseException(406, "this is a Server-Sent Events stream: send 'Accept: " + EVENT_STREAM
                         + "' (EventSource does; with curl add -H 'Accept: " + EVENT_STREAM + "' -N)");
             }
+            if (closed) {
+                throw new BrainTrustException.Unavailable("the server is stopping; follow the run on its next start");
+            }
+            if (streams.size() >= MAX_STREAMS) {
+                ctx.header("Retry-After", "10");
+                throw new BrainTrustException.Unavailable("too many event streams are open (" + MAX_STREAMS + "); "
+                        + "close one, or poll GET /api/v1/runs/" + id);
+            }
             new SseHandler(client -> follow(client, id)).handle(ctx);
         });
         routes.get("/api/v1/workflows", ctx -> ctx.json(new WorkflowList(runs.get().savedWorkflows().stream()
@@ -136,43 +139,30 @@ final class RunRoutes implements Routes, AutoCloseable {
             ctx.json(runs.get().dryRun(request.workflow()));
             return;
         }
-        ctx.json(RunWorkflowResponse.of(runs.get().run(request.workflow(), "api", null)));
+        RunRecord run = runs.get().run(request.workflow(), "api", null);
+        // The original answered 500 when a run failed, and its clients look only at the status code.
+        ctx.status(run.succeeded() ? 200 : 500).json(RunWorkflowResponse.of(run));
     }
 
-    /** Streams the run's events (past ones first) until its done event, or until the client goes away. */
+    /**
+     * Streams the run's events (past ones first) until its done event, or until the client goes
+     * away. The run only queues events for the stream (see {@link EventStream}); the socket is written
+     * by the stream's own thread.
+     */
     private void follow(SseClient client, String id) {
         client.keepAlive();
-        AutoCloseable[] subscription = new AutoCloseable[1];
-        ScheduledFuture<?> heartbeat = heartbeats.scheduleWithFixedDelay(() -> {
-            if (!client.terminated()) {
-                client.sendComment("still running");
-            }
-        }, SSE_HEARTBEAT_MS, SSE_HEARTBEAT_MS, TimeUnit.MILLISECONDS);
-        client.onClose(() -> {
-            heartbeat.cancel(false);
-            closeQuietly(subscription[0]);
-        });
-        subscription[0] = runs.get().subscribe(id, event -> {
-            if (client.terminated()) {
-                return;
-            }
-            client.sendEvent(event.type().label(), toJson(event));
-            if (event.type() == RunEvent.Type.DONE) {
-                client.close();
-            }
-        });
-        if (client.terminated()) {
-            heartbeat.cancel(false);
-            closeQuietly(subscription[0]);
-        }
-    }
-
-    private String toJson(RunEvent event) {
+        EventStream stream = new EventStream(client, id, mapper, SSE_HEARTBEAT_MS, streams::remove);
+        streams.add(stream);
+        client.onClose(stream::end);
+        AutoCloseable subscription;
         try {
-            return mapper.writeValueAsString(event);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("run events are plain records", e);
+            subscription = runs.get().subscribe(id, stream::offer);
+        } catch (RuntimeException e) {
+            streams.remove(stream);
+            client.close();
+            throw e;
         }
+        stream.start(subscription);
     }
 
     private WorkflowView view(SavedWorkflow saved) {
@@ -204,20 +194,34 @@ final class RunRoutes implements Routes, AutoCloseable {
         }
     }
 
-    /** Stops the SSE heartbeats (the server has stopped). */
-    @Override
-    public void close() {
-        heartbeats.shutdownNow();
+    /** Open event streams (for tests and the shutdown). */
+    int openStreams() {
+        return streams.size();
     }
 
-    private static void closeQuietly(AutoCloseable closeable) {
-        if (closeable == null) {
-            return;
+    /**
+     * Ends every event stream: those whose run has ended get to send its done event first (up to
+     * {@code graceMillis} in all), the others are closed. New streams are refused from now on.
+     */
+    void endStreams(long graceMillis) {
+        closed = true;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(graceMillis);
+        for (EventStream stream : List.copyOf(streams)) {
+            try {
+                if (!stream.awaitEnd(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))) {
+                    stream.end();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stream.end();
+            }
         }
-        try {
-            closeable.close();
-        } catch (Exception ignored) {
-            // unsubscribing cannot fail in a way the client would care about
-        }
+    }
+
+    /** Ends the event streams at once (the server has stopped). */
+    @Override
+    public void close() {
+        closed = true;
+        List.copyOf(streams).forEach(EventStream::end);
     }
 }

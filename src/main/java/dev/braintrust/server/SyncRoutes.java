@@ -7,7 +7,7 @@ import io.javalin.config.RoutesConfig;
 
 /**
  * Cloud mode's routes: {@code POST /api/v1/webhook/sync-context} (open, authenticated by its
- * signature; the body is read raw, up to 25 MiB, by the sync service) and {@code POST /api/v1/sync}
+ * signature; the body is streamed, up to 25 MiB, through the sync service's checks) and {@code POST /api/v1/sync}
  * (API key). Both sync before they answer. In local mode both answer 409 (the webhook after checking
  * its signature).
  */
@@ -22,6 +22,10 @@ final class SyncRoutes implements Routes {
     public void addTo(RoutesConfig routes) {
         routes.post("/api/v1/webhook/sync-context", ctx -> {
             WebhookResponse answer = brainTrust.webhook(ctx.headerMap(), ctx.req().getInputStream());
+            if (answer.bodyUnread()) {
+                ctx.header("Retry-After", Integer.toString(answer.retryAfterSeconds()));
+                ctx.header("Connection", "close"); // a body refused for load is not read, not even to drain it
+            }
             ctx.status(answer.status()).json(answer.body());
         });
         routes.post("/api/v1/sync", ctx -> {

@@ -9,8 +9,8 @@ import java.io.InputStream;
 /**
  * Reads to its end, before an error is answered, a request body that was refused unread (413, 401,
  * 403...). The client is still sending it; closing the connection on unread bytes resets it, and the
- * client may lose the answer with them. Bodies declared larger than {@link #LIMIT} are not read: their
- * connection is closed as before.
+ * client may lose the answer with them. Bodies declared larger than {@link #LIMIT}, and those of answers
+ * that close the connection on purpose (a webhook turned away for load), are not read: their connection is closed.
  */
 final class UnreadBody {
     /** Twice the largest body any route accepts (a webhook's 25 MiB). */
@@ -21,7 +21,7 @@ final class UnreadBody {
     }
 
     static void drain(Context ctx) {
-        if (ctx.statusCode() < 400) {
+        if (ctx.statusCode() < 400 || "close".equalsIgnoreCase(ctx.res().getHeader("Connection"))) {
             return;
         }
         long declared = ctx.req().getContentLengthLong();

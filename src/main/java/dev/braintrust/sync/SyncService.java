@@ -47,11 +47,9 @@ public final class SyncService implements AutoCloseable {
     public static final int MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
     /** What cloud mode means for edits made on the server, said in status and the docs. */
     public static final String NOTE = "the git repository is the source of truth: local edits on the server are "
-            + "overwritten by the next sync; change the repository instead";
-    /** The first retry after a failure comes after min(interval, this); each further one waits twice as long. */
+            + "overwritten by the next sync (moved aside to " + LocalEdits.ASIDE + "/ first); change the repository instead";
+    /** The first retry after a failure comes after min(interval, this); each further one waits twice as long, up to the interval. */
     static final Duration FIRST_RETRY = Duration.ofSeconds(5);
-    /** Retries never wait longer than max(interval, this). */
-    static final Duration LONGEST_BACKOFF = Duration.ofMinutes(10);
     /** How long a caller waits for its sync (the network timeout bounds a fetch well below this). */
     static final Duration LONGEST_WAIT = Duration.ofMinutes(5);
     static final int HISTORY = 50;
@@ -78,8 +76,11 @@ public final class SyncService implements AutoCloseable {
     private final Object recordLock = new Object();
     private final Deque<SyncResult> history = new ArrayDeque<>();
     private volatile SyncResult last;
+    private volatile KeptAside lastKeptAside;
     private volatile SyncResult lastSuccess;
     private volatile int consecutiveFailures;
+    /** When a push deleted the tracked branch (the last good snapshot is kept meanwhile); null once it is back. */
+    private volatile Instant branchDeletedAt;
     /** Set once a snapshot exists and the caches were told about it, so a ready server never answers from a stale cache. */
     private volatile boolean ready;
 
@@ -108,8 +109,9 @@ public final class SyncService implements AutoCloseable {
         pool.setRemoveOnCancelPolicy(true);
         this.executor = pool;
         this.ready = mirror.hasSnapshot();
-        this.webhook = new WebhookHandler(webhookSecret, this);
+        this.webhook = new WebhookHandler(webhookSecret, this, mirror.home().resolve("state").resolve("webhook"));
         loadPersistedStatus();
+        mirror.explainMissingSnapshot(this::noSnapshotReason);
     }
 
     /** Syncs now (in the background) and then periodically, every interval, backing off after failures. */
@@ -193,9 +195,11 @@ public final class SyncService implements AutoCloseable {
             if (!closed) {
                 // on the sync thread: neither the file nor packing (when due) delays an answer
                 executor.execute(this::persistStatus);
-                if (result.revisionChanged()) {
+                if (result.revisionChanged() || result.keptAside() != null) {
                     SyncResult changed = result;
                     executor.execute(() -> writeJournal(changed)); // in order: one sync thread
+                }
+                if (result.revisionChanged()) {
                     executor.execute(mirror::maintain);
                 }
             }
@@ -223,8 +227,8 @@ public final class SyncService implements AutoCloseable {
         if (result.revisionChanged()) {
             onRevisionChange.run();
             ready = true;
-            log.info("synced {}: {} -> {} ({} paths changed, {} ms, {})", mirror.remote(), shortId(result.previous()),
-                    shortId(result.revision()), result.changedCount(), result.durationMs(), trigger);
+            log.info("synced {}: {} -> {} ({} changed, {} ms, {})", mirror.remote(), shortId(result.previous()),
+                    shortId(result.revision()), paths(result.changedCount()), result.durationMs(), trigger);
         } else if (result.failed()) {
             log.warn("sync of {} failed ({}): {}", mirror.remote(), trigger, result.error());
         } else {
@@ -236,11 +240,15 @@ public final class SyncService implements AutoCloseable {
     private void record(SyncResult result) {
         synchronized (recordLock) {
             last = result;
+            if (result.keptAside() != null) {
+                lastKeptAside = result.keptAside();
+            }
             if (result.failed()) {
                 consecutiveFailures++;
             } else {
                 lastSuccess = result;
                 consecutiveFailures = 0;
+                branchDeletedAt = null;
             }
             history.addFirst(result);
             while (history.size() > HISTORY) {
@@ -251,16 +259,23 @@ public final class SyncService implements AutoCloseable {
 
     private void writeJournal(SyncResult r) {
         String summary = (r.previous() == null ? "first clone at " + shortId(r.revision())
-                : shortId(r.previous()) + " → " + shortId(r.revision())) + "; " + r.changedCount()
-                + (r.changedCount() == 1 ? " path" : " paths") + " changed"
+                : shortId(r.previous()) + " → " + shortId(r.revision())) + "; " + paths(r.changedCount()) + " changed"
                 + (r.changed().isEmpty() ? "" : ": " + String.join(", ", r.changed().subList(0, Math.min(20, r.changed().size())))
                 + (r.changedCount() > 20 ? ", …" : ""));
+        if (r.keptAside() != null) {
+            summary = "Local edits kept: " + r.keptAside().describe() + ". " + summary;
+        }
         try {
             journal.append(new JournalEntry(r.time(), "Sync from " + mirror.remote().displayUrl() + " (" + mirror.remote().branch()
                     + ", " + r.trigger() + ")", "synced", r.duration(), r.revision(), List.of(), null, summary));
         } catch (RuntimeException e) {
             log.warn("the sync to {} could not be written to the journal: {}", shortId(r.revision()), e.getMessage());
         }
+    }
+
+    /** "1 path", "2 paths". */
+    static String paths(int count) {
+        return count + (count == 1 ? " path" : " paths");
     }
 
     private static String shortId(String revision) {
@@ -285,17 +300,17 @@ public final class SyncService implements AutoCloseable {
 
     /**
      * The wait before the next periodic sync: the interval after a success; after {@code n}
-     * failures in a row, min(interval, 5 s) × 2^(n-1), at most max(interval, 10 min).
+     * failures in a row, min(interval, 5 s) × 2^(n-1), never more than the interval (a poll never
+     * waits longer than BRAIN_TRUST_SYNC_INTERVAL, however long the outage).
      */
     static Duration delayAfter(int failures, Duration interval) {
         if (failures <= 0) {
             return interval;
         }
         Duration first = interval.compareTo(FIRST_RETRY) < 0 ? interval : FIRST_RETRY;
-        Duration longest = interval.compareTo(LONGEST_BACKOFF) > 0 ? interval : LONGEST_BACKOFF;
         long factor = 1L << Math.min(failures - 1, 30);
         Duration delay = first.multipliedBy(factor);
-        return delay.compareTo(longest) > 0 || delay.isNegative() ? longest : delay;
+        return delay.compareTo(interval) > 0 || delay.isNegative() ? interval : delay;
     }
 
     // --- status --------------------------------------------------------------------------------
@@ -315,7 +330,33 @@ public final class SyncService implements AutoCloseable {
                 periodic ? nextSyncAt : null,
                 periodic ? interval : Duration.ZERO,
                 webhookSecret != null,
-                NOTE);
+                NOTE,
+                branchDeletedNote(),
+                lastKeptAside);
+    }
+
+    /**
+     * A push deleted the tracked branch: nothing is synced (there is nothing to move to), the last
+     * good snapshot stays, and status says so until a sync succeeds again (the branch is back).
+     */
+    void branchDeleted(String trigger) {
+        synchronized (recordLock) {
+            branchDeletedAt = clock.instant();
+        }
+        log.warn("the branch {} was deleted on {} ({}); the last good snapshot {} is kept until the branch returns",
+                mirror.remote().branch(), mirror.remote().displayUrl(), trigger, shortId(mirror.revision()));
+        synchronized (queueLock) {
+            if (!closed) {
+                executor.execute(this::persistStatus);
+            }
+        }
+    }
+
+    private String branchDeletedNote() {
+        Instant at = branchDeletedAt;
+        return at == null ? null : "the branch " + mirror.remote().branch() + " was deleted on the remote at " + at
+                + "; the last good snapshot" + (mirror.revision() == null ? "" : " (" + mirror.revision() + ")")
+                + " is kept, and the next push to the branch is synced";
     }
 
     /** True once the mirror has a snapshot to serve; it stays true when later syncs fail. */
@@ -331,9 +372,47 @@ public final class SyncService implements AutoCloseable {
         if (ready) {
             return null;
         }
+        return noSnapshotReason();
+    }
+
+    /**
+     * Why there is no snapshot yet, in one line: the first clone is under way ("cloning URL (first
+     * start)", not a problem) until an attempt failed; then that failure; and in a process that never
+     * started syncing (a CLI command), that nothing was cloned here.
+     */
+    String noSnapshotReason() {
         SyncResult l = last;
-        return "no snapshot yet: " + (l != null && l.failed() ? "the last sync failed: " + l.error()
-                : "the first sync from " + mirror.remote().displayUrl() + " has not finished");
+        String url = mirror.remote().displayUrl();
+        if (l != null && l.failed()) {
+            return "no snapshot yet: the first sync from " + url + " failed: " + l.error();
+        }
+        synchronized (queueLock) {
+            if (started || running != null) {
+                return "cloning " + url + " (first start)";
+            }
+        }
+        return "no snapshot yet: " + url + " has not been cloned into " + mirror.home()
+                + "; start the server, or run 'brain-trust sync --once'";
+    }
+
+    /** True while the first clone is under way and no attempt has failed: not-ready is expected, nothing to warn of. */
+    public boolean cloningFirst() {
+        return !ready && noSnapshotReason().startsWith("cloning ");
+    }
+
+    /**
+     * For {@code /ready}: null while syncs succeed; after failed syncs with a snapshot to serve, what
+     * fails (the server stays ready: it serves the last good snapshot).
+     */
+    public String readinessFailure() {
+        int failures = consecutiveFailures;
+        SyncResult l = last;
+        if (!ready || failures == 0 || l == null || !l.failed()) {
+            return null;
+        }
+        SyncResult good = lastSuccess;
+        return (failures == 1 ? "the last sync failed" : "the last " + failures + " syncs failed") + ": " + l.error()
+                + "; serving " + shortId(mirror.revision()) + (good == null ? "" : ", last synced at " + good.time());
     }
 
     /** For {@code /ready}: the revision served and the last sync, with its error when it failed. */
@@ -357,7 +436,8 @@ public final class SyncService implements AutoCloseable {
         }
     }
 
-    private record Persisted(SyncResult last, SyncResult lastSuccess, int consecutiveFailures) {
+    private record Persisted(SyncResult last, SyncResult lastSuccess, int consecutiveFailures, Instant branchDeletedAt,
+                             KeptAside lastKeptAside) {
     }
 
     private void persistStatus() {
@@ -370,7 +450,8 @@ public final class SyncService implements AutoCloseable {
         try {
             Files.createDirectories(statusFile.getParent());
             Path temp = statusFile.resolveSibling(statusFile.getFileName() + ".tmp");
-            Files.write(temp, json.writeValueAsBytes(new Persisted(last, lastSuccess, consecutiveFailures)));
+            Files.write(temp, json.writeValueAsBytes(new Persisted(last, lastSuccess, consecutiveFailures, branchDeletedAt,
+                    lastKeptAside)));
             Files.move(temp, statusFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             log.debug("cannot write {}: {}", statusFile, e.getMessage());
@@ -383,6 +464,8 @@ public final class SyncService implements AutoCloseable {
             last = p.last();
             lastSuccess = p.lastSuccess();
             consecutiveFailures = Math.max(0, p.consecutiveFailures());
+            branchDeletedAt = p.branchDeletedAt();
+            lastKeptAside = p.lastKeptAside();
         } catch (NoSuchFileException e) {
             // never synced here
         } catch (IOException | RuntimeException e) {
@@ -394,13 +477,15 @@ public final class SyncService implements AutoCloseable {
 
     /**
      * Serves a webhook delivery (ARCHITECTURE.md §3), whatever the HTTP server: 503 without a
-     * secret, 413 over 25 MiB, 403 for a missing or wrong signature, 200 for a ping, 202 for
-     * other events and other branches, 200 with the sync's record for a push to the tracked
-     * branch (the sync is done before answering), 503 when that sync failed. A delivery id seen
-     * before is answered without a second sync.
+     * secret, 413 over 25 MiB, 403 for a missing or wrong signature, 503 with
+     * {@link WebhookResponse#retryAfterSeconds()} when too many bodies are being read already, 200
+     * for a ping, 202 for other events, other branches and a push that deleted the branch, 200 with
+     * the sync's record for a push to the tracked branch (the sync is done before answering), 503
+     * when that sync failed. A delivery id seen before is answered without a second sync. Bodies
+     * may be JSON or GitHub's form encoding ({@code payload=...}, by their {@code Content-Type}).
      *
      * @param headers the request headers (names in any case)
-     * @param body    the raw body; read here, at most 25 MiB and one byte
+     * @param body    the raw body; streamed here, at most 25 MiB and one byte
      */
     public WebhookResponse handleWebhook(Map<String, String> headers, InputStream body) {
         return webhook.handle(headers, body);
@@ -408,7 +493,19 @@ public final class SyncService implements AutoCloseable {
 
     /** The webhook of a server in local mode: the same checks, then 409, since there is nothing to sync. */
     public static WebhookResponse handleWebhookWithoutMirror(Secret secret, Map<String, String> headers, InputStream body) {
-        return new WebhookHandler(secret, null).handle(headers, body);
+        return webhookWithoutMirror(secret).handle(headers, body);
+    }
+
+    /** A webhook endpoint, whatever serves it over HTTP. */
+    @FunctionalInterface
+    public interface Webhook {
+        /** See {@link SyncService#handleWebhook}. */
+        WebhookResponse handle(Map<String, String> headers, InputStream body);
+    }
+
+    /** The webhook of a server in local mode, for the server's lifetime (one bound on the bodies read at once). */
+    public static Webhook webhookWithoutMirror(Secret secret) {
+        return new WebhookHandler(secret, null, null)::handle;
     }
 
     GitMirror mirror() {

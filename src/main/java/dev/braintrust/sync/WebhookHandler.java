@@ -1,29 +1,47 @@
 package dev.braintrust.sync;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.braintrust.BrainTrustException;
-import dev.braintrust.Json;
 import dev.braintrust.Secret;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The webhook of ARCHITECTURE.md §3 without any HTTP: checks (secret, size, signature), the event
  * and the branch, then asks the sync service for a sync, remembering delivery ids so a replayed
  * delivery is not synced twice.
+ *
+ * <p>Anyone may call the webhook, so what a delivery costs is bounded before its signature is
+ * known: the headers are checked first (no signature, a malformed one or a wrong GitLab token is
+ * refused unread); at most {@link #BODIES_IN_FLIGHT} bodies are read at once, each streamed through
+ * the MAC into a {@link WebhookBody} (memory for small ones, a file under {@code state/webhook/}
+ * for large ones), within {@link #BODY_DEADLINE}; up to {@link #MAX_WAITING} more deliveries wait
+ * up to {@link #WAIT_FOR_PLACE} for a place, and the others are answered 503 with
+ * {@code Retry-After}. Only a verified body is parsed, and only its few top-level fields.
  */
 final class WebhookHandler {
     static final int REMEMBERED_DELIVERIES = 4096;
-    private static final ObjectMapper JSON = Json.mapper();
+    static final int BODIES_IN_FLIGHT = 2;
+    static final int MAX_WAITING = 16;
+    static final Duration WAIT_FOR_PLACE = Duration.ofSeconds(10);
+    static final Duration BODY_DEADLINE = Duration.ofSeconds(60);
+    static final int RETRY_AFTER_SECONDS = 5;
 
     private final Secret secret;
     private final SyncService service;
+    private final Path spoolDir;
+    private final Semaphore places = new Semaphore(BODIES_IN_FLIGHT, true);
+    private final AtomicInteger waiting = new AtomicInteger();
     private final Map<String, CompletableFuture<SyncResult>> deliveries = new LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<SyncResult>> eldest) {
@@ -31,15 +49,22 @@ final class WebhookHandler {
         }
     };
 
-    /** @param service null in local mode: deliveries are checked, then answered 409 */
-    WebhookHandler(Secret secret, SyncService service) {
+    /**
+     * @param service  null in local mode: deliveries are checked, then answered 409
+     * @param spoolDir where large verified bodies wait to be parsed; unused in local mode
+     */
+    WebhookHandler(Secret secret, SyncService service, Path spoolDir) {
         this.secret = secret;
         this.service = service;
+        this.spoolDir = spoolDir;
+        if (spoolDir != null) {
+            WebhookBody.deleteLeftovers(spoolDir);
+        }
     }
 
     WebhookResponse handle(Map<String, String> rawHeaders, InputStream body) {
         if (secret == null) {
-            return WebhookResponse.disabled();
+            return service == null ? WebhookResponse.disabledInLocalMode() : WebhookResponse.disabled();
         }
         Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         rawHeaders.forEach((k, v) -> {
@@ -47,59 +72,127 @@ final class WebhookHandler {
                 headers.put(k, v);
             }
         });
-        byte[] bytes = readCapped(headers, body);
-        if (bytes == null) {
-            return WebhookResponse.error(413, "payload too large", "webhook bodies are limited to 25 MiB");
+        if (declaredTooLarge(headers)) {
+            return tooLarge();
+        }
+        WebhookSignature.Claim claim;
+        try {
+            claim = WebhookSignature.claim(secret, headers);
+        } catch (WebhookSignature.Rejected e) {
+            return forbidden(e);
+        }
+        if (!takePlace()) {
+            return WebhookResponse.busy(RETRY_AFTER_SECONDS);
         }
         WebhookSignature.Verified delivery;
-        try {
-            delivery = WebhookSignature.verify(secret, headers, bytes);
+        PushPayload payload = null;
+        try (WebhookBody received = WebhookBody.read(body, claim.mac(), service == null ? null : spoolDir,
+                SyncService.MAX_WEBHOOK_BYTES, BODY_DEADLINE)) {
+            delivery = claim.check(received.digest());
+            if (service == null) {
+                return WebhookResponse.localMode();
+            }
+            String event = eventOf(delivery);
+            if ("ping".equals(event)) {
+                return WebhookResponse.of(200, "status", "pong", "provider", delivery.provider().name().toLowerCase(Locale.ROOT));
+            }
+            if (!isPush(event) && !"system hook".equals(event)) {
+                return WebhookResponse.of(202, "status", "ignored", "reason", "the event '" + delivery.event()
+                        + "' does not change the branch; only pushes are synced");
+            }
+            if (received.size() == 0) {
+                return notAPush();
+            }
+            try (InputStream in = received.open()) {
+                payload = PushPayload.read(in, PushPayload.isForm(headers.get("Content-Type")));
+            }
+            if ("system hook".equals(event) && !"push".equals(payload.eventName())) {
+                return WebhookResponse.of(202, "status", "ignored", "reason", "the system hook event '" + payload.eventName()
+                        + "' does not change the branch; only pushes are synced");
+            }
         } catch (WebhookSignature.Rejected e) {
-            return WebhookResponse.error(403, "forbidden", e.getMessage() + "; nothing was synced");
+            return forbidden(e);
+        } catch (WebhookBody.TooLarge e) {
+            return tooLarge();
+        } catch (WebhookBody.TooSlow e) {
+            return WebhookResponse.error(408, "request timeout", "the body took longer than " + BODY_DEADLINE.toSeconds()
+                    + " s to arrive; nothing was synced");
+        } catch (PushPayload.NotAPush e) {
+            return notAPush();
+        } catch (IOException e) {
+            throw new BrainTrustException.BadInput("the webhook body could not be read: " + e.getMessage(), e);
+        } finally {
+            places.release();
         }
-        if (service == null) {
-            return WebhookResponse.localMode();
-        }
-        return serve(delivery, bytes);
+        return serve(delivery, payload);
     }
 
-    private static byte[] readCapped(Map<String, String> headers, InputStream body) {
+    /** A place to read a body: at once, or after waiting in a short queue; false when the queue is full too. */
+    private boolean takePlace() {
+        if (places.tryAcquire()) {
+            return true;
+        }
+        if (waiting.incrementAndGet() > MAX_WAITING) {
+            waiting.decrementAndGet();
+            return false;
+        }
+        try {
+            return places.tryAcquire(WAIT_FOR_PLACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            waiting.decrementAndGet();
+        }
+    }
+
+    private static boolean declaredTooLarge(Map<String, String> headers) {
         String length = headers.get("Content-Length");
         if (length != null) {
             try {
-                if (Long.parseLong(length.strip()) > SyncService.MAX_WEBHOOK_BYTES) {
-                    return null;
-                }
+                return Long.parseLong(length.strip()) > SyncService.MAX_WEBHOOK_BYTES;
             } catch (NumberFormatException ignored) {
                 // the body's real size decides
             }
         }
-        try {
-            byte[] bytes = body == null ? new byte[0] : body.readNBytes(SyncService.MAX_WEBHOOK_BYTES + 1);
-            return bytes.length > SyncService.MAX_WEBHOOK_BYTES ? null : bytes;
-        } catch (IOException e) {
-            throw new BrainTrustException.BadInput("the webhook body could not be read: " + e.getMessage(), e);
-        }
+        return false;
     }
 
-    private WebhookResponse serve(WebhookSignature.Verified delivery, byte[] body) {
-        String event = delivery.event() == null ? null : delivery.event().strip().toLowerCase(java.util.Locale.ROOT);
-        if ("ping".equals(event)) {
-            return WebhookResponse.of(200, "status", "pong", "provider", delivery.provider().name().toLowerCase(java.util.Locale.ROOT));
-        }
-        boolean push = event == null || event.equals("push") || event.equals("push hook");
-        if (!push) {
-            return WebhookResponse.of(202, "status", "ignored", "reason", "the event '" + delivery.event()
-                    + "' does not change the branch; only pushes are synced");
-        }
-        String ref = refOf(body);
+    private static String eventOf(WebhookSignature.Verified delivery) {
+        return delivery.event() == null ? null : delivery.event().strip().toLowerCase(Locale.ROOT);
+    }
+
+    private static boolean isPush(String event) {
+        return event == null || event.equals("push") || event.equals("push hook");
+    }
+
+    private static WebhookResponse tooLarge() {
+        return WebhookResponse.error(413, "payload too large", "webhook bodies are limited to 25 MiB");
+    }
+
+    private static WebhookResponse forbidden(WebhookSignature.Rejected e) {
+        return WebhookResponse.error(403, "forbidden", e.getMessage() + "; nothing was synced");
+    }
+
+    private WebhookResponse notAPush() {
+        return WebhookResponse.error(400, "bad payload", "the body is not a push event: a JSON object with a \"ref\" "
+                + "such as \"refs/heads/" + service.mirror().remote().branch() + "\" was expected");
+    }
+
+    private WebhookResponse serve(WebhookSignature.Verified delivery, PushPayload payload) {
+        String ref = payload.ref();
         if (ref == null) {
-            return WebhookResponse.error(400, "bad payload", "the body is not a push event: a JSON object with a \"ref\" "
-                    + "such as \"refs/heads/" + service.mirror().remote().branch() + "\" was expected");
+            return notAPush();
         }
         if (!ref.equals(service.mirror().remote().branchRef())) {
             return WebhookResponse.of(202, "status", "ignored", "reason", "a push to " + ref + "; this server follows "
                     + service.mirror().remote().branchRef());
+        }
+        if (payload.branchDeleted()) {
+            service.branchDeleted("webhook");
+            return WebhookResponse.of(202, "status", "branch deleted", "detail", "the branch was deleted; the last good "
+                    + "snapshot is kept" + (service.mirror().revision() == null ? "" : " (" + service.mirror().revision() + ")")
+                    + " until a push brings the branch back", "revision", service.mirror().revision());
         }
         String key = delivery.deliveryId() == null ? null : delivery.provider() + ":" + delivery.deliveryId();
         CompletableFuture<SyncResult> earlier = null;
@@ -135,18 +228,5 @@ final class WebhookHandler {
             return new WebhookResponse(503, failure);
         }
         return WebhookResponse.ok(result.toResponse());
-    }
-
-    private String refOf(byte[] body) {
-        if (body.length == 0) {
-            return null;
-        }
-        try {
-            JsonNode root = JSON.readTree(body);
-            JsonNode ref = root == null ? null : root.get("ref");
-            return ref != null && ref.isTextual() ? ref.asText() : null;
-        } catch (IOException e) {
-            return null;
-        }
     }
 }

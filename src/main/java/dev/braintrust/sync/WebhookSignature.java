@@ -16,6 +16,11 @@ import java.util.Map;
  * GitHub's {@code X-Hub-Signature-256: sha256=<hex HMAC-SHA256>}, Gitea's and Forgejo's
  * {@code X-Gitea-Signature} / {@code X-Forgejo-Signature: <hex HMAC-SHA256>}, GitLab's
  * {@code X-Gitlab-Token: <secret>}. SHA-1 signatures are refused.
+ *
+ * <p>In two steps, so that the body never has to be held to be checked: {@link #claim} reads the
+ * headers (a missing or malformed signature, or a wrong GitLab token, is refused before a byte of
+ * the body is read), then the body is streamed through {@link Claim#mac()} and {@link Claim#check}
+ * compares the result.
  */
 final class WebhookSignature {
     enum Provider { GITHUB, GITLAB, GITEA }
@@ -31,21 +36,43 @@ final class WebhookSignature {
         }
     }
 
+    /**
+     * What the headers claim: who sent the delivery and, for HMAC providers, the signature the body
+     * must have. {@code expected} is null when the headers alone proved the sender (GitLab's token).
+     *
+     * @param header the signature header that was received, named in refusals
+     */
+    record Claim(Verified delivery, String header, byte[] expected, Secret secret) {
+        /** A MAC to stream the body through, or null when the body needs no check. */
+        Mac mac() {
+            return expected == null ? null : newMac(secret);
+        }
+
+        /** @param digest the MAC of the whole body, or null when {@link #mac()} was null */
+        Verified check(byte[] digest) throws Rejected {
+            // MessageDigest.isEqual takes the same time whatever the contents; only the (public) length shows.
+            if (expected != null && (digest == null || !MessageDigest.isEqual(expected, digest))) {
+                throw new Rejected(header + " does not match the body signed with the webhook secret");
+            }
+            return delivery;
+        }
+    }
+
     private WebhookSignature() {
     }
 
     /**
      * @param headers the request headers, looked up case-insensitively
-     * @throws Rejected when no signature is present or it does not match
+     * @throws Rejected when no signature is present, it is malformed, or GitLab's token is wrong
      */
-    static Verified verify(Secret secret, Map<String, String> headers, byte[] body) throws Rejected {
-        String gitea = first(headers, "X-Gitea-Signature", "X-Forgejo-Signature");
+    static Claim claim(Secret secret, Map<String, String> headers) throws Rejected {
+        String giteaHeader = firstName(headers, "X-Gitea-Signature", "X-Forgejo-Signature");
         String github = headers.get("X-Hub-Signature-256");
         String gitlab = headers.get("X-Gitlab-Token");
-        if (gitea != null) {
-            checkHmac(secret, gitea.strip(), body, "X-Gitea-Signature");
-            return new Verified(Provider.GITEA, first(headers, "X-Gitea-Event", "X-Forgejo-Event", "X-GitHub-Event"),
-                    first(headers, "X-Gitea-Delivery", "X-Forgejo-Delivery", "X-GitHub-Delivery"));
+        if (giteaHeader != null) {
+            return new Claim(new Verified(Provider.GITEA, first(headers, "X-Gitea-Event", "X-Forgejo-Event", "X-GitHub-Event"),
+                    first(headers, "X-Gitea-Delivery", "X-Forgejo-Delivery", "X-GitHub-Delivery")),
+                    giteaHeader, hex(headers.get(giteaHeader).strip(), giteaHeader), secret);
         }
         if (github != null) {
             String value = github.strip();
@@ -53,15 +80,15 @@ final class WebhookSignature {
                 throw new Rejected("X-Hub-Signature-256 must be 'sha256=' followed by the hex HMAC-SHA256 of the body"
                         + (value.regionMatches(true, 0, "sha1=", 0, 5) ? "; SHA-1 signatures are not accepted" : ""));
             }
-            checkHmac(secret, value.substring(7), body, "X-Hub-Signature-256");
-            return new Verified(Provider.GITHUB, headers.get("X-GitHub-Event"), headers.get("X-GitHub-Delivery"));
+            return new Claim(new Verified(Provider.GITHUB, headers.get("X-GitHub-Event"), headers.get("X-GitHub-Delivery")),
+                    "X-Hub-Signature-256", hex(value.substring(7), "X-Hub-Signature-256"), secret);
         }
         if (gitlab != null) {
             if (!secret.matches(gitlab)) {
                 throw new Rejected("X-Gitlab-Token does not match the webhook secret");
             }
-            return new Verified(Provider.GITLAB, headers.get("X-Gitlab-Event"),
-                    first(headers, "X-Gitlab-Event-UUID", "X-Gitlab-Webhook-UUID", "Idempotency-Key"));
+            return new Claim(new Verified(Provider.GITLAB, headers.get("X-Gitlab-Event"),
+                    first(headers, "X-Gitlab-Event-UUID", "X-Gitlab-Webhook-UUID", "Idempotency-Key")), "X-Gitlab-Token", null, secret);
         }
         if (headers.get("X-Hub-Signature") != null) {
             throw new Rejected("only SHA-256 signatures are accepted: configure the webhook so it sends X-Hub-Signature-256");
@@ -70,37 +97,53 @@ final class WebhookSignature {
                 + "or X-Gitlab-Token (GitLab), made with the webhook secret");
     }
 
-    private static void checkHmac(Secret secret, String hex, byte[] body, String header) throws Rejected {
-        byte[] expected = hmacSha256(secret, body);
+    /** Both steps at once, for a body already in memory. */
+    static Verified verify(Secret secret, Map<String, String> headers, byte[] body) throws Rejected {
+        Claim claim = claim(secret, headers);
+        Mac mac = claim.mac();
+        return claim.check(mac == null ? null : mac.doFinal(body));
+    }
+
+    private static byte[] hex(String hex, String header) throws Rejected {
         byte[] given;
         try {
             given = HexFormat.of().parseHex(hex.toLowerCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new Rejected(header + " is not a hex HMAC-SHA256");
         }
-        // MessageDigest.isEqual takes the same time whatever the contents; only the (public) length shows.
-        if (given.length != expected.length || !MessageDigest.isEqual(expected, given)) {
+        if (given.length != 32) {
             throw new Rejected(header + " does not match the body signed with the webhook secret");
         }
+        return given;
     }
 
     static byte[] hmacSha256(Secret secret, byte[] body) {
+        return newMac(secret).doFinal(body);
+    }
+
+    private static Mac newMac(Secret secret) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret.reveal().getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return mac.doFinal(body);
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("every JVM has HmacSHA256", e);
         }
     }
 
-    private static String first(Map<String, String> headers, String... names) {
+    /** The first of these headers that is present and not blank, as its name was given here. */
+    private static String firstName(Map<String, String> headers, String... names) {
         for (String name : names) {
             String value = headers.get(name);
             if (value != null && !value.isBlank()) {
-                return value.strip();
+                return name;
             }
         }
         return null;
+    }
+
+    private static String first(Map<String, String> headers, String... names) {
+        String name = firstName(headers, names);
+        return name == null ? null : headers.get(name).strip();
     }
 }

@@ -6,6 +6,8 @@ import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.ChatMessageDeserializer;
+import dev.langchain4j.data.message.ChatMessageSerializer;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
@@ -26,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -77,9 +80,12 @@ final class AgentRunner {
     private final Duration backoff;
     private final Duration modelTimeout;
     private final UnaryOperator<String> redact;
+    private final Function<Provider, String> baseUrls;
 
+    /** @param baseUrls where each provider's calls go, to name it when it cannot be reached */
     AgentRunner(ModelGateway gateway, SkillTools tools, int maxToolRounds, int maxRetries, Duration backoff,
-                Duration modelTimeout, UnaryOperator<String> redact) {
+                Duration modelTimeout, UnaryOperator<String> redact, Function<Provider, String> baseUrls) {
+        this.baseUrls = baseUrls;
         this.gateway = gateway;
         this.tools = tools;
         this.maxToolRounds = maxToolRounds;
@@ -94,13 +100,38 @@ final class AgentRunner {
      * @throws AgentFailure         when a model call fails for good or the tool rounds run out
      * @throws CancelledException   when the thread is interrupted (the run was cancelled or timed out)
      * @throws BudgetExceeded       when the next model call would go over a budget
+     * @throws ApprovalNeeded       when the model called a skill that needs a human's approval: the
+     *                              conversation so far, to {@link #resume} with once it is decided
      */
     String run(ModelRoute route, String systemPrompt, String task, Progress progress) {
-        List<ToolSpecification> offered = tools.specifications();
         List<ChatMessage> messages = new ArrayList<>();
         messages.add(SystemMessage.from(systemPrompt));
         messages.add(UserMessage.from(task));
-        for (int round = 0; ; round++) {
+        return converse(route, messages, 0, progress);
+    }
+
+    /**
+     * Goes on with a conversation that stopped for an approval: the pending skill call runs (approved) or
+     * returns the human's refusal to the model (rejected), then the agent carries on as in {@link #run}.
+     */
+    String resume(ModelRoute route, Checkpoint checkpoint, boolean approved, String note, Progress progress) {
+        List<ChatMessage> messages = new ArrayList<>(checkpoint.messages());
+        AiMessage answer = lastAnswer(messages);
+        ToolExecutionRequest pending = answer.toolExecutionRequests().get(checkpoint.next());
+        SkillTools.Call call = approved ? tools.execute(pending) : SkillTools.rejectedByHuman(pending, note);
+        if (approved && note != null && !note.isBlank()) {
+            call = new SkillTools.Call(call.result() + "\n\n(Note from the human who approved this call: " + note.strip() + ")",
+                    call.record());
+        }
+        progress.toolCalled(call.record());
+        messages.add(ToolExecutionResultMessage.from(pending, call.result()));
+        runTools(answer, checkpoint.next() + 1, messages, checkpoint.round(), progress);
+        return converse(route, messages, checkpoint.round() + 1, progress);
+    }
+
+    private String converse(ModelRoute route, List<ChatMessage> messages, int firstRound, Progress progress) {
+        List<ToolSpecification> offered = tools.specifications();
+        for (int round = firstRound; ; round++) {
             ChatResponse response = call(route, ChatRequest.builder().messages(messages).toolSpecifications(offered).build(), progress);
             AiMessage answer = response.aiMessage();
             if (answer == null || !answer.hasToolExecutionRequests()) {
@@ -111,16 +142,75 @@ final class AgentRunner {
                         + " rounds of tool calls (BRAIN_TRUST_MAX_TOOL_ROUNDS); it was stopped", null);
             }
             messages.add(answer);
-            for (ToolExecutionRequest request : answer.toolExecutionRequests()) {
-                checkInterrupted();
-                SkillTools.Call call = tools.execute(request);
-                progress.toolCalled(call.record());
-                messages.add(ToolExecutionResultMessage.from(request, call.result()));
+            runTools(answer, 0, messages, round, progress);
+        }
+    }
+
+    /** Runs the answer's tool calls from {@code from} on; stops with {@link ApprovalNeeded} at one that needs a human. */
+    private void runTools(AiMessage answer, int from, List<ChatMessage> messages, int round, Progress progress) {
+        List<ToolExecutionRequest> requests = answer.toolExecutionRequests();
+        for (int i = from; i < requests.size(); i++) {
+            checkInterrupted();
+            ToolExecutionRequest request = requests.get(i);
+            if (tools.needsApproval(request)) {
+                throw new ApprovalNeeded(new Checkpoint(List.copyOf(messages), round, i), SkillTools.describe(request));
             }
-            if (round + 1 == maxToolRounds) {
-                messages.add(UserMessage.from("You have used all " + maxToolRounds
-                        + " rounds of tool calls. Answer now with what you have, without calling a tool."));
+            SkillTools.Call call = tools.execute(request);
+            progress.toolCalled(call.record());
+            messages.add(ToolExecutionResultMessage.from(request, call.result()));
+        }
+        if (round + 1 == maxToolRounds) {
+            messages.add(UserMessage.from("You have used all " + maxToolRounds
+                    + " rounds of tool calls. Answer now with what you have, without calling a tool."));
+        }
+    }
+
+    private static AiMessage lastAnswer(List<ChatMessage> messages) {
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            if (messages.get(i) instanceof AiMessage ai && ai.hasToolExecutionRequests()) {
+                return ai;
             }
+        }
+        throw new IllegalStateException("a checkpoint always holds the answer that asked for the tool");
+    }
+
+    /**
+     * A conversation stopped before a tool call: the messages so far (the last answer with tool calls among
+     * them, and the results of its calls before the pending one), the tool round, and the pending call's index.
+     */
+    record Checkpoint(List<ChatMessage> messages, int round, int next) {
+        Checkpoint {
+            messages = List.copyOf(messages);
+        }
+
+        String toJson() {
+            com.fasterxml.jackson.databind.node.ObjectNode node = dev.braintrust.Json.mapper().createObjectNode();
+            node.put("round", round);
+            node.put("next", next);
+            node.put("messages", ChatMessageSerializer.messagesToJson(messages));
+            return node.toString();
+        }
+
+        static Checkpoint fromJson(String json) {
+            try {
+                com.fasterxml.jackson.databind.JsonNode node = dev.braintrust.Json.mapper().readTree(json);
+                return new Checkpoint(ChatMessageDeserializer.messagesFromJson(node.path("messages").asText()),
+                        node.path("round").asInt(), node.path("next").asInt());
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("a stored checkpoint is not JSON", e);
+            }
+        }
+    }
+
+    /** The model called a skill that a human must approve first; the run parks the step until they decide. */
+    static final class ApprovalNeeded extends RuntimeException {
+        final transient Checkpoint checkpoint;
+        final String subject;
+
+        ApprovalNeeded(Checkpoint checkpoint, String subject) {
+            super("waiting for approval of " + subject, null, false, false);
+            this.checkpoint = checkpoint;
+            this.subject = subject;
         }
     }
 
@@ -199,7 +289,8 @@ final class AgentRunner {
             line = provider + " refused the credentials (" + detail + "): check "
                     + (route.provider().keyVariable() == null ? "the server" : route.provider().keyVariable());
         } else if (e instanceof ModelNotFoundException) {
-            line = provider + " does not know the model '" + route.providerModel() + "' (" + detail + ")";
+            line = provider + " does not know the model '" + route.providerModel() + "' (" + detail + ")"
+                    + (route.provider() == Provider.OLLAMA ? ": run 'ollama pull " + route.providerModel() + "' where Ollama runs" : "");
         } else if (e instanceof RateLimitException) {
             line = provider + " kept answering 429 (rate limited)" + tries + ": " + detail;
         } else if (e instanceof InternalServerException) {
@@ -209,7 +300,9 @@ final class AgentRunner {
         } else if (root instanceof HttpTimeoutException || e instanceof dev.langchain4j.exception.TimeoutException) {
             line = provider + " did not answer within " + RunService.human(modelTimeout) + " (BRAIN_TRUST_MODEL_TIMEOUT)";
         } else if (hasCause(e, ConnectException.class) || hasCause(e, UnresolvedAddressException.class)) {
-            line = "cannot reach " + provider + ": is the server running and its base URL right?";
+            line = "cannot reach " + provider + " at " + baseUrls.apply(route.provider()) + " (" + route.provider().baseUrlVariable()
+                    + "): " + (route.provider() == Provider.OLLAMA ? "is Ollama running there ('ollama serve')?"
+                    : "is the server running and " + route.provider().baseUrlVariable() + " right?");
         } else {
             line = provider + " call failed: " + detail;
         }

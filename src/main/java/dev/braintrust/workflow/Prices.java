@@ -81,6 +81,14 @@ public final class Prices {
         return Optional.empty();
     }
 
+    /**
+     * The name a route's calls are priced by: the model as written when the table prices it, else the
+     * model an alias stands for ({@code claude-3-5-sonnet} is priced as {@code claude-sonnet-4-5}).
+     */
+    public String nameFor(ModelRoute route) {
+        return route.aliasOf() == null || priceOf(route.model()).isPresent() ? route.model() : route.aliasOf();
+    }
+
     /** The cost of a call, or null when the model has no price or a count is unknown. */
     public Double cost(String model, Integer inputTokens, Integer outputTokens) {
         if (inputTokens == null || outputTokens == null) {

@@ -2,6 +2,8 @@ package dev.braintrust.workflow;
 
 import dev.braintrust.Config;
 import dev.braintrust.Secret;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.langchain4j.http.client.HttpClientBuilder;
 import dev.langchain4j.http.client.jdk.JdkHttpClientBuilder;
 import dev.langchain4j.model.anthropic.AnthropicChatModel;
@@ -22,13 +24,21 @@ import java.util.function.Consumer;
  * The model providers through LangChain4j: one client per model name, built on first use with
  * the keys and base URLs of the configuration and the per-call timeout. LangChain4j's own retries
  * are off: {@link AgentRunner} retries, so what is retried and how long it waits are ours.
+ *
+ * <p>Model names come from workflows, so there may be any number of them: the clients are kept in a
+ * Caffeine cache of at most {@link #MAX_MODELS} (the least used go first), and all the models of a
+ * provider share one HTTP client (one connection pool, one selector thread): a client dropped from
+ * the cache holds nothing that needs closing. On Java 17 a JDK HttpClient has no {@code close()};
+ * its selector thread ends once the client is unreachable, which {@link #close()} brings about.
  */
 public final class ProviderGateway implements ModelGateway {
     static final int ANTHROPIC_MAX_TOKENS = 4096;
+    static final int MAX_MODELS = 32;
 
     private final Config.ModelKeys keys;
     private final Duration timeout;
-    private final Map<String, ChatModel> models = new ConcurrentHashMap<>();
+    private final Cache<String, ChatModel> models = Caffeine.newBuilder().maximumSize(MAX_MODELS).executor(Runnable::run).build();
+    private final Map<Provider, SharedHttpClient> http = new ConcurrentHashMap<>();
 
     public ProviderGateway(Config.ModelKeys keys, Duration timeout) {
         this.keys = keys;
@@ -37,7 +47,19 @@ public final class ProviderGateway implements ModelGateway {
 
     @Override
     public ChatResponse chat(ModelRoute route, ChatRequest request) {
-        return models.computeIfAbsent(route.model(), m -> build(route)).chat(request);
+        return models.get(route.provider().label() + ':' + route.providerModel(), m -> build(route)).chat(request);
+    }
+
+    /** How many model clients are kept now (at most {@link #MAX_MODELS}). */
+    long cachedModels() {
+        models.cleanUp();
+        return models.estimatedSize();
+    }
+
+    @Override
+    public void close() {
+        models.invalidateAll();
+        http.clear();
     }
 
     @Override
@@ -48,7 +70,7 @@ public final class ProviderGateway implements ModelGateway {
     private ChatModel build(ModelRoute route) {
         return switch (route.provider()) {
             case OPENAI -> OpenAiChatModel.builder()
-                    .httpClientBuilder(http(keys.openAiBaseUrl()))
+                    .httpClientBuilder(shared(Provider.OPENAI, keys.openAiBaseUrl()))
                     .baseUrl(keys.openAiBaseUrl())
                     .apiKey(reveal(keys.openAiKey()))
                     .modelName(route.providerModel())
@@ -56,7 +78,7 @@ public final class ProviderGateway implements ModelGateway {
                     .maxRetries(0)
                     .build();
             case ANTHROPIC -> AnthropicChatModel.builder()
-                    .httpClientBuilder(http(keys.anthropicBaseUrl()))
+                    .httpClientBuilder(shared(Provider.ANTHROPIC, keys.anthropicBaseUrl()))
                     .baseUrl(keys.anthropicBaseUrl())
                     .apiKey(reveal(keys.anthropicKey()))
                     .modelName(route.providerModel())
@@ -65,7 +87,7 @@ public final class ProviderGateway implements ModelGateway {
                     .maxRetries(0)
                     .build();
             case GEMINI -> GoogleAiGeminiChatModel.builder()
-                    .httpClientBuilder(new GeminiUsageRepair.Builder(http(keys.geminiBaseUrl())))
+                    .httpClientBuilder(shared(Provider.GEMINI, keys.geminiBaseUrl()))
                     .baseUrl(keys.geminiBaseUrl())
                     .apiKey(reveal(keys.geminiKey()))
                     .modelName(route.providerModel())
@@ -73,13 +95,19 @@ public final class ProviderGateway implements ModelGateway {
                     .maxRetries(0)
                     .build();
             case OLLAMA -> OllamaChatModel.builder()
-                    .httpClientBuilder(http(keys.ollamaBaseUrl()))
+                    .httpClientBuilder(shared(Provider.OLLAMA, keys.ollamaBaseUrl()))
                     .baseUrl(keys.ollamaBaseUrl())
                     .modelName(route.providerModel())
                     .timeout(timeout)
                     .maxRetries(0)
                     .build();
         };
+    }
+
+    /** Gemini's shared client also repairs answers without usage ({@link GeminiUsageRepair}). */
+    private SharedHttpClient shared(Provider provider, String baseUrl) {
+        return http.computeIfAbsent(provider, p -> new SharedHttpClient(
+                p == Provider.GEMINI ? new GeminiUsageRepair.Builder(http(baseUrl)) : http(baseUrl)));
     }
 
     /**
@@ -92,6 +120,57 @@ public final class ProviderGateway implements ModelGateway {
             jdk.version(HttpClient.Version.HTTP_1_1);
         }
         return new MeteredHttpClient.Builder(new JdkHttpClientBuilder().httpClientBuilder(jdk));
+    }
+
+    /**
+     * A LangChain4j HTTP client builder that builds once: every model of a provider gets the same
+     * client (the timeouts are the gateway's, the same for all of them).
+     */
+    private static final class SharedHttpClient implements HttpClientBuilder {
+        private final HttpClientBuilder builder;
+        private dev.langchain4j.http.client.HttpClient client;
+
+        SharedHttpClient(HttpClientBuilder builder) {
+            this.builder = builder;
+        }
+
+        @Override
+        public Duration connectTimeout() {
+            return builder.connectTimeout();
+        }
+
+        @Override
+        public HttpClientBuilder connectTimeout(Duration connectTimeout) {
+            synchronized (this) {
+                if (client == null) {
+                    builder.connectTimeout(connectTimeout);
+                }
+            }
+            return this;
+        }
+
+        @Override
+        public Duration readTimeout() {
+            return builder.readTimeout();
+        }
+
+        @Override
+        public HttpClientBuilder readTimeout(Duration readTimeout) {
+            synchronized (this) {
+                if (client == null) {
+                    builder.readTimeout(readTimeout);
+                }
+            }
+            return this;
+        }
+
+        @Override
+        public synchronized dev.langchain4j.http.client.HttpClient build() {
+            if (client == null) {
+                client = builder.build();
+            }
+            return client;
+        }
     }
 
     private static String reveal(Secret secret) {

@@ -9,6 +9,8 @@ import dev.braintrust.Secret;
 import dev.braintrust.context.ContextService;
 import dev.braintrust.context.ContextSnapshot;
 import dev.braintrust.context.PromptComposer;
+import dev.braintrust.journal.ApprovalRecord;
+import dev.braintrust.journal.ContextShare;
 import dev.braintrust.journal.Journal;
 import dev.braintrust.journal.JournalEntry;
 import dev.braintrust.journal.ModelCallRecord;
@@ -24,6 +26,13 @@ import dev.braintrust.journal.Usage;
 import dev.braintrust.journal.UsageReport;
 import dev.braintrust.skills.SkillRegistry;
 import dev.braintrust.skills.SkillRunner;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.output.TokenUsage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +72,7 @@ import java.util.function.UnaryOperator;
  * in the run database and gets one journal entry.
  */
 public final class RunService implements AutoCloseable {
-    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+    public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
     private static final Logger log = LoggerFactory.getLogger(RunService.class);
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
@@ -76,27 +85,45 @@ public final class RunService implements AutoCloseable {
     private final Journal journal;
     private final Clock clock;
     private final ModelRouter router;
+    private final OllamaProbe ollama;
     private final AgentRunner agents;
+    private final ModelGateway gateway;
+    private final UnaryOperator<String> redact;
     private final ExecutorService pool;
     private final ScheduledExecutorService timer;
     private final Map<String, ActiveRun> active = new ConcurrentHashMap<>();
     private final ModelDestinations destinations;
     private final Prices.Cached prices;
     private final List<Consumer<ModelCallRecord>> callListeners = new CopyOnWriteArrayList<>();
+    private final Map<String, ScheduledFuture<?>> timeouts = new ConcurrentHashMap<>();
+    private final List<Consumer<RunEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final Duration approvalTimeout;
 
     public RunService(Config config, ContextService context, SkillRegistry skills, SkillRunner skillRunner,
                       WorkflowLibrary workflows, RunStore store, Journal journal, ModelGateway gateway, Clock clock) {
+        this(config, context, skills, skillRunner, workflows, store, journal, gateway, clock,
+                new OllamaProbe(config.models().ollamaBaseUrl(), clock));
+    }
+
+    /** @param ollama asks the Ollama server whether it answers (shared, so its cached answer is too) */
+    public RunService(Config config, ContextService context, SkillRegistry skills, SkillRunner skillRunner,
+                      WorkflowLibrary workflows, RunStore store, Journal journal, ModelGateway gateway, Clock clock,
+                      OllamaProbe ollama) {
         this.config = config;
+        this.ollama = ollama;
         this.context = context;
         this.workflows = workflows;
         this.store = store;
         this.journal = journal;
         this.clock = clock;
-        this.router = new ModelRouter(config.models());
+        this.router = new ModelRouter(config.models(), new ModelAliases(workflows::folder));
+        this.gateway = gateway;
+        this.redact = redactor(config);
         this.destinations = new ModelDestinations(config.models(), config.egress().localModelHosts());
         this.prices = new Prices.Cached(config.home().resolve(Prices.FILE));
         this.agents = new AgentRunner(gateway, new SkillTools(skills, skillRunner), config.maxToolRounds(),
-                config.models().maxRetries(), config.models().retryBackoff(), config.modelTimeout(), redactor(config));
+                config.models().maxRetries(), config.models().retryBackoff(), config.modelTimeout(), redactor(config),
+                provider -> provider.baseUrl(config.models()));
         AtomicInteger threads = new AtomicInteger();
         this.pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "agent-" + threads.incrementAndGet());
@@ -108,8 +135,16 @@ public final class RunService implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.approvalTimeout = config.automation().approvalTimeout();
         store.interruptedAtOpen().forEach(this::writeJournal);
+        timer.scheduleWithFixedDelay(this::applyDecisionsMadeElsewhere, DECISION_POLL.toMillis(), DECISION_POLL.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
+
+    /** How often a process looks for decisions on its waiting runs made by another process (a replica, the CLI). */
+    static final Duration DECISION_POLL = Duration.ofSeconds(1);
+    /** The longest note an approver may leave. */
+    public static final int MAX_NOTE_CHARS = 10_000;
 
     // ---- workflows -------------------------------------------------------------------------
 
@@ -178,11 +213,46 @@ public final class RunService implements AutoCloseable {
                     .map(name -> new TaskComposer.Input(name, DryRun.placeholder(name))).toList());
             ModelRoute route = plan.routes().get(agent.id());
             AgentContexts.Agent context = contexts.of(route);
-            list.add(new DryRun.Agent(agent.id(), agent.displayName(), route.model(), route.provider(), upstream,
-                    PromptComposer.compose(context.selection().snapshot(), agent.backstory()), task,
-                    context.share()));
+            list.add(new DryRun.Agent(agent.id(), agent.displayName(), route.model(), route.aliasOf(), route.provider(),
+                    route.providerModel(), upstream, PromptComposer.compose(context.selection().snapshot(), agent.promptFields()),
+                    task, context.share()));
         }
+        problems.addAll(ollamaProblems(plan));
         return new DryRun(workflow.name(), snapshot.revision(), problems.isEmpty(), list, problems, plan.notes());
+    }
+
+    /** For a dry run: agents whose Ollama server does not answer, or lacks their model. */
+    private List<String> ollamaProblems(WorkflowPlan plan) {
+        Map<String, List<String>> users = new LinkedHashMap<>();
+        plan.order().forEach(a -> {
+            ModelRoute route = plan.routes().get(a.id());
+            if (route.provider() == Provider.OLLAMA) {
+                users.computeIfAbsent(route.providerModel(), m -> new ArrayList<>()).add(WorkflowPlan.label(a));
+            }
+        });
+        if (users.isEmpty()) {
+            return List.of();
+        }
+        OllamaProbe.Result probe = ollama.probe();
+        List<String> problems = new ArrayList<>();
+        if (!probe.answers()) {
+            List<String> all = users.values().stream().flatMap(List::stream).toList();
+            problems.add("the Ollama server at " + probe.baseUrl() + " (OLLAMA_BASE_URL) does not answer (" + String.join(", ", all)
+                    + " use it): " + probe.problem() + "; start Ollama or set OLLAMA_BASE_URL to where it runs");
+            return problems;
+        }
+        users.forEach((model, agents) -> {
+            if (!probe.has(model)) {
+                problems.add("the Ollama server at " + probe.baseUrl() + " has no model '" + model + "' (" + String.join(", ", agents)
+                        + "): run 'ollama pull " + model + "'");
+            }
+        });
+        return problems;
+    }
+
+    /** Which models can run now, and the default model's problem with the ways to fix it. */
+    public ModelStatus models() {
+        return ModelStatus.check(config.defaultModel(), router, ollama);
     }
 
     /**
@@ -197,7 +267,7 @@ public final class RunService implements AutoCloseable {
             return problems;
         }
         String limit = workflow.budget().maxCost() != null ? "the workflow's budget.maxCost" : "BRAIN_TRUST_DAILY_BUDGET";
-        plan.routes().values().stream().map(ModelRoute::model).distinct().sorted().forEach(model -> {
+        plan.routes().values().stream().map(table::nameFor).distinct().sorted().forEach(model -> {
             if (table.priceOf(model).isEmpty()) {
                 problems.add(limit + " limits cost, but " + config.home().resolve(Prices.FILE) + " has no price for the model '"
                         + model + "': add one (per million input and output tokens), or the budget could not be kept");
@@ -321,7 +391,7 @@ public final class RunService implements AutoCloseable {
         Map<String, RunEgress.Agent> agentEgress = new LinkedHashMap<>();
         for (AgentNode a : plan.order()) {
             AgentContexts.Agent agentContext = contexts.of(plan.routes().get(a.id()));
-            prompts.put(a.id(), PromptComposer.compose(agentContext.selection().snapshot(), a.backstory()));
+            prompts.put(a.id(), PromptComposer.compose(agentContext.selection().snapshot(), a.promptFields()));
             agentEgress.put(a.id(), agentContext.egress());
         }
         RunEgress egress = new RunEgress(agentEgress, table,
@@ -332,21 +402,209 @@ public final class RunService implements AutoCloseable {
             hub.subscribe(listener);
         }
         RunExecution execution = new RunExecution(id, source, plan, prompts, snapshot.revision(), agents, pool,
-                config.maxParallel(), store, clock, hub::publish, egress);
+                config.maxParallel(), store, clock, hub::publish, approvalTimeout, this::armExpiry, egress);
+        listeners.forEach(hub::subscribe);
         Map<String, List<ModelCallRecord.FileRef>> carried = new LinkedHashMap<>();
         agentEgress.forEach((node, e) -> carried.put(node, e.files()));
         store.insert(execution.snapshot(), definition(workflow), carried);
-        ScheduledFuture<?> timeout = timer.schedule(() -> execution.stop(RunStatus.TIMED_OUT,
-                        "the run took longer than " + human(config.runTimeout()) + " (BRAIN_TRUST_RUN_TIMEOUT)"),
-                config.runTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        CompletableFuture<RunRecord> done = track(id, execution, hub);
+        execution.start();
+        return new RunHandle(id, snapshot.revision(), done);
+    }
+
+    /** Keeps a run of this process in view until it ends: its timeout, its journal entry. */
+    private CompletableFuture<RunRecord> track(String id, RunExecution execution, EventHub hub) {
+        armRunTimeout(id, execution, config.runTimeout());
         CompletableFuture<RunRecord> done = execution.result().whenComplete((record, error) -> {
-            timeout.cancel(false);
+            ScheduledFuture<?> timeout = timeouts.remove(id);
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
             writeJournal(record);
             active.remove(id);
         });
         active.put(id, new ActiveRun(execution, hub, done));
-        execution.start();
-        return new RunHandle(id, snapshot.revision(), done);
+        return done;
+    }
+
+    /** BRAIN_TRUST_RUN_TIMEOUT counts the time agents work, not the time a run waits for a human. */
+    private void armRunTimeout(String id, RunExecution execution, Duration after) {
+        timeouts.put(id, timer.schedule(() -> {
+            Duration left = config.runTimeout().minus(execution.workingTime());
+            if (!left.isNegative() && !left.isZero() && !execution.isFinished()) {
+                armRunTimeout(id, execution, left);
+                return;
+            }
+            execution.stop(RunStatus.TIMED_OUT, "the run took longer than " + human(config.runTimeout())
+                    + " (BRAIN_TRUST_RUN_TIMEOUT)");
+        }, Math.max(1, after.toMillis()), TimeUnit.MILLISECONDS));
+    }
+
+    /** Receives the events of every run this process runs from now on (notifications, for one). */
+    public void addListener(Consumer<RunEvent> listener) {
+        listeners.add(Objects.requireNonNull(listener));
+    }
+
+    // ---- approvals -------------------------------------------------------------------------
+
+    /**
+     * Approves or rejects what a step waits for, with an optional note that reaches the next agent. The
+     * decision is recorded once (a second decision, or one after the timeout, is refused); the process
+     * running the run goes on with it at once, or within {@link #DECISION_POLL} when it is another process.
+     * A waiting run whose process is gone is taken over and goes on in this one.
+     *
+     * @param by who decided: api, dashboard, cli
+     * @return the run as it stands after the decision
+     * @throws BrainTrustException.NotFound when there is no such run
+     * @throws BrainTrustException.Conflict when the step waits for no approval (never did, or already decided)
+     */
+    public RunRecord decide(String runId, String step, boolean approve, String note, String by) {
+        checkId(runId);
+        if (note != null && note.length() > MAX_NOTE_CHARS) {
+            throw new BrainTrustException.BadInput("the note is " + note.length() + " characters; at most " + MAX_NOTE_CHARS
+                    + " are allowed");
+        }
+        RunRecord run = get(runId);
+        ApprovalRecord pending = store.approvals().ofRun(runId).stream()
+                .filter(a -> a.nodeId().equals(step) && a.pending()).findFirst()
+                .orElseThrow(() -> new BrainTrustException.Conflict(run.steps().stream().anyMatch(st -> st.nodeId().equals(step))
+                        ? "step '" + step + "' of run " + runId + " is not waiting for an approval (the run is " + run.status().label() + ")"
+                        : "run " + runId + " has no step '" + step + "'; its steps are "
+                        + String.join(", ", run.steps().stream().map(StepRecord::nodeId).toList())));
+        String decision = approve ? ApprovalRecord.APPROVED : ApprovalRecord.REJECTED;
+        String cleanNote = note == null || note.isBlank() ? null : note.strip();
+        if (!store.approvals().decide(runId, step, pending.seq(), decision, cleanNote, by, clock.instant())) {
+            throw new BrainTrustException.Conflict("step '" + step + "' of run " + runId + " was decided meanwhile");
+        }
+        ActiveRun active = this.active.get(runId);
+        if (active != null) {
+            active.execution.apply(step, pending.seq(), approve, cleanNote, by);
+        } else if (store.adopt(runId)) {
+            restore(runId);
+        }
+        return get(runId);
+    }
+
+    /** Every approval of a run, pending and decided, in the order they were asked. */
+    public List<ApprovalRecord> approvals(String runId) {
+        checkId(runId);
+        get(runId);
+        return store.approvals().ofRun(runId);
+    }
+
+    /** The notifications sent about a run, and how their delivery went. */
+    public List<dev.braintrust.journal.NotificationRecord> notifications(String runId) {
+        checkId(runId);
+        return store.notifications().ofRun(runId);
+    }
+
+    /** Every approval waiting for a human, oldest first, across every process sharing the run database. */
+    public List<ApprovalRecord> pendingApprovals() {
+        return store.approvals().pending();
+    }
+
+    /**
+     * Takes over the runs waiting for approvals whose process is gone (a restart, a replica that died) and
+     * goes on with them here: their pending approvals wait again (with their timeouts), decisions made
+     * meanwhile are applied. Called by a long-running process (the server) at start.
+     *
+     * @return the ids of the runs taken over
+     */
+    public List<String> resumeWaitingRuns() {
+        List<String> resumed = new ArrayList<>();
+        for (String id : store.orphanedWaitingRuns()) {
+            if (!active.containsKey(id) && store.adopt(id)) {
+                try {
+                    restore(id);
+                    resumed.add(id);
+                } catch (RuntimeException e) {
+                    log.warn("run {} waits for approval but cannot go on here: {}", id, e.getMessage());
+                }
+            }
+        }
+        if (!resumed.isEmpty()) {
+            log.info("took over {} run(s) waiting for approval: {}", resumed.size(), String.join(", ", resumed));
+        }
+        return resumed;
+    }
+
+    private synchronized void restore(String id) {
+        if (active.containsKey(id)) {
+            return;
+        }
+        RunRecord record = get(id);
+        Workflow workflow;
+        try {
+            workflow = Json.mapper().readValue(store.definition(id).orElseThrow(
+                    () -> new BrainTrustException.NotFound("run " + id + " has no stored workflow")), Workflow.class);
+        } catch (JsonProcessingException e) {
+            throw new BrainTrustException.BadInput("the stored workflow of run " + id + " cannot be read: " + e.getOriginalMessage());
+        }
+        WorkflowPlan plan = plan(workflow);
+        EventHub hub = new EventHub();
+        listeners.forEach(hub::subscribe);
+        RunExecution execution = RunExecution.restore(record, store.approvals().ofRun(id), plan, agents, pool,
+                config.maxParallel(), store, clock, hub::publish, approvalTimeout, this::armExpiry, restoredEgress(record, workflow, plan));
+        track(id, execution, hub);
+        execution.resume();
+    }
+
+    /**
+     * What a run taken over carries: each agent's files as stored when the run started (its system prompt
+     * is the stored one, so its context is too), its destination as configured now, today's prices.
+     */
+    private RunEgress restoredEgress(RunRecord record, Workflow workflow, WorkflowPlan plan) {
+        Map<String, List<ModelCallRecord.FileRef>> carried = store.contextFiles(record.id());
+        Map<String, RunEgress.Agent> agentEgress = new LinkedHashMap<>();
+        for (AgentNode a : plan.order()) {
+            ContextShare share = record.steps().stream().filter(st -> st.nodeId().equals(a.id())).findFirst()
+                    .map(StepRecord::context).orElse(null);
+            agentEgress.put(a.id(), new RunEgress.Agent(destinations.of(plan.routes().get(a.id())), share,
+                    carried.getOrDefault(a.id(), List.of())));
+        }
+        Prices table = prices.get();
+        return new RunEgress(agentEgress, table,
+                new Budgets(workflow.budget(), config.egress().dailyBudget(), this::spentToday, table), this::modelCalled);
+    }
+
+    private void armExpiry(ApprovalRecord approval) {
+        long delay = Math.max(0, approval.expiresAt().toEpochMilli() - clock.millis());
+        timer.schedule(() -> expire(approval), delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void expire(ApprovalRecord approval) {
+        try {
+            String note = "nobody decided within " + human(approvalTimeout) + " (BRAIN_TRUST_APPROVAL_TIMEOUT)";
+            if (store.approvals().decide(approval.runId(), approval.nodeId(), approval.seq(), ApprovalRecord.REJECTED, note,
+                    "timeout", clock.instant())) {
+                ActiveRun run = active.get(approval.runId());
+                if (run != null) {
+                    run.execution.apply(approval.nodeId(), approval.seq(), false, note, "timeout");
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("run {}: the approval timeout of step {} failed: {}", approval.runId(), approval.nodeId(), e.getMessage());
+        }
+    }
+
+    /** Applies decisions recorded by another process (a replica's API, the CLI) on the runs this one waits with. */
+    private void applyDecisionsMadeElsewhere() {
+        try {
+            for (Map.Entry<String, ActiveRun> entry : active.entrySet()) {
+                List<ApprovalRecord> waiting = entry.getValue().execution.pendingApprovals();
+                if (waiting.isEmpty()) {
+                    continue;
+                }
+                for (ApprovalRecord stored : store.approvals().ofRun(entry.getKey())) {
+                    if (!stored.pending() && waiting.stream().anyMatch(w -> w.nodeId().equals(stored.nodeId()) && w.seq() == stored.seq())) {
+                        entry.getValue().execution.apply(stored.nodeId(), stored.seq(), stored.approved(), stored.note(),
+                                stored.decidedBy());
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("looking for approval decisions failed: {}", e.getMessage());
+        }
     }
 
     /** Runs a workflow and returns when it has finished, whatever the outcome (see the record's status). */
@@ -393,7 +651,11 @@ public final class RunService implements AutoCloseable {
             return run.done.join();
         }
         RunRecord record = get(id);
-        if (record.status() == RunStatus.RUNNING) {
+        if (record.status() == RunStatus.WAITING && store.adopt(id)) {
+            restore(id);
+            return cancel(id);
+        }
+        if (record.status() == RunStatus.RUNNING || record.status() == RunStatus.WAITING) {
             throw new BrainTrustException.BadInput("run " + id + " is running in another Brain Trust process; cancel it there");
         }
         return record;
@@ -435,13 +697,85 @@ public final class RunService implements AutoCloseable {
      * @throws BrainTrustException.Unavailable when the model failed to answer
      */
     public ChatReply chat(AgentChat chat) {
-        RunRecord record = run(chat.asWorkflow(), "chat", null);
+        Workflow workflow = chat.asWorkflow();
+        plan(workflow).requireKeys("the chat agent");
+        RunRecord record = run(workflow, "chat", null);
         StepRecord step = record.steps().get(0);
         if (!record.succeeded()) {
             throw new BrainTrustException.Unavailable("the agent could not answer: "
                     + (step.error() != null ? step.error() : record.error()));
         }
         return new ChatReply(record.finalOutput(), step.agent(), step.model(), record.id(), record.revision());
+    }
+
+    // ---- calls from other tools (MCP, OpenAI-compatible clients) ---------------------------
+
+    /**
+     * Records a tool call made outside any agent (an MCP client running a skill or reading the
+     * context) as a finished one-step run with its journal entry, so it is in the history like every run.
+     *
+     * @param source   who called, as recorded (for example {@code mcp:claude-code})
+     * @param caller   the client's name, recorded as the step's agent
+     * @param revision the context revision the call saw; null when it read none
+     * @param call     the tool, its arguments, duration and outcome
+     * @param output   everything the call returned
+     * @param error    one line saying why it failed; null when it succeeded
+     * @throws BrainTrustException.Unavailable when the run database cannot store it
+     */
+    public RunRecord recordToolCall(String source, String caller, String revision, ToolCallRecord call, String output,
+                                    String error) {
+        Instant finished = clock.instant();
+        Instant started = finished.minusMillis(call.durationMs());
+        RunStatus status = error == null ? RunStatus.SUCCEEDED : RunStatus.FAILED;
+        StepRecord step = new StepRecord("tool", 0, caller, "(no model: a tool call)",
+                error == null ? StepStatus.SUCCEEDED : StepStatus.FAILED, revision, null, call.arguments(), output,
+                List.of(call), null, null, null, 0, started, finished, call.durationMs(), error);
+        RunRecord record = new RunRecord(newRunId(), "tool " + call.tool() + " (" + source + ")", status, source, revision, 1, started, finished,
+                call.durationMs(), output, error, List.of(step));
+        store.insert(record, null);
+        writeJournal(record);
+        return record;
+    }
+
+    /**
+     * One call to BRAIN_TRUST_DEFAULT_MODEL with exactly these messages: no context, no tools, no
+     * retries, and nothing recorded. For a client's housekeeping (naming a chat, tagging it), which
+     * should cost one cheap call rather than a run.
+     *
+     * @throws BrainTrustException.BadInput    when no provider serves the default model, or its key is missing
+     * @throws BrainTrustException.Unavailable when the model call fails
+     */
+    public Completion plainCompletion(List<ChatTurn> turns) {
+        String model = config.defaultModel();
+        ModelRoute route = ModelRouter.route(model).orElseThrow(() -> new BrainTrustException.BadInput(
+                "BRAIN_TRUST_DEFAULT_MODEL '" + model + "' is not a model name a provider serves: " + ModelRouter.NAMING_RULES));
+        String missing = router.missingKey(route);
+        if (missing != null) {
+            throw new BrainTrustException.BadInput(route.provider().title() + " has no key: " + missing);
+        }
+        List<ChatMessage> messages = new ArrayList<>();
+        for (ChatTurn turn : turns) {
+            messages.add(switch (turn.role()) {
+                case ChatTurn.SYSTEM -> SystemMessage.from(turn.text());
+                case ChatTurn.ASSISTANT -> AiMessage.from(turn.text());
+                default -> UserMessage.from(turn.text());
+            });
+        }
+        ChatResponse response;
+        try {
+            response = gateway.chat(route, ChatRequest.builder().messages(messages).build());
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            throw new BrainTrustException.Unavailable(redact.apply(route.provider().title() + " call failed: "
+                    + (root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage())), e);
+        }
+        String text = response.aiMessage() == null || response.aiMessage().text() == null ? "" : response.aiMessage().text();
+        TokenUsage usage = response.tokenUsage();
+        return new Completion(text, model, usage == null || usage.inputTokenCount() == null ? 0 : usage.inputTokenCount(),
+                usage == null || usage.outputTokenCount() == null ? 0 : usage.outputTokenCount());
     }
 
     // ---- internals -------------------------------------------------------------------------
@@ -473,6 +807,10 @@ public final class RunService implements AutoCloseable {
                         step.finishedAt() != null ? step.finishedAt() : run.startedAt(), step.nodeId(), step.agent(),
                         step.status().label(), step.durationMs(), step.error(), null));
             }
+        }
+        if (run.status() == RunStatus.WAITING) {
+            listener.accept(new RunEvent(RunEvent.Type.APPROVAL_REQUESTED, run.id(), run.startedAt(), null, null,
+                    RunStatus.WAITING.label(), null, "the run waits for an approval", null));
         }
         if (run.status().finished()) {
             listener.accept(new RunEvent(RunEvent.Type.DONE, run.id(), run.finishedAt() != null ? run.finishedAt() : run.startedAt(),
@@ -540,21 +878,36 @@ public final class RunService implements AutoCloseable {
         };
     }
 
-    /** Stops the runs of this process (they end interrupted) and the threads. */
-    @Override
-    public void close() {
+    /**
+     * Stops every run of this process: each ends {@code interrupted}, recorded in the database and the
+     * journal, and its subscribers get its done event. Waits up to {@code grace} for that; a server
+     * calls this before it stops serving, so that the event streams can still carry the end.
+     *
+     * @return how many runs were stopped
+     */
+    public int stopRuns(Duration grace) {
         List<CompletableFuture<RunRecord>> pending = new ArrayList<>();
         for (ActiveRun run : active.values()) {
+            if (run.execution.suspend()) {
+                continue; // it waits for a human: it stays waiting, and the next process to start goes on with it
+            }
             run.execution.stop(RunStatus.INTERRUPTED, "Brain Trust stopped while the run was going on");
             pending.add(run.done);
         }
         try {
-            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(grace.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
             log.warn("some runs did not finish stopping: {}", e.toString());
         }
+        return pending.size();
+    }
+
+    /** Stops the runs of this process (they end interrupted) and the threads. */
+    @Override
+    public void close() {
+        stopRuns(SHUTDOWN_GRACE);
         pool.shutdownNow();
         timer.shutdownNow();
     }

@@ -65,6 +65,24 @@ final class SkillTools {
         return tool.parameters(schema.build()).build();
     }
 
+    /** True when the skill the model asked for has {@code # APPROVAL: required}: a human approves the call first. */
+    boolean needsApproval(ToolExecutionRequest request) {
+        return registry.list().stream().anyMatch(s -> s.name().equals(request.name()) && s.approvalRequired());
+    }
+
+    /** What a human is asked to approve: the skill and its arguments, {@code word_count({"text": "..."})}. */
+    static String describe(ToolExecutionRequest request) {
+        String args = request.arguments() == null || request.arguments().isBlank() ? "{}" : request.arguments();
+        return request.name() + "(" + args + ")";
+    }
+
+    /** The answer to a call a human rejected: the model reads why, and the note. */
+    static Call rejectedByHuman(ToolExecutionRequest request, String note) {
+        String text = "error: a human rejected this call to " + request.name()
+                + (note == null || note.isBlank() ? "" : ", with the note: " + note.strip());
+        return new Call(text, record(request, System.nanoTime(), text, "rejected"));
+    }
+
     /** Runs the skill the model asked for. Never throws for anything the model got wrong. */
     Call execute(ToolExecutionRequest request) {
         long start = System.nanoTime();

@@ -5,9 +5,11 @@ import dev.braintrust.BrainTrustException;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A workflow as the original Brain Trust UI writes it (ARCHITECTURE.md §4):
@@ -28,6 +30,8 @@ public record Workflow(String name, List<AgentNode> agents, List<WorkflowEdge> e
     public static final int MAX_NODES = 200;
     public static final int MAX_EDGES = 2000;
     public static final int MAX_FIELD_CHARS = 100_000;
+    /** The heading under which {@link #withInput} puts the input in an entry agent's task. */
+    public static final String INPUT_HEADING = "# INPUT";
 
     public Workflow {
         agents = List.copyOf(agents);
@@ -86,7 +90,7 @@ public record Workflow(String name, List<AgentNode> agents, List<WorkflowEdge> e
             agents.add(new AgentNode(id,
                     text(data, "name", id, problems), text(data, "role", id, problems), text(data, "goal", id, problems),
                     text(data, "backstory", id, problems), text(data, "prompt", id, problems),
-                    text(data, "model", id, problems)));
+                    text(data, "model", id, problems), approval(data, id, problems)));
         }
         List<WorkflowEdge> edges = new ArrayList<>();
         JsonNode edgeArray = root.get("edges");
@@ -145,6 +149,39 @@ public record Workflow(String name, List<AgentNode> agents, List<WorkflowEdge> e
             return null;
         }
         return text;
+    }
+
+    /** {@code "approval": "before" | "after"} in a node's data; absent, null or "none" mean no approval. */
+    private static String approval(JsonNode data, String nodeId, List<String> problems) {
+        String value = text(data, "approval", nodeId, problems);
+        if (value == null || value.isBlank() || value.strip().equalsIgnoreCase("none")) {
+            return null;
+        }
+        String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!v.equals(AgentNode.APPROVE_BEFORE) && !v.equals(AgentNode.APPROVE_AFTER)) {
+            problems.add("node '" + nodeId + "': 'approval' must be \"before\" (a human approves its task) or \"after\" "
+                    + "(a human approves its output), not '" + value + "'");
+            return null;
+        }
+        return v;
+    }
+
+    /**
+     * This workflow with {@code input} handed to its entry agents (those no other agent feeds): it
+     * follows each one's task under {@code # INPUT}, and is the whole task of an entry agent that had none.
+     * A blank input leaves the workflow as it is. This is how a schedule's input, a changed file's diff,
+     * a webhook's body, an MCP client's or a chat completion's input reach a run.
+     */
+    public Workflow withInput(String input) {
+        if (input == null || input.isBlank()) {
+            return this;
+        }
+        Set<String> ids = new HashSet<>();
+        agents.forEach(a -> ids.add(a.id()));
+        Set<String> fed = new HashSet<>();
+        edges.stream().filter(e -> ids.contains(e.source())).forEach(e -> fed.add(e.target()));
+        List<AgentNode> given = agents.stream().map(a -> fed.contains(a.id()) ? a : a.withInput(input.strip())).toList();
+        return new Workflow(name, given, edges, ignored);
     }
 
     /** The agent with this node id. */

@@ -1,6 +1,7 @@
 // Overview: mode and source of truth in plain words, context revision and age, last sync, skills,
-// providers, health, and "Sync now" in cloud mode.
-import { api } from '../api.js';
+// the models (and a warning, with the ways to fix it, when the default model cannot run), the
+// recent runs, health, and "Sync now" in cloud mode.
+import { api, keyHeaders } from '../api.js';
 import { h, dl, errorBox, add, fill } from '../dom.js';
 import { ago, agoFrom, bytes, count, duration, money, shortRev, time } from '../format.js';
 
@@ -10,16 +11,20 @@ export async function render(root, { signal, app }) {
 
   const state = { syncNote: null }; // what the last "Sync now" said, kept across redraws
   const draw = async () => {
-    const [status, ready, spending] = await Promise.all([app.refreshStatus(), readiness(),
-      api('/api/v1/usage?since=today', { signal }).catch(err => ({ error: err }))]);
+    const [status, ready, spending, recent] = await Promise.all([app.refreshStatus(), readiness(),
+      api('/api/v1/usage?since=today', { signal }).catch(err => ({ error: err })),
+      api(`/api/v1/runs?limit=${RECENT_RUNS}`, { signal }).catch(err => ({ error: err }))]);
     if (signal.aborted) return;
     const fetchedAt = Date.now();
+    const models = status.models || {};
     fill(body, 
+      models.defaultProblem ? noModelCard(models) : null,
       modeCard(status),
       contextCard(status, fetchedAt),
       status.mode === 'cloud' ? syncCard(status, state, draw) : null,
       capabilitiesCard(status),
       spendCard(spending),
+      recentRunsCard(recent),
       healthCard(ready),
       status.warnings && status.warnings.length ? warningsCard(status.warnings) : null,
     );
@@ -29,10 +34,33 @@ export async function render(root, { signal, app }) {
   return () => clearInterval(timer);
 }
 
+const RECENT_RUNS = 5;
+
+/** The default model cannot run: say so first, with every way to fix it. */
+function noModelCard(models) {
+  return h('section', { class: 'card wide warning-card', id: 'no-model', role: 'alert' },
+    h('h2', null, 'No model can run yet'),
+    h('p', null, 'Agents that name no model use ', h('code', null, models.defaultModel), ' (BRAIN_TRUST_DEFAULT_MODEL), which cannot run: ',
+      models.defaultProblem, '. Any of these fixes it (set the variables, then restart the server):'),
+    h('ul', { class: 'fixes' }, (models.fixes || []).map(f => h('li', null, f))));
+}
+
+function recentRunsCard(recent) {
+  const runs = recent.runs || [];
+  return h('section', { class: 'card', id: 'recent-runs' },
+    h('h2', null, h('a', { href: '#/runs' }, 'Recent runs')),
+    recent.error ? errorBox(recent.error)
+      : runs.length ? h('ul', { class: 'recent' }, runs.map(r => h('li', { dataset: { runId: r.id, status: r.status } },
+          h('a', { href: `#/runs/${encodeURIComponent(r.id)}` }, r.workflow), ' ',
+          h('span', { class: `status ${r.status}` }, r.status), ' ',
+          h('span', { class: 'muted' }, `${time(r.startedAt)}${r.durationMs != null ? ` · ${duration(r.durationMs)}` : ''}`))))
+        : h('p', { class: 'muted' }, 'No runs yet: run a workflow from the ', h('a', { href: '#/workflows' }, 'Workflows'), ' page.'));
+}
+
 async function readiness() {
   const [health, ready] = await Promise.all([
     fetch('/health').then(r => r.ok, () => false),
-    fetch('/ready').then(r => r.json().catch(() => ({ status: `HTTP ${r.status}` })), e => ({ status: 'unreachable', detail: e.message })),
+    fetch('/ready', { headers: keyHeaders() }).then(r => r.json().catch(() => ({ status: `HTTP ${r.status}` })), e => ({ status: 'unreachable', detail: e.message })),
   ]);
   return { health, ready };
 }
@@ -110,7 +138,11 @@ function capabilitiesCard(status) {
        status.skippedSkills && status.skippedSkills.length ? ['Skipped', `${status.skippedSkills.length} script(s), see Skills`] : null,
        ['Workflows', [h('a', { href: '#/workflows' }, String(status.workflows.length)),
                       status.workflows.length ? ` — ${status.workflows.join(', ')}` : '']],
-       ['Providers', h('span', { class: 'chips', id: 'providers' }, status.providers.map(p => h('span', { class: 'chip' }, p)))]));
+       ['Default model', h('span', { id: 'default-model', class: (status.models || {}).defaultProblem ? 'error-text' : null },
+         (status.models || {}).defaultRoute || (status.models || {}).defaultModel || '')],
+       ['Providers', h('span', { class: 'chips', id: 'providers' }, status.providers.length
+         ? status.providers.map(p => h('span', { class: 'chip' }, p)) : h('span', { class: 'muted' }, 'none can be used yet'))],
+       (status.models || {}).ollama ? ['Ollama', h('span', { class: 'muted', id: 'ollama' }, status.models.ollama)] : null));
 }
 
 /** Today's model calls against BRAIN_TRUST_DAILY_BUDGET: cost and tokens, as budgets count them. */
@@ -154,7 +186,8 @@ function healthCard({ health, ready }) {
     dl(['Process', h('span', { class: health ? 'ok' : 'error-text' }, health ? 'alive' : 'not answering')],
        ['Ready', h('span', { class: ok ? 'ok' : 'error-text', id: 'ready-state' }, ok ? 'ready' : (ready.detail || ready.status))]),
     Object.keys(checks).length ? h('ul', { class: 'checks' },
-      Object.entries(checks).map(([name, v]) => h('li', null, h('span', { class: v === 'ok' ? 'ok' : 'error-text' }, v === 'ok' ? '✓ ' : '✗ '), `${name}: ${v}`))) : null);
+      Object.entries(checks).map(([name, v]) => h('li', null, h('span', { class: v === 'ok' ? 'ok' : 'error-text' }, v === 'ok' ? '✓ ' : '✗ '),
+        `${name}: ${(ready.problems || {})[name] || v}`))) : null);
 }
 
 function warningsCard(warnings) {

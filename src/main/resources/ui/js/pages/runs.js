@@ -5,6 +5,7 @@ import { api } from '../api.js';
 import { h, dl, errorBox, pre, add, fill } from '../dom.js';
 import { duration, shortRev, time } from '../format.js';
 import { followRun, stepDetails, usageText } from '../runview.js';
+import { approvalCards } from '../approvals.js';
 
 const PAGE = 50;
 
@@ -40,9 +41,13 @@ export async function render(root, ctx) {
   await load();
 }
 
-async function runPage(root, { param, signal }) {
+async function runPage(root, { param, signal, app }) {
   const body = h('div', { id: 'run-detail' });
   add(root, h('p', { class: 'crumbs' }, h('a', { href: '#/runs' }, 'Runs'), ' / ', param), body);
+  let approvals = [];
+  const loadApprovals = async () => {
+    approvals = (await api(`/api/v1/runs/${encodeURIComponent(param)}/approvals`, { signal })).approvals;
+  };
   const draw = run => {
     root.dataset.status = run.status;
     fill(body, 
@@ -57,17 +62,19 @@ async function runPage(root, { param, signal }) {
          ['Run id', h('code', null, run.id)],
          ['Usage', h('span', { id: 'run-usage' }, usageText(run.usage))],
          run.error ? ['Error', h('span', { class: 'error-text' }, run.error)] : null),
+      approvalCards(run, approvals, async () => { await loadApprovals(); run = await api(`/api/v1/runs/${encodeURIComponent(param)}`, { signal }); draw(run); if (app) app.refreshApprovals(); }),
       h('section', { class: 'card' }, h('h2', null, 'Final output'), pre(run.finalOutput || (run.status === 'running' ? '(running…)' : '(none)'), 'text final-output')),
       h('h2', null, 'Steps'),
       run.steps.length ? run.steps.map(step => stepDetails(step, true)) : h('p', { class: 'muted' }, 'No step has started yet.'));
   };
   let run = await api(`/api/v1/runs/${encodeURIComponent(param)}`, { signal });
+  await loadApprovals();
   draw(run);
-  if (run.status === 'running') {
+  if (run.status === 'running' || run.status === 'waiting') {
     let refreshing = null;
     const refresh = () => {
-      refreshing ||= api(`/api/v1/runs/${encodeURIComponent(param)}`, { signal })
-        .then(r => { run = r; draw(r); }, () => {}).finally(() => { refreshing = null; });
+      refreshing ||= Promise.all([api(`/api/v1/runs/${encodeURIComponent(param)}`, { signal }), loadApprovals()])
+        .then(([r]) => { run = r; draw(r); }, () => {}).finally(() => { refreshing = null; });
       return refreshing;
     };
     followRun(param, type => { if (type !== 'tool-call') refresh(); }, signal)

@@ -1,7 +1,13 @@
 package dev.braintrust.deploy;
 
+import com.fasterxml.jackson.databind.BeanDescription;
+import com.fasterxml.jackson.databind.DeserializationConfig;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.deser.BeanDeserializerBuilder;
+import com.fasterxml.jackson.databind.deser.BeanDeserializerModifier;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.braintrust.Config;
 import org.junit.jupiter.api.Test;
@@ -10,17 +16,20 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * No container engine runs where this is built, so the deployment files are checked by reading them:
- * non-root, no secret in a build argument or layer, probes on the right paths, the init container,
- * volumes.
+ * The deployment files read as text and as the Kubernetes API's own model: non-root, no secret in a
+ * build argument or layer, probes on the right paths, the init container, volumes, versioned images.
+ * The image itself is built and run by {@code deploy/test-image.sh} (called from {@code .ci/run}).
  */
 class DeploymentFilesTest {
     private static final Path ROOT = Path.of("").toAbsolutePath();
@@ -64,14 +73,76 @@ class DeploymentFilesTest {
         return all.subList(last, all.size());
     }
 
+    /** The build arguments declared before the first FROM, with their defaults. */
+    private static Map<String, String> globalArguments() throws IOException {
+        Map<String, String> args = new LinkedHashMap<>();
+        for (String i : instructions()) {
+            if (i.startsWith("FROM ")) {
+                break;
+            }
+            if (i.startsWith("ARG ")) {
+                String[] nameAndDefault = i.substring(4).strip().split("=", 2);
+                args.put(nameAndDefault[0], nameAndDefault.length > 1 ? nameAndDefault[1] : "");
+            }
+        }
+        return args;
+    }
+
+    /** A FROM line's image with its build arguments replaced by their defaults. */
+    private static String baseImage(String from) throws IOException {
+        String image = from.substring(5).strip().split("\\s+")[0];
+        for (Map.Entry<String, String> arg : globalArguments().entrySet()) {
+            image = image.replace("${" + arg.getKey() + "}", arg.getValue());
+        }
+        return image;
+    }
+
     @Test
     void the_dockerfile_builds_with_maven_then_runs_on_a_jre() throws Exception {
         List<String> froms = instructions().stream().filter(i -> i.startsWith("FROM ")).toList();
         assertThat(froms).hasSize(2);
-        assertThat(froms.get(0)).contains("jdk").containsIgnoringCase(" AS build");
-        assertThat(froms.get(1)).contains("jre");
+        assertThat(froms.get(0)).containsIgnoringCase(" AS build");
+        assertThat(baseImage(froms.get(0))).isEqualTo("eclipse-temurin:17-jdk");
+        assertThat(baseImage(froms.get(1))).isEqualTo("eclipse-temurin:17-jre");
         assertThat(instructions()).anySatisfy(i -> assertThat(i).startsWith("RUN ./mvnw").contains("package"));
         assertThat(finalStage(instructions())).anySatisfy(i -> assertThat(i).startsWith("COPY --from=build").contains("brain-trust.jar"));
+    }
+
+    @Test
+    void the_base_images_are_build_arguments_so_mirrored_and_offline_builds_need_no_retagging() throws Exception {
+        List<String> froms = instructions().stream().filter(i -> i.startsWith("FROM ")).toList();
+        assertThat(froms.get(0)).startsWith("FROM ${JDK_IMAGE} ");
+        assertThat(froms.get(1)).isEqualTo("FROM ${JRE_IMAGE}");
+        assertThat(globalArguments()).containsOnlyKeys("JDK_IMAGE", "JRE_IMAGE");
+    }
+
+    @Test
+    void extra_ca_certificates_reach_the_build_stage_only() throws Exception {
+        List<String> all = instructions();
+        List<String> buildStage = all.subList(0, all.indexOf(finalStage(all).get(0)));
+        assertThat(buildStage).contains("ARG EXTRA_CA_CERTS=\"\"").anySatisfy(i -> assertThat(i).startsWith("RUN trust-extra-cas"));
+        assertThat(buildStage.indexOf("RUN trust-extra-cas")).as("trusted before ./mvnw downloads")
+                .isLessThan(buildStage.indexOf("RUN ./mvnw -B -q dependency:go-offline"));
+        assertThat(String.join("\n", finalStage(all))).doesNotContain("EXTRA_CA_CERTS").doesNotContain("trust-extra-cas");
+        assertThat(ROOT.resolve("deploy/trust-extra-cas.sh")).isExecutable();
+    }
+
+    @Test
+    void the_runtime_stage_leaves_no_apt_cache_behind() throws Exception {
+        List<String> installs = finalStage(instructions()).stream().filter(i -> i.contains("apt-get install")).toList();
+        assertThat(installs).isNotEmpty().allSatisfy(i -> assertThat(i)
+                .contains("apt-get clean").contains("rm -rf /var/lib/apt/lists/* /var/cache/apt/*"));
+    }
+
+    @Test
+    void sqlite_loads_its_native_library_from_the_image_not_from_tmp() throws Exception {
+        List<String> stage = finalStage(instructions());
+        String entrypoint = stage.stream().filter(i -> i.startsWith("ENTRYPOINT ")).findFirst().orElseThrow();
+        Matcher path = Pattern.compile("\"-Dorg\\.sqlite\\.lib\\.path=([^\"]+)\"").matcher(entrypoint);
+        Matcher name = Pattern.compile("\"-Dorg\\.sqlite\\.lib\\.name=([^\"]+)\"").matcher(entrypoint);
+        assertThat(path.find() && name.find()).as(entrypoint).isTrue();
+        assertThat(stage).anySatisfy(i -> assertThat(i).startsWith("COPY --from=build ")
+                .endsWith(" " + path.group(1) + "/" + name.group(1)));
     }
 
     @Test
@@ -117,7 +188,8 @@ class DeploymentFilesTest {
         String env = String.join(" ", stage.stream().filter(i -> i.startsWith("ENV ")).toList());
         assertThat(env).contains("BRAIN_TRUST_HOST=0.0.0.0").contains("BRAIN_TRUST_PORT=8000").contains("PAI_HOME=/data/pai");
         assertThat(stage).contains("VOLUME [\"/data\"]", "EXPOSE 8000");
-        assertThat(stage).anySatisfy(i -> assertThat(i).startsWith("HEALTHCHECK").contains("http://127.0.0.1:8000/health"));
+        assertThat(stage).anySatisfy(i -> assertThat(i).startsWith("HEALTHCHECK")
+                .as("healthy means ready: context loaded and run database open").contains("http://127.0.0.1:${BRAIN_TRUST_PORT:-8000}/ready"));
     }
 
     @Test
@@ -125,8 +197,11 @@ class DeploymentFilesTest {
         JsonNode service = yaml("docker-compose.yml").path("services").path("brain-trust");
         assertThat(service.path("env_file").asText()).isEqualTo(".env");
         assertThat(service.path("volumes").get(0).asText()).endsWith(":/data");
-        assertThat(service.path("healthcheck").path("test").toString()).contains("/health");
+        assertThat(service.path("healthcheck").path("test").toString()).contains("http://127.0.0.1:8000/ready");
         assertThat(service.path("read_only").asBoolean()).isTrue();
+        assertThat(service.path("tmpfs").get(0).asText()).as("the server runs with Docker's noexec /tmp").startsWith("/tmp:").contains("noexec");
+        assertThat(service.path("ports").get(0).asText()).as("loopback unless told otherwise").startsWith("${BRAIN_TRUST_PUBLISH:-127.0.0.1:");
+        assertThat(service.path("image").asText()).isEqualTo("brain-trust:" + version());
         service.path("environment").fieldNames().forEachRemaining(name -> assertThat(name).doesNotMatch(SECRETISH));
 
         String example = read(".env.example");
@@ -136,6 +211,13 @@ class DeploymentFilesTest {
             assertThat(m.find()).as(secret + " in .env.example").isTrue();
             assertThat(m.group(1)).as("example value of " + secret).isEmpty();
         }
+    }
+
+    /** The project's version without -SNAPSHOT: the tag the compose file and the manifests use. */
+    private static String version() throws IOException {
+        Matcher m = Pattern.compile("(?m)^  <version>([^<]+)</version>").matcher(read("pom.xml"));
+        assertThat(m.find()).isTrue();
+        return m.group(1).replace("-SNAPSHOT", "");
     }
 
     private static JsonNode podSpec() throws IOException {
@@ -217,6 +299,66 @@ class DeploymentFilesTest {
         JsonNode config = yaml("deploy/kubernetes/configmap.yaml").path("data");
         config.fieldNames().forEachRemaining(name -> assertThat(name).doesNotMatch(SECRETISH));
         assertThat(config.path("BRAIN_TRUST_HOST").asText()).isEqualTo("0.0.0.0");
+    }
+
+    @Test
+    void kubernetes_runs_a_versioned_image_that_the_kustomization_lets_users_point_at_their_registry() throws Exception {
+        JsonNode images = yaml("deploy/kubernetes/kustomization.yaml").path("images");
+        assertThat(images).hasSize(1);
+        for (JsonNode c : allContainers()) {
+            String image = c.path("image").asText();
+            assertThat(image).as(c.path("name").asText()).isEqualTo("brain-trust:" + version()).doesNotEndWith(":latest");
+            assertThat(c.path("imagePullPolicy").asText()).isEqualTo("IfNotPresent");
+            assertThat(images.get(0).path("name").asText()).isEqualTo(image.substring(0, image.indexOf(':')));
+        }
+        assertThat(images.get(0).path("newTag").asText()).isEqualTo(version());
+    }
+
+    private static final Map<String, Class<?>> KINDS = Map.of(
+            "Deployment", io.fabric8.kubernetes.api.model.apps.Deployment.class,
+            "Service", io.fabric8.kubernetes.api.model.Service.class,
+            "ConfigMap", io.fabric8.kubernetes.api.model.ConfigMap.class,
+            "PersistentVolumeClaim", io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class,
+            "Secret", io.fabric8.kubernetes.api.model.Secret.class);
+
+    /**
+     * Jackson reading into fabric8's Kubernetes model (generated from the API's OpenAPI schema), with
+     * the model's catch-all for unknown fields taken away: a misspelled or misplaced field fails.
+     */
+    private static final ObjectMapper STRICT = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .registerModule(new SimpleModule().setDeserializerModifier(new BeanDeserializerModifier() {
+                @Override
+                public BeanDeserializerBuilder updateBuilder(DeserializationConfig config, BeanDescription bean,
+                                                             BeanDeserializerBuilder builder) {
+                    builder.setAnySetter(null);
+                    return builder;
+                }
+            }));
+
+    private static Object readStrictly(String yamlText) throws IOException {
+        String kind = YAML.readTree(yamlText).path("kind").asText();
+        assertThat(KINDS).as("a model for kind " + kind).containsKey(kind);
+        return STRICT.readValue(yamlText, KINDS.get(kind));
+    }
+
+    @Test
+    void every_kubernetes_manifest_fits_the_api_schema() throws Exception {
+        for (JsonNode resource : yaml("deploy/kubernetes/kustomization.yaml").path("resources")) {
+            String file = "deploy/kubernetes/" + resource.asText();
+            assertThat(readStrictly(read(file))).as(file).isNotNull();
+        }
+        assertThat(readStrictly(read("deploy/kubernetes/secret.example.yaml"))).isNotNull();
+    }
+
+    @Test
+    void the_schema_check_catches_a_misspelled_field() throws Exception {
+        String deployment = read("deploy/kubernetes/deployment.yaml");
+        assertThat(deployment).contains("imagePullPolicy:");
+        assertThatThrownBy(() -> readStrictly(deployment.replace("imagePullPolicy:", "imagePulPolicy:")))
+                .hasMessageContaining("imagePulPolicy");
+        assertThatThrownBy(() -> readStrictly(deployment.replace("  strategy:", "  strategyy:")))
+                .hasMessageContaining("strategyy");
     }
 
     @Test

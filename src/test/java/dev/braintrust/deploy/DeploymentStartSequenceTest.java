@@ -80,8 +80,13 @@ class DeploymentStartSequenceTest {
     }
 
     private ProcessBuilder brainTrust(Map<String, String> env, String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        return brainTrust(env, List.of(), args);
+    }
+
+    private ProcessBuilder brainTrust(Map<String, String> env, List<String> jvmOptions, String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().keySet().removeIf(k -> k.startsWith("BRAIN_TRUST_") || k.equals("PAI_HOME") || k.endsWith("_API_KEY"));
@@ -172,9 +177,85 @@ class DeploymentStartSequenceTest {
         }
     }
 
-    /** The lines a person reads on failure: not JSON log events, not blank. */
-    private static List<String> errorLines(Finished f) {
-        return f.err().lines().filter(l -> !l.isBlank() && !l.startsWith("{")).toList();
+    /** The error a person reads on failure: in JSON mode, the command's own ERROR events (not the libraries' log). */
+    private static List<String> errorLines(Finished f) throws IOException {
+        List<String> errors = new ArrayList<>();
+        for (String line : f.err().lines().filter(l -> !l.isBlank()).toList()) {
+            JsonNode event = JSON.readTree(line);
+            if (event.path("level").asText().equals("ERROR") && event.path("logger").asText().equals("dev.braintrust.cli.stderr")) {
+                errors.add(event.path("message").asText());
+            }
+        }
+        return errors;
+    }
+
+    /**
+     * The ENTRYPOINT's system properties, with the image's native-library folder replaced by one filled
+     * the way the Dockerfile's build stage fills it: the SQLite driver's library for this platform,
+     * taken out of its jar.
+     */
+    private List<String> imageSystemProperties() throws IOException {
+        String dockerfile = Files.readString(Path.of("Dockerfile"));
+        Matcher entrypoint = Pattern.compile("(?m)^ENTRYPOINT (\\[.*])$").matcher(dockerfile);
+        assertThat(entrypoint.find()).isTrue();
+        List<String> properties = new ArrayList<>();
+        for (JsonNode option : JSON.readTree(entrypoint.group(1))) {
+            if (option.asText().startsWith("-D")) {
+                properties.add(option.asText());
+            }
+        }
+        Matcher libPath = Pattern.compile("-Dorg\\.sqlite\\.lib\\.path=(\\S+)").matcher(String.join(" ", properties));
+        assertThat(libPath.find()).as("the image loads SQLite's library from a folder of its own: " + properties).isTrue();
+        Path nativeDir = Files.createDirectories(dir.resolve("image-native"));
+        String library = "org/sqlite/native/" + org.sqlite.util.OSInfo.getNativeLibFolderPathForCurrentOS() + "/libsqlitejdbc.so";
+        try (var in = org.sqlite.JDBC.class.getClassLoader().getResourceAsStream(library)) {
+            assertThat(in).as(library).isNotNull();
+            Files.copy(in, nativeDir.resolve("libsqlitejdbc.so"));
+        }
+        return properties.stream().map(p -> p.replace(libPath.group(1), nativeDir.toString())).toList();
+    }
+
+    /** A temporary folder nothing can be written to or loaded from, as Docker's noexec or a read-only /tmp is to sqlite-jdbc. */
+    private String unusableTmp() throws IOException {
+        return "-Djava.io.tmpdir=" + Files.writeString(dir.resolve("tmp-is-a-file"), "");
+    }
+
+    private String startLocalServer(List<String> jvmOptions) throws Exception {
+        Map<String, String> env = containerEnvironment(null);
+        env.remove("BRAIN_TRUST_GIT_URL");
+        env.put("BRAIN_TRUST_PORT", "0");
+        Path serveErr = Files.createTempFile(dir, "serve", ".err");
+        Process serve = brainTrust(env, jvmOptions, "serve").redirectError(serveErr.toFile()).start();
+        started.add(serve);
+        String line = CompletableFuture.supplyAsync(() -> firstLine(serve)).get(60, TimeUnit.SECONDS);
+        Matcher url = Pattern.compile("serving on http://0\\.0\\.0\\.0:(\\d+)").matcher(String.valueOf(line));
+        assertThat(url.find()).as(line + Files.readString(serveErr)).isTrue();
+        return "http://127.0.0.1:" + url.group(1);
+    }
+
+    @Test
+    void with_the_images_jvm_options_the_run_database_opens_where_tmp_is_unusable() throws Exception {
+        List<String> options = new ArrayList<>(imageSystemProperties());
+        options.add(unusableTmp());
+        String base = startLocalServer(options);
+
+        Poll.until(Duration.ofSeconds(60), "ready", () -> status(base + "/ready", null) == 200);
+        assertThat(dir.resolve("data/pai/state/brain-trust.db")).isNotEmptyFile();
+    }
+
+    @Test
+    void without_them_an_unusable_tmp_keeps_the_run_database_closed_and_the_server_unready() throws Exception {
+        String base = startLocalServer(List.of(unusableTmp()));
+
+        Poll.until(Duration.ofSeconds(60), "the run database's problem on /ready", () -> {
+            try {
+                HttpResponse<String> ready = get(base + "/ready", null);
+                return ready.statusCode() == 503 && ready.body().contains("database");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertThat(status(base + "/health", null)).as("alive all the same: /health cannot tell").isEqualTo(200);
     }
 
     private static String firstLine(Process p) {

@@ -41,6 +41,27 @@ class DashboardRoutesTest {
     }
 
     @Test
+    void the_index_of_served_files_lists_every_file_of_the_ui_folder_and_nothing_else() throws Exception {
+        List<String> onDisk;
+        try (Stream<Path> files = Files.walk(UI)) {
+            onDisk = files.filter(Files::isRegularFile).map(f -> UI.relativize(f).toString().replace('\\', '/'))
+                    .filter(f -> !f.equals(Dashboard.INDEX)).sorted().toList();
+        }
+        assertThat(Dashboard.readAll().keySet()).as("ui/%s must list each file of src/main/resources/ui", Dashboard.INDEX)
+                .containsExactlyInAnyOrderElementsOf(onDisk);
+    }
+
+    @Test
+    void an_unknown_name_under_a_file_route_is_a_json_404() throws Exception {
+        try (TestServer t = TestServer.start(home, Map.of("BRAIN_TRUST_API_KEY", KEY))) {
+            for (String path : List.of("/js/nope.js", "/js/pages/nope.js", "/js/files.txt", "/js/..%2Fapp.css", "/js/pages/app.js")) {
+                assertError(t.get(path), 404, "not_found");
+            }
+            assertThat(t.get("/js/pages/runs.js").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void the_page_and_its_files_are_open_while_the_api_still_needs_the_key() throws Exception {
         try (TestServer t = TestServer.start(home, Map.of("BRAIN_TRUST_API_KEY", KEY))) {
             HttpResponse<String> page = t.get("/");
@@ -58,6 +79,24 @@ class DashboardRoutesTest {
             assertError(t.get("/api/v1/app.css", "X-API-Key", KEY), 404, "not_found");
             assertError(t.get("/no-such-file.js"), 404, "not_found");
             assertThat(t.post("/", "{}").statusCode()).isNotEqualTo(200);
+        }
+    }
+
+    @Test
+    void the_root_answers_the_originals_json_to_a_json_client_and_the_page_to_a_browser() throws Exception {
+        try (TestServer t = TestServer.start(home, Map.of())) {
+            HttpResponse<String> json = t.get("/", "Accept", "application/json");
+            assertThat(json.statusCode()).isEqualTo(200);
+            assertThat(json.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+            JsonNode body = Json.mapper().readTree(json.body());
+            assertThat(body.path("status").asText()).isEqualTo("active");
+            assertThat(body.path("message").asText()).isNotBlank();
+            assertThat(json.headers().allValues("Vary")).anySatisfy(v -> assertThat(v).contains("Accept"));
+
+            HttpResponse<String> browser = t.get("/", "Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+            assertThat(browser.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/html"));
+            assertThat(browser.body()).contains("<script type=\"module\" src=\"/js/app.js\"></script>");
+            assertThat(t.get("/", "Accept", "*/*").body()).contains("<!doctype html>");
         }
     }
 

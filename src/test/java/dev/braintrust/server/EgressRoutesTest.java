@@ -116,7 +116,10 @@ class EgressRoutesTest {
         assertThat(today.path("currency").asText()).isEqualTo("USD");
         assertThat(today.path("exhausted").isNull()).isTrue();
 
-        runTwo(); // 0.75 + the next call's estimate goes over 1.00: stopped before its first model call
+        // the cloud agent spends 0.75 more (1.50 in all); the local agent is stopped before its model call: a failed run, 500
+        HttpResponse<String> second = server.post("/api/v1/run-workflow", TWO, "X-API-Key", KEY);
+        assertThat(second.statusCode()).as(second.body()).isEqualTo(500);
+        assertThat(JSON.readTree(second.body()).path("runStatus").asText()).isEqualTo("budget");
         JsonNode after = get("/api/v1/usage?since=7d").path("today");
         assertThat(after.path("exhausted").isNull()).isFalse();
 

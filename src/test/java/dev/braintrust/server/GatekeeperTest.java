@@ -118,6 +118,39 @@ class GatekeeperTest {
     }
 
     @Test
+    void behind_a_trusted_proxy_a_guesser_is_blocked_by_its_forwarded_address_and_the_owner_is_not() throws Exception {
+        try (TestServer t = TestServer.start(home, Map.of("BRAIN_TRUST_API_KEY", KEY, "BRAIN_TRUST_TRUSTED_PROXIES", "127.0.0.0/8, ::1"))) {
+            for (int i = 0; i < WrongKeyLimiter.MAX_FAILURES; i++) {
+                assertError(t.get("/api/v1/context", "X-API-Key", "guess-" + i, "X-Forwarded-For", "203.0.113.7"), 403, "forbidden");
+            }
+            assertError(t.get("/api/v1/context", "X-API-Key", KEY, "X-Forwarded-For", "203.0.113.7"), 429, "too_many_requests");
+            assertThat(t.get("/api/v1/context", "X-API-Key", KEY, "X-Forwarded-For", "198.51.100.2").statusCode())
+                    .as("the owner behind the same proxy").isEqualTo(200);
+            assertError(t.get("/api/v1/context", "X-API-Key", KEY, "X-Forwarded-For", "1.2.3.4, 203.0.113.7"), 429,
+                    "too_many_requests"); // what the client wrote on the left changes nothing
+        }
+    }
+
+    @Test
+    void without_trusted_proxies_a_forwarded_address_is_not_believed() throws Exception {
+        try (TestServer t = TestServer.start(home, Map.of("BRAIN_TRUST_API_KEY", KEY))) {
+            for (int i = 0; i < WrongKeyLimiter.MAX_FAILURES; i++) {
+                t.get("/api/v1/context", "X-API-Key", "guess-" + i, "X-Forwarded-For", "203.0.113." + i);
+            }
+            assertError(t.get("/api/v1/context", "X-API-Key", KEY, "X-Forwarded-For", "198.51.100.2"), 429, "too_many_requests");
+        }
+    }
+
+    @Test
+    void a_trusted_proxy_that_is_not_an_address_is_a_configuration_error() {
+        assertThatThrownBy(() -> TestServer.start(home, Map.of("BRAIN_TRUST_API_KEY", KEY, "BRAIN_TRUST_TRUSTED_PROXIES", "10.0.0.0/33")))
+                .isInstanceOf(BrainTrustException.BadConfig.class).hasMessageContaining("BRAIN_TRUST_TRUSTED_PROXIES")
+                .hasMessageContaining("10.0.0.0/33");
+        assertThatThrownBy(() -> TestServer.start(home, Map.of("BRAIN_TRUST_API_KEY", KEY, "BRAIN_TRUST_TRUSTED_PROXIES", "proxy.example")))
+                .isInstanceOf(BrainTrustException.BadConfig.class).hasMessageContaining("proxy.example");
+    }
+
+    @Test
     void repeated_wrong_keys_are_answered_429_even_with_the_right_key_and_logged_without_the_key() throws Exception {
         Logger gatekeeperLog = (Logger) LoggerFactory.getLogger(Gatekeeper.class);
         ListAppender<ILoggingEvent> logs = new ListAppender<>();

@@ -99,17 +99,21 @@ class SyncRoutesTest {
     }
 
     @Test
-    void not_ready_before_the_first_snapshot_then_ready_and_it_stays_ready_when_the_remote_fails() throws Exception {
+    void not_ready_before_the_first_snapshot_then_ready_and_it_stays_ready_but_says_sync_failing_when_the_remote_fails()
+            throws Exception {
         startCloudServer();
         HttpResponse<String> before = send("GET", "/ready", null);
         assertThat(before.statusCode()).isEqualTo(503);
-        assertThat(json(before).path("checks").path("sync").asText()).contains("no snapshot yet");
+        assertThat(json(before).path("checks").path("sync").asText()).isEqualTo("not ready");
+        assertThat(json(send("GET", "/ready", null, "X-API-Key", API_KEY)).path("problems").path("sync").asText())
+                .contains("no snapshot yet");
 
         HttpResponse<String> synced = send("POST", "/api/v1/sync", null, "X-API-Key", API_KEY);
         assertThat(synced.statusCode()).as(synced.body()).isEqualTo(200);
         assertThat(json(synced).path("revision").asText()).isEqualTo(remote.head());
-        HttpResponse<String> ready = send("GET", "/ready", null);
+        HttpResponse<String> ready = send("GET", "/ready", null, "X-API-Key", API_KEY);
         assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+        assertThat(json(ready).path("checks").path("sync").asText()).isEqualTo("ok");
         assertThat(json(ready).path("sync").path("revision").asText()).isEqualTo(remote.head());
 
         Path away = dir.resolve("away.git");
@@ -117,8 +121,12 @@ class SyncRoutesTest {
         HttpResponse<String> failed = send("POST", "/api/v1/sync", null, "X-API-Key", API_KEY);
         assertThat(failed.statusCode()).isEqualTo(503);
         assertThat(json(failed).path("detail").asText()).contains("no repository at " + remote.url());
-        HttpResponse<String> stillReady = send("GET", "/ready", null);
+        HttpResponse<String> stillReady = send("GET", "/ready", null, "X-API-Key", API_KEY);
         assertThat(stillReady.statusCode()).isEqualTo(200);
+        assertThat(json(stillReady).path("status").asText()).isEqualTo("ready");
+        assertThat(json(stillReady).path("checks").path("sync").asText()).isEqualTo("failing");
+        assertThat(json(stillReady).path("problems").path("sync").asText()).contains("the last sync failed")
+                .contains("no repository at");
         assertThat(json(stillReady).path("sync").path("lastOutcome").asText()).isEqualTo("failed");
         assertThat(json(stillReady).path("sync").path("lastError").asText()).contains("no repository at");
         JsonNode status = json(send("GET", "/api/v1/status", null, "X-API-Key", API_KEY));
@@ -128,6 +136,29 @@ class SyncRoutesTest {
         assertThat(status.path("sync").path("note").asText()).contains("local edits on the server are overwritten by the next sync");
         assertThat(status.path("revision").asText()).isEqualTo(remote.head());
         Files.move(away, remote.bare);
+        assertThat(send("POST", "/api/v1/sync", null, "X-API-Key", API_KEY).statusCode()).isEqualTo(200);
+        assertThat(json(send("GET", "/ready", null)).path("checks").path("sync").asText()).isEqualTo("ok");
+    }
+
+    @Test
+    void ready_tells_a_stranger_the_status_and_which_checks_fail_but_no_url_revision_or_error() throws Exception {
+        startCloudServer();
+        send("POST", "/api/v1/sync", null, "X-API-Key", API_KEY);
+        Files.move(remote.bare, dir.resolve("away.git"));
+        send("POST", "/api/v1/sync", null, "X-API-Key", API_KEY);
+        for (String[] caller : new String[][]{{}, {"X-API-Key", "a-wrong-key"}}) {
+            HttpResponse<String> r = send("GET", "/ready", null, caller);
+            assertThat(r.statusCode()).isEqualTo(200);
+            JsonNode body = json(r);
+            assertThat(body.path("status").asText()).isEqualTo("ready");
+            assertThat(body.path("checks").path("sync").asText()).isEqualTo("failing");
+            assertThat(body.has("sync")).isFalse();
+            assertThat(body.has("detail")).isFalse();
+            assertThat(r.body()).doesNotContain(remote.url()).doesNotContain(bt.context().snapshot().revision())
+                    .doesNotContain("no repository").doesNotContain("remote.git");
+        }
+        HttpResponse<String> owner = send("GET", "/ready", null, "X-API-Key", API_KEY);
+        assertThat(owner.body()).contains(remote.url()).contains(bt.context().snapshot().revision()).contains("no repository at");
     }
 
     @Test
@@ -194,15 +225,17 @@ class SyncRoutesTest {
         Map<String, String> env = Map.of("HOME", dir.toString(), "PAI_HOME", dir.resolve("home").toString(),
                 "BRAIN_TRUST_GIT_URL", remote.url(), "BRAIN_TRUST_PORT", String.valueOf(server.port()),
                 "BRAIN_TRUST_API_KEY", API_KEY);
-        dev.braintrust.cli.CliRun run = dev.braintrust.cli.CliRun.run(env, "sync");
+        String url = "http://127.0.0.1:" + server.port(); // started in-process, so not in state/server.json: named with --url
+        dev.braintrust.cli.CliRun run = dev.braintrust.cli.CliRun.run(env, "sync", "--url", url);
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).contains("The server at 127.0.0.1:" + server.port() + " synced").contains("-> " + next);
+        assertThat(run.out()).startsWith("Asked the server at " + url + " (--url) to sync: ").contains("-> " + next);
         assertThat(json(send("GET", "/api/v1/context", null, "X-API-Key", API_KEY)).path("revision").asText()).isEqualTo(next);
         Map<String, String> wrongKey = new HashMap<>(env);
         wrongKey.put("BRAIN_TRUST_API_KEY", "not-the-key-0123456789abcdef");
-        dev.braintrust.cli.CliRun refused = dev.braintrust.cli.CliRun.run(wrongKey, "sync");
+        dev.braintrust.cli.CliRun refused = dev.braintrust.cli.CliRun.run(wrongKey, "sync", "--url", url);
         assertThat(refused.exitCode()).isEqualTo(1);
-        assertThat(refused.err()).contains("could not sync").contains("--once");
+        assertThat(refused.err()).contains("the server at " + url + " (--url) refused the request (HTTP 403): set BRAIN_TRUST_API_KEY")
+                .contains("--once");
     }
 
     @Test

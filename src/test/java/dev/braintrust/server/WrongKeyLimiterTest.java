@@ -50,4 +50,29 @@ class WrongKeyLimiterTest {
         }
         assertThat(limiter.trackedAddresses()).isLessThanOrEqualTo(WrongKeyLimiter.MAX_TRACKED);
     }
+
+    @Test
+    void one_wrong_key_from_each_of_many_addresses_does_not_unblock_a_guesser() {
+        for (int i = 0; i < WrongKeyLimiter.MAX_FAILURES; i++) {
+            limiter.recordFailure("10.9.9.9");
+        }
+        assertThat(limiter.blockedForSeconds("10.9.9.9")).isPositive();
+        for (int i = 0; i < 3 * WrongKeyLimiter.MAX_TRACKED; i++) {
+            limiter.recordFailure("addr-" + i);
+            if (i % 100 == 0) {
+                assertThat(limiter.blockedForSeconds("10.9.9.9")).as("after %d other addresses", i).isPositive();
+            }
+        }
+        assertThat(limiter.blockedForSeconds("10.9.9.9")).isPositive();
+        assertThat(limiter.trackedAddresses()).isLessThanOrEqualTo(WrongKeyLimiter.MAX_TRACKED);
+    }
+
+    @Test
+    void windows_expire_by_themselves() {
+        for (int i = 0; i < 100; i++) {
+            limiter.recordFailure("addr-" + i);
+        }
+        now.addAndGet(TimeUnit.SECONDS.toNanos(61));
+        assertThat(limiter.trackedAddresses()).isZero();
+    }
 }

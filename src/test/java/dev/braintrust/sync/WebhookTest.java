@@ -305,4 +305,132 @@ class WebhookTest {
         assertThat(SyncService.handleWebhookWithoutMirror(null, Map.of(), new ByteArrayInputStream(new byte[0])).status())
                 .isEqualTo(503);
     }
+
+    @Test
+    void a_wrong_forgejo_signature_is_refused_naming_the_header_that_was_sent() throws Exception {
+        String body = push("refs/heads/main");
+        WebhookResponse r = deliver(Map.of("X-Forgejo-Event", "push", "X-Forgejo-Signature", hmac("wrong", body, "HmacSHA256")), body);
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(r.body().get("detail").toString()).contains("X-Forgejo-Signature does not match").doesNotContain("X-Gitea");
+        WebhookResponse gitea = deliver(Map.of("X-Gitea-Event", "push", "X-Gitea-Signature", hmac("wrong", body, "HmacSHA256")), body);
+        assertThat(gitea.body().get("detail").toString()).contains("X-Gitea-Signature does not match");
+    }
+
+    @Test
+    void a_gitlab_system_hook_carrying_a_push_syncs_and_its_other_events_are_ignored() {
+        String next = remote.commitAndPush("goals", "context/GOALS.md", "g2");
+        Map<String, String> h = Map.of("X-Gitlab-Event", "System Hook", "X-Gitlab-Token", SECRET, "X-Gitlab-Event-UUID", "s-1");
+        // the shape of GitLab's documented System Hook push event
+        String body = "{\"object_kind\":\"push\",\"event_name\":\"push\",\"before\":\"95790bf891e76fee5e1747ab589903a6a1f80f22\","
+                + "\"after\":\"da1560886d4f094c3e6c9ef40349f7d38b5d27d7\",\"ref\":\"refs/heads/main\",\"checkout_sha\":null,"
+                + "\"user_id\":4,\"project_id\":15,\"repository\":{\"name\":\"home\"},\"commits\":[],\"total_commits_count\":0}";
+        WebhookResponse r = deliver(h, body);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).containsEntry("status", "synced").containsEntry("revision", next);
+        int before = syncs();
+        String created = "{\"event_name\":\"project_create\",\"name\":\"StoreCloud\",\"path\":\"storecloud\"}";
+        WebhookResponse other = deliver(Map.of("X-Gitlab-Event", "System Hook", "X-Gitlab-Token", SECRET), created);
+        assertThat(other.status()).isEqualTo(202);
+        assertThat(other.body().get("reason").toString()).contains("project_create");
+        assertThat(syncs()).isEqualTo(before);
+    }
+
+    @Test
+    void a_gitlab_push_that_deletes_the_branch_answers_202_and_keeps_the_snapshot() {
+        String kept = mirror.revision();
+        String body = "{\"object_kind\":\"push\",\"ref\":\"refs/heads/main\",\"before\":\"" + kept + "\","
+                + "\"after\":\"0000000000000000000000000000000000000000\",\"checkout_sha\":null}";
+        WebhookResponse r = deliver(Map.of("X-Gitlab-Event", "Push Hook", "X-Gitlab-Token", SECRET), body);
+        assertThat(r.status()).isEqualTo(202);
+        assertThat(r.body()).containsEntry("status", "branch deleted").containsEntry("revision", kept);
+        assertThat(service.status().branchDeleted()).contains("main").contains(kept);
+        assertThat(mirror.revision()).isEqualTo(kept);
+    }
+
+    @Test
+    void a_missing_or_malformed_signature_and_a_wrong_gitlab_token_are_refused_without_reading_the_body() {
+        InputStream untouchable = new InputStream() {
+            @Override
+            public int read() {
+                throw new AssertionError("the body was read");
+            }
+        };
+        assertThat(service.handleWebhook(Map.of("X-GitHub-Event", "push"), untouchable).status()).isEqualTo(403);
+        assertThat(service.handleWebhook(Map.of("X-Hub-Signature-256", "sha256=abc"), untouchable).status()).isEqualTo(403);
+        assertThat(service.handleWebhook(Map.of("X-Gitea-Signature", "zz"), untouchable).status()).isEqualTo(403);
+        assertThat(service.handleWebhook(Map.of("X-Gitlab-Token", "nope"), untouchable).status()).isEqualTo(403);
+    }
+
+    @Test
+    void a_large_body_is_kept_in_a_file_under_state_while_it_is_checked_and_the_file_is_deleted_after() throws Exception {
+        String next = remote.commitAndPush("goals", "context/GOALS.md", "g2");
+        String body = "{\"ref\":\"refs/heads/main\",\"commits\":[\"" + "c".repeat(3 * WebhookBody.IN_MEMORY) + "\"]}";
+        Path spool = dir.resolve("home/state/webhook");
+        java.util.concurrent.atomic.AtomicBoolean sawFile = new java.util.concurrent.atomic.AtomicBoolean();
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        InputStream watched = new java.io.FilterInputStream(new ByteArrayInputStream(bytes)) {
+            @Override
+            public int read(byte[] b, int off, int len) throws java.io.IOException {
+                int n = super.read(b, off, Math.min(len, 1024));
+                if (n < 0) {
+                    try (var files = Files.list(spool)) {
+                        sawFile.set(files.anyMatch(f -> f.getFileName().toString().endsWith(".body")));
+                    }
+                }
+                return n;
+            }
+        };
+        WebhookResponse r = service.handleWebhook(github("push", "large-1", body), watched);
+        assertThat(r.body()).containsEntry("revision", next);
+        assertThat(sawFile).as("spooled to state/webhook/ while read").isTrue();
+        try (var files = Files.list(spool)) {
+            assertThat(files.toList()).isEmpty();
+        }
+        WebhookResponse wrong = service.handleWebhook(github("push", "large-2", body.replace("main", "mainx")),
+                new ByteArrayInputStream(bytes));
+        assertThat(wrong.status()).isEqualTo(403);
+        try (var files = Files.list(spool)) {
+            assertThat(files.toList()).isEmpty();
+        }
+    }
+
+    @Test
+    void deliveries_beyond_those_read_and_those_waiting_are_turned_away_with_503_and_retry_after() throws Exception {
+        int held = WebhookHandler.BODIES_IN_FLIGHT + WebhookHandler.MAX_WAITING;
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(held);
+        try {
+            String body = push("refs/heads/main");
+            Map<String, String> headers = github("push", null, body);
+            List<java.util.concurrent.Future<WebhookResponse>> slow = new java.util.ArrayList<>();
+            for (int i = 0; i < held; i++) {
+                slow.add(pool.submit(() -> service.handleWebhook(headers, new InputStream() {
+                    @Override
+                    public int read() {
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return -1;
+                    }
+                })));
+            }
+            Thread.sleep(300); // let them all take a place or a seat in the queue
+            long t0 = System.nanoTime();
+            WebhookResponse busy = deliver(headers, body);
+            assertThat((System.nanoTime() - t0) / 1_000_000).as("answered at once").isLessThan(2000);
+            assertThat(busy.status()).isEqualTo(503);
+            assertThat(busy.retryAfterSeconds()).isEqualTo(WebhookHandler.RETRY_AFTER_SECONDS);
+            assertThat(busy.body()).containsEntry("error", "busy");
+            release.countDown();
+            for (var f : slow) {
+                assertThat(f.get(30, java.util.concurrent.TimeUnit.SECONDS).status()).as("an empty body, once released").isIn(403, 400);
+            }
+            assertThat(deliver(headers, body).status()).as("places are given back").isEqualTo(200);
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
 }

@@ -107,6 +107,8 @@ public final class LlmStandIn implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile Function<Call, Reply> script = call -> Reply.text("ok");
 
+    private volatile List<String> ollamaModels = List.of("llama3.2:latest");
+
     public LlmStandIn() {
         server.setServerSocketFactory(new NoDelayServerSockets());
         server.setDispatcher(new Dispatcher() {
@@ -188,6 +190,8 @@ public final class LlmStandIn implements AutoCloseable {
             } else if (path.endsWith("/api/chat")) {
                 wire = Wire.OLLAMA;
                 call = ollamaCall(body, request.getHeaders(), bodyBytes);
+            } else if (path.endsWith("/api/tags")) {
+                return ollamaTags();
             } else {
                 return new MockResponse.Builder().code(404).body("{\"error\":\"no such endpoint " + path + "\"}").build();
             }
@@ -389,6 +393,20 @@ public final class LlmStandIn implements AutoCloseable {
         return root.toString();
     }
 
+    // ---- Ollama /api/tags (the models it has) and /api/chat ----------------------------------
+
+    /** The models the stand-in's Ollama says it has ({@code GET /api/tags}); by default {@code llama3.2:latest}. */
+    public LlmStandIn ollamaModels(String... names) {
+        ollamaModels = List.of(names);
+        return this;
+    }
+
+    private MockResponse ollamaTags() {
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode models = root.putArray("models");
+        ollamaModels.forEach(name -> models.addObject().put("name", name).put("model", name).put("size", 2019393189L));
+        return new MockResponse.Builder().code(200).setHeader("Content-Type", "application/json").body(root.toString()).build();
+    }
     // ---- Ollama /api/chat ------------------------------------------------------------------
 
     /** Ollama's /api/chat request has the shape of OpenAI's chat completions. */

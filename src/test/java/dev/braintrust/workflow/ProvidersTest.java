@@ -63,7 +63,7 @@ class ProvidersTest {
             assertThat(call.system()).startsWith("# USER CONTEXT (TELOS LAYER)")
                     .contains("## Mission\n" + TestHome.MISSION)
                     .contains("## Core Beliefs & Constraints\n" + TestHome.BELIEFS)
-                    .contains("# AGENT INSTRUCTIONS\nYou count things carefully.");
+                    .endsWith("# AGENT INSTRUCTIONS\nYou are Analyst.\nYou count things carefully.\n");
             assertThat(call.task()).isEqualTo("How many words are in 'one two three'?");
             assertThat(call.tools()).containsExactly("word_count");
             if (keyHeader != null) {
@@ -84,5 +84,41 @@ class ProvidersTest {
             assertThat(c.outputExcerpt()).contains("words=3");
             assertThat(c.outcome()).isEqualTo("ok");
         });
+    }
+
+    @org.junit.jupiter.api.Test
+    void forty_model_names_share_one_http_client_and_leave_no_selector_threads_behind() {
+        Path home = TestHome.create(dir.resolve("home"));
+        TestHome.noSkills(home);
+        llm.script(call -> Reply.text("ok from " + call.model()));
+        long before = selectorThreads();
+        try (BrainTrust bt = TestHome.open(home, llm, Map.of())) {
+            for (int i = 1; i <= 40; i++) {
+                RunRecord run = bt.runs().run(Workflow.single("m" + i, new AgentNode("a", "A", null, null, null, "Say ok",
+                        "ollama:m" + i)), "test", null);
+                assertThat(run.status()).as(run.error()).isEqualTo(RunStatus.SUCCEEDED);
+                assertThat(run.finalOutput()).isEqualTo("ok from m" + i);
+            }
+            assertThat(selectorThreads() - before).as("selector threads added by 40 models").isLessThanOrEqualTo(1);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void the_gateway_keeps_a_bounded_number_of_model_clients() {
+        llm.script(call -> Reply.text("ok"));
+        dev.braintrust.Config config = TestHome.config(TestHome.create(dir.resolve("home")), llm, Map.of());
+        try (ProviderGateway gateway = new ProviderGateway(config.models(), java.time.Duration.ofSeconds(10))) {
+            for (int i = 0; i < 3 * ProviderGateway.MAX_MODELS; i++) {
+                gateway.chat(ModelRouter.route("ollama:x" + i).orElseThrow(),
+                        dev.langchain4j.model.chat.request.ChatRequest.builder()
+                                .messages(dev.langchain4j.data.message.UserMessage.from("hi")).build());
+            }
+            assertThat(gateway.cachedModels()).isLessThanOrEqualTo(ProviderGateway.MAX_MODELS);
+        }
+    }
+
+    private static long selectorThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().contains("SelectorManager")).count();
     }
 }
