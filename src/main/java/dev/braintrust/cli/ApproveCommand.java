@@ -12,8 +12,8 @@ import picocli.CommandLine.Parameters;
 import java.util.List;
 
 @Command(name = "approve", mixinStandardHelpOptions = true,
-        description = {"Approve (or reject) what a waiting run asks a human for: a step before it runs, its output, or a",
-                "skill call. The note reaches the next agent. The server running the run goes on within a second;",
+        description = {"Approve (or reject) what a waiting run asks a human for, or list what waits for approval.",
+                "A step can wait before it runs, for its output, or for a skill call. The note reaches the next agent. The server running the run goes on within a second;",
                 "a waiting run whose server is gone goes on here. Without a run, lists what waits for approval.",
                 "Exit codes: 0 decided (or nothing waits), 1 the run failed or was decided already, 2 bad input."})
 final class ApproveCommand extends BaseCommand {

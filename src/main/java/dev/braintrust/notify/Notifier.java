@@ -73,7 +73,7 @@ public final class Notifier implements AutoCloseable {
     private final Config.Automation settings;
     private final String publicUrl;
     private final byte[] key;
-    private final HttpClient http;
+    private HttpClient http; // made on the first delivery: a JDK client holds a selector thread for its life
     private final ScheduledThreadPoolExecutor executor;
     private final Map<String, NotificationRecord> pending = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -88,7 +88,6 @@ public final class Notifier implements AutoCloseable {
                 : "http://" + (config.host().contains(":") ? "[" + config.host() + "]" : config.host()) + ":" + config.port();
         this.publicUrl = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         this.key = signingKey(settings.notifySecret());
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
         this.executor = new ScheduledThreadPoolExecutor(2, r -> {
             Thread t = new Thread(r, "notify");
             t.setDaemon(true);
@@ -153,6 +152,13 @@ public final class Notifier implements AutoCloseable {
         attempt(record, request);
     }
 
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
+        }
+        return http;
+    }
+
     private void attempt(NotificationRecord before, RequestFactory request) {
         if (closed) {
             return;
@@ -161,7 +167,7 @@ public final class Notifier implements AutoCloseable {
         Integer status = null;
         String error;
         try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http().send(request.build(), HttpResponse.BodyHandlers.ofString());
             status = response.statusCode();
             error = status / 100 == 2 ? null : "answered " + status + excerpt(response.body());
         } catch (IOException e) {
