@@ -743,9 +743,13 @@ public final class RunService implements AutoCloseable {
      * should cost one cheap call rather than a run.
      *
      * @throws BrainTrustException.BadInput    when no provider serves the default model, or its key is missing
-     * @throws BrainTrustException.Unavailable when the model call fails
+     * @throws BrainTrustException.Unavailable when the model call fails, or the day's budget is spent (the call is
+     *                                         then not made; this call itself is not in the egress ledger)
      */
     public Completion plainCompletion(List<ChatTurn> turns) {
+        dailyBudgetExhausted().ifPresent(why -> {
+            throw new BrainTrustException.Unavailable(why + "; no model call is made until tomorrow");
+        });
         String model = config.defaultModel();
         ModelRoute route = ModelRouter.route(model).orElseThrow(() -> new BrainTrustException.BadInput(
                 "BRAIN_TRUST_DEFAULT_MODEL '" + model + "' is not a model name a provider serves: " + ModelRouter.NAMING_RULES));
