@@ -279,7 +279,8 @@ public final class Notifier implements AutoCloseable {
                 root.putArray("tags").add("white_check_mark");
             }
             default -> {
-                root.put("title", "Brain Trust: " + run.workflow() + " " + run.status().label());
+                root.put("title", "Brain Trust: " + run.workflow() + (run.status() == RunStatus.BUDGET ? " stopped by a budget"
+                        : " " + run.status().label()));
                 root.put("message", Optional.ofNullable(run.error()).orElse("the run did not succeed"));
                 root.put("priority", 4);
                 root.putArray("tags").add("warning");
