@@ -165,4 +165,59 @@ class BudgetTest {
             assertThat(bt.runs().dailyBudgetExhausted()).isPresent();
         }
     }
+
+    private static final String GATED = """
+            {"name": "Gated", "budget": %s,
+             "nodes": [
+              {"id": "a", "type": "agentNode", "data": {"name": "A", "goal": "do a", "approval": "after"}},
+              {"id": "b", "type": "agentNode", "data": {"name": "B", "goal": "do b"}}],
+             "edges": [{"source": "a", "target": "b"}]}
+            """;
+
+    /** Starts GATED, lets A make its call and wait for approval, and stops that process with the run waiting. */
+    private String waitingRun(String budget) throws IOException {
+        try (BrainTrust bt = TestHome.open(home, llm, Map.of())) {
+            String id = bt.runs().start(Workflow.fromJson(new ObjectMapper().readTree(GATED.formatted(budget)), "gated"), "test", null).id();
+            dev.braintrust.testing.Poll.until(java.time.Duration.ofSeconds(20), "the run to wait for A's approval",
+                    () -> bt.runs().get(id).status() == RunStatus.WAITING);
+            return id;
+        }
+    }
+
+    private RunRecord approveInANewProcess(String id) {
+        try (BrainTrust bt = TestHome.open(home, llm, Map.of())) {
+            assertThat(bt.runs().resumeWaitingRuns()).containsExactly(id);
+            bt.runs().decide(id, "a", true, null, "test");
+            dev.braintrust.testing.Poll.until(java.time.Duration.ofSeconds(20), "the run to end",
+                    () -> bt.runs().get(id).status().finished());
+            return bt.runs().get(id);
+        }
+    }
+
+    @Test
+    void a_waiting_run_taken_over_after_a_restart_goes_on_with_its_ledger() throws IOException {
+        String id = waitingRun("{}");
+
+        RunRecord done = approveInANewProcess(id);
+
+        assertThat(done.status()).as(done.error()).isEqualTo(RunStatus.SUCCEEDED);
+        List<ModelCallRecord> calls = done.steps().stream().flatMap(s -> s.modelCalls().stream()).toList();
+        assertThat(calls).extracting(ModelCallRecord::seq).containsExactly(1, 2);
+        assertThat(calls).extracting(ModelCallRecord::nodeId).containsExactly("a", "b");
+        assertThat(calls.get(1).contextFiles()).extracting(ModelCallRecord.FileRef::name).contains("MISSION.md");
+        assertThat(calls.get(1).bytesSent()).isEqualTo(llm.calls().get(1).bodyBytes());
+        assertThat(done.usage().modelCalls()).isEqualTo(2);
+        assertThat(done.steps().get(1).context().received()).contains("MISSION.md");
+    }
+
+    @Test
+    void a_waiting_run_taken_over_after_a_restart_counts_what_it_used_before_against_its_budget() throws IOException {
+        String id = waitingRun("{\"maxTokens\": 11050}"); // A uses 11,000; B's call alone (~100 tokens) would fit
+
+        RunRecord done = approveInANewProcess(id);
+
+        assertThat(done.status()).isEqualTo(RunStatus.BUDGET);
+        assertThat(done.error()).contains("the workflow's budget of 11,050 tokens would be exceeded: the run has used 11,000");
+        assertThat(llm.calls()).as("B was stopped before its call").hasSize(1);
+    }
 }
