@@ -17,6 +17,7 @@ import java.io.OutputStream;
                 "command: Claude Desktop, Claude Code, Cursor. Offers your context files, the composed TELOS block, the",
                 "journal and saved workflows as resources, with-my-context and one prompt per workflow, and your skills,",
                 "run_workflow, get_context, read_journal and get_workflow as tools. Every tool call is journaled and recorded.",
+                "Context files marked 'privacy: local' are handed out only with BRAIN_TRUST_MCP_PRIVACY=local; 'privacy: never' files never.",
                 "It is a client of the home: it never syncs and never migrates the run database, so it runs beside a",
                 "'brain-trust serve' of the same home (in cloud mode it follows the commits that server syncs to).",
                 "Stops when the client closes standard input. Logs go to standard error; standard output is the protocol's.",

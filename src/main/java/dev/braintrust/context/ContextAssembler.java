@@ -137,11 +137,15 @@ public final class ContextAssembler {
             byte[] bytes = raw.get(name);
             String sha = HexFormat.of().formatHex(sha256().digest(bytes));
             revisionHash.update((name + "\0" + sha + "\n").getBytes(StandardCharsets.UTF_8));
-            String text = decode(name, bytes, warnings).strip();
+            FrontMatter front = FrontMatter.parse(name, decode(name, bytes, warnings));
+            if (front.problem() != null) {
+                warnings.add(front.problem());
+            }
+            String text = front.body().strip();
             if (text.isEmpty()) {
                 warnings.add("context/" + name + " is empty; write something in it or delete it");
             }
-            files.add(new ContextFile(name, text, bytes.length, sha));
+            files.add(new ContextFile(name, text, bytes.length, sha, front.privacy()));
         }
         String rev = revision != null ? revision : HexFormat.of().formatHex(revisionHash.digest()).substring(0, 16);
         return new ContextSnapshot(rev, clock.instant(), files, missing, warnings);

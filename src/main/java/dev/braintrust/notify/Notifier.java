@@ -153,6 +153,13 @@ public final class Notifier implements AutoCloseable {
         attempt(record, request);
     }
 
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
+        }
+        return http;
+    }
+
     private void attempt(NotificationRecord before, RequestFactory request) {
         if (closed) {
             return;
@@ -273,7 +280,8 @@ public final class Notifier implements AutoCloseable {
                 root.putArray("tags").add("white_check_mark");
             }
             default -> {
-                root.put("title", "Brain Trust: " + run.workflow() + " " + run.status().label());
+                root.put("title", "Brain Trust: " + run.workflow() + (run.status() == RunStatus.BUDGET ? " stopped by a budget"
+                        : " " + run.status().label()));
                 root.put("message", Optional.ofNullable(run.error()).orElse("the run did not succeed"));
                 root.put("priority", 4);
                 root.putArray("tags").add("warning");
@@ -376,10 +384,4 @@ public final class Notifier implements AutoCloseable {
         }
     }
 
-    private synchronized HttpClient http() {
-        if (http == null) {
-            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
-        }
-        return http;
-    }
 }
