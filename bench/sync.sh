@@ -5,7 +5,10 @@
 #     anchor ../shared/anchors/webhook-pull-latency.sh (adnanh/webhook + git pull);
 #  2. push-to-live with the webhook off and a 1 s poll interval (target p95 < 1.5 s);
 #  3. a sync that finds nothing new on a repository of 5,000 commits and 2,000 files, in-process,
-#     and the anchor `git pull -q origin main` on a clone of the same repository (target < 10 ms).
+#     and the anchor `git pull -q origin main` on a clone of the same repository (target < 10 ms);
+#  4. requests and time per sync against Apache's git-http-backend with basic auth: ours (the token with
+#     the first request) beside JGit's default (asks without it, 401, asks again), same repository, same run.
+# Sections 1 and 4 start Apache (Debian's apache2, as .ci/run installs it) and need root.
 # Usage: bash bench/sync.sh [pushes=50]   (prints the machine's load average too: figures drift with it)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -19,25 +22,37 @@ launcher="$here/../brain-trust"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 
 p() { grep -E "^$1=" <<<"$2" | head -1 | cut -d= -f2; }
+# Runs one SyncBench mode; its log goes to $work/<mode>.log, and its tail to the terminal when it fails.
+bench() {
+  local mode="$1"; shift
+  java "$@" -cp "$cp" dev.braintrust.bench.SyncBench "$mode" "$work/$mode" ${pushes_arg:-} 2>"$work/$mode.log" \
+    || { echo "SyncBench $mode failed:" >&2; tail -30 "$work/$mode.log" >&2; tail -30 "$work/$mode/server.log" >&2 2>/dev/null; return 1; }
+}
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "== 1. push-to-live through the webhook ($pushes pushes)"
-ours="$(java -Dbench.launcher="$launcher" -cp "$cp" dev.braintrust.bench.SyncBench webhook "$work/webhook" "$pushes" 2>"$work/webhook.log")"
+echo "== 1. push-to-live through the webhook ($pushes pushes): a bare repository, and Apache's git-http-backend with basic auth"
+pushes_arg="$pushes"
+ours="$(bench webhook -Dbench.launcher="$launcher")"
 echo "$ours" | grep -E '_ms p50|_first_ms'
+# Apache runs as root and switches to www-data (the bench runs as root, as .ci/run does)
+apache="$(bench webhook-apache -Dbench.launcher="$launcher")"
+echo "$apache" | grep -E '_ms p50|_first_ms'
 anchor="$(bash "$anchors/webhook-pull-latency.sh" "$pushes")"
 echo "$anchor"
 a50=$(sed -n 's/.*p50=\([0-9]*\).*/\1/p' <<<"$anchor"); a95=$(sed -n 's/.*p95=\([0-9]*\).*/\1/p' <<<"$anchor")
 o50=$(p ours_webhook_push_to_live_p50_ms "$ours"); o95=$(p ours_webhook_push_to_live_p95_ms "$ours")
-python3 -c "print('ratio webhook push-to-live (ours/anchor): p50 %.2f, p95 %.2f' % ($o50*1000/$a50, $o95*1000/$a95))"
+python3 -c "print('ratio webhook push-to-live, bare repository (ours/anchor): p50 %.2f, p95 %.2f' % ($o50*1000/$a50, $o95*1000/$a95))"
+h50=$(p ours_webhook_push_to_live_apache_p50_ms "$apache"); h95=$(p ours_webhook_push_to_live_apache_p95_ms "$apache")
+python3 -c "print('ratio webhook push-to-live, Apache smart HTTP (ours/anchor on a bare repository): p50 %.2f, p95 %.2f' % ($h50*1000/$a50, $h95*1000/$a95))"
 
 echo "== 2. push-to-live with the webhook off, poll every 1 s ($pushes pushes)"
-java -Dbench.launcher="$launcher" -Dbench.warmup=3 -cp "$cp" dev.braintrust.bench.SyncBench poll "$work/poll" "$pushes" \
-  2>"$work/poll.log" | grep -E '_ms p50|_first_ms'
+bench poll -Dbench.launcher="$launcher" -Dbench.warmup=3 | grep -E '_ms p50|_first_ms'
 
 echo "== 3. a sync with nothing new: 5,000 commits, 2,000 files"
-ours="$(java -cp "$cp" dev.braintrust.bench.SyncBench nochange "$work/big" 2>"$work/nochange.log")"
+pushes_arg=""
+ours="$(bench nochange)"
 echo "$ours" | grep -v '_p[0-9]*_ms='
-git clone -q "$work/big/big.git" "$work/big/git-clone"
+git clone -q "$work/nochange/big.git" "$work/big/git-clone"
 for i in 1 2 3 4 5; do git -C "$work/big/git-clone" pull -q origin main; done
 ts=()
 for i in $(seq 1 50); do
@@ -48,3 +63,7 @@ echo "$anchor"
 a50=$(sed -n 's/.*p50=\([0-9]*\).*/\1/p' <<<"$anchor")
 o50=$(p ours_nochange_service_p50_ms "$ours")
 python3 -c "print('ratio no-change sync (ours/git pull): p50 %.2f' % ($o50*1000/$a50))"
+
+echo "== 4. requests and time per sync against Apache's git-http-backend: ours (the token with the first request) beside JGit's default (401 first)"
+pushes_arg=50
+bench requests-apache | grep -v '_p[0-9]*_ms='

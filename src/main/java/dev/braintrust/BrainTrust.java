@@ -14,7 +14,11 @@ import dev.braintrust.skills.SkillRegistry;
 import dev.braintrust.skills.SkillRunner;
 import dev.braintrust.skills.Skill;
 import dev.braintrust.sync.FolderWatcher;
+import dev.braintrust.workflow.ModelAliases;
 import dev.braintrust.workflow.ModelGateway;
+import dev.braintrust.workflow.ModelRouter;
+import dev.braintrust.workflow.ModelStatus;
+import dev.braintrust.workflow.OllamaProbe;
 import dev.braintrust.workflow.ProviderGateway;
 import dev.braintrust.workflow.RunService;
 import dev.braintrust.sync.GitMirror;
@@ -22,21 +26,30 @@ import dev.braintrust.sync.GitRemote;
 import dev.braintrust.sync.SyncService;
 import dev.braintrust.sync.WebhookResponse;
 import dev.braintrust.workflow.SavedWorkflow;
+import dev.braintrust.workflow.Prices;
+import dev.braintrust.workflow.PrivacyReport;
+import dev.braintrust.workflow.Workflow;
 import dev.braintrust.workflow.WorkflowLibrary;
+import dev.braintrust.journal.ModelCallRecord;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The composition root: builds every service from one {@link Config} and closes them in reverse
  * order. The server and the CLI are thin shells over the services this hands out.
  */
 public final class BrainTrust implements AutoCloseable {
+    /** How often a client of a cloud-mode home looks for a commit the server synced to. */
+    static final java.time.Duration FOLLOW_INTERVAL = java.time.Duration.ofSeconds(1);
     private final Config config;
     private final PaiHome home;
     private final Clock clock;
@@ -51,15 +64,20 @@ public final class BrainTrust implements AutoCloseable {
     private final History history;
     /** Local mode only: the history that records versions of the folder. */
     private final LocalHistory localHistory;
+    private final ModelRouter modelRouter;
+    private final OllamaProbe ollama;
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<Consumer<ModelCallRecord>> modelCallListeners = new ArrayList<>();
     private final ScheduleService schedules;
+    private final boolean clientOfHome;
     private RunService runs;
     private RunStore store;
     private boolean automationStarted;
 
-    private BrainTrust(Config config, Clock clock) {
+    private BrainTrust(Config config, Clock clock, boolean clientOfHome) {
         this.config = config;
         this.clock = clock;
+        this.clientOfHome = clientOfHome;
         this.home = new PaiHome(config.home());
         home.checkUsable();
         this.journal = new Journal(home.logs(), clock);
@@ -67,30 +85,34 @@ public final class BrainTrust implements AutoCloseable {
             // Cloud mode: context from the mirror's current commit, skills and workflows from its checkout.
             this.mirror = GitMirror.open(home.root(), GitRemote.of(config), config.skillTimeout().plusSeconds(30));
             closeables.add(mirror);
-            this.context = new ContextService(mirror.contextSource(clock), config.contextTtl());
+            this.context = new ContextService(mirror.contextSource(clock, config.contextLimits()), config.contextTtl());
             this.skills = new SkillRegistry(mirror::skillsFolder, config.contextTtl());
-            this.workflows = new WorkflowLibrary(mirror::workflowsFolder);
+            this.workflows = new WorkflowLibrary(mirror::workflowsFolder, config.contextLimits().fileBytes());
             this.sync = new SyncService(mirror, journal, context::invalidate, config.syncInterval(),
                     config.webhookSecret(), clock);
             closeables.add(sync);
             this.localWebhook = null;
             this.localHistory = null;
-            this.history = mirror.history(clock);
+            this.history = mirror.history(clock, config.contextLimits());
         } else {
             this.mirror = null;
             this.sync = null;
             // Local mode: versions of the folder recorded under state/history; a snapshot's revision is its version id.
-            this.localHistory = LocalHistory.open(home, config.history(), clock);
+            this.localHistory = LocalHistory.open(home, config.history(), config.contextLimits(), clock);
             closeables.add(localHistory);
             this.history = localHistory;
-            this.context = new ContextService(localHistory.contextSource(new FolderContextSource(home.context(), clock)),
+            this.context = new ContextService(localHistory.contextSource(
+                    new FolderContextSource(home.context(), clock, config.contextLimits())),
                     config.contextTtl());
             this.skills = new SkillRegistry(home::skills, config.contextTtl());
-            this.workflows = new WorkflowLibrary(home::workflows);
+            this.workflows = new WorkflowLibrary(home::workflows, config.contextLimits().fileBytes());
             this.localWebhook = SyncService.webhookWithoutMirror(config.webhookSecret());
         }
-        this.skillRunner = new SkillRunner(config.skillTimeout(), config.skillOutputCap());
+        this.skillRunner = new SkillRunner(config.skillTimeout(), config.skillOutputCap(), config.environment(),
+                config.skillIsolation());
         closeables.add(skillRunner);
+        this.modelRouter = new ModelRouter(config.models(), new ModelAliases(workflows::folder));
+        this.ollama = new OllamaProbe(config.models().ollamaBaseUrl(), clock);
         context.onInvalidate(skills::invalidate);
         this.schedules = new ScheduleService(workflows, context, this::runs, () -> {
             runs();
@@ -101,12 +123,21 @@ public final class BrainTrust implements AutoCloseable {
 
     /** Builds the services over an existing home (see {@link PaiHome#init()} to create one). */
     public static BrainTrust open(Config config) {
-        return new BrainTrust(config, Clock.systemDefaultZone());
+        return new BrainTrust(config, Clock.system(config.timeZone()), false);
+    }
+
+    /**
+     * Builds the services for a client of a home that a server may own at the same time
+     * ({@code brain-trust mcp}): it never syncs (in cloud mode {@link #watchForChanges()} follows the
+     * commit the server moves the home to) and never migrates the run database (see {@link #runs()}).
+     */
+    public static BrainTrust openAsClient(Config config) {
+        return new BrainTrust(config, Clock.system(config.timeZone()), true);
     }
 
     /** As {@link #open(Config)}, on another clock (tests and benchmarks that move time). */
     public static BrainTrust open(Config config, Clock clock) {
-        return new BrainTrust(config, clock);
+        return new BrainTrust(config, clock, false);
     }
 
     /**
@@ -138,11 +169,16 @@ public final class BrainTrust implements AutoCloseable {
     /**
      * Keeps up with the source of truth, for a long-running process (the server). Local mode
      * watches the home for edits, so a saved change is visible to the next read. Cloud mode
-     * syncs now (cloning into an empty home), then periodically and on every webhook.
+     * syncs now (cloning into an empty home), then periodically and on every webhook; a client of
+     * the home ({@link #openAsClient}) follows the commits the server syncs to instead.
      *
      * @throws BrainTrustException.Unavailable when the operating system refuses a watch
      */
     public void watchForChanges() {
+        if (sync != null && clientOfHome) {
+            followMirror();
+            return;
+        }
         if (sync != null) {
             sync.start();
             return;
@@ -194,19 +230,22 @@ public final class BrainTrust implements AutoCloseable {
      * Agents and workflows, over the run database and the model providers. Opened on first use
      * (commands that do not run agents never open the database).
      *
-     * @throws BrainTrustException.Unavailable when the run database cannot be opened or migrated
+     * @throws BrainTrustException.Unavailable when the run database cannot be opened or migrated (for a
+     *                                         client of the home: when its schema is not migrated yet)
      */
     public synchronized RunService runs() {
         if (runs == null) {
-            store = RunStore.open(config, home.state(), clock);
+            store = clientOfHome ? RunStore.openWithoutMigrating(config, home.state(), clock)
+                    : RunStore.open(config, home.state(), clock);
             closeables.add(store);
             ModelGateway gateway = new ProviderGateway(config.models(), config.modelTimeout());
             closeables.add(gateway);
-            RunService opened = new RunService(config, context, skills, skillRunner, workflows, store, journal, gateway, clock,
+            RunService opened = new RunService(config, context, skills, skillRunner, workflows, store, journal, gateway, clock, ollama,
                     history::open);
             if (localHistory != null) {
                 localHistory.keepRevisionsFrom(store::revisionsInUse);
             }
+            modelCallListeners.forEach(opened::onModelCall);
             Notifier notifier = new Notifier(config, opened, store.notifications(), workflows, clock);
             closeables.add(notifier);
             opened.addListener(notifier::onEvent);
@@ -234,6 +273,25 @@ public final class BrainTrust implements AutoCloseable {
         return history;
     }
 
+    /** Cloud mode, as a client of the home: picks up the commits the server syncs to, by looking at the home's HEAD. */
+    private void followMirror() {
+        java.util.concurrent.ScheduledExecutorService follower = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mirror-follower");
+            t.setDaemon(true);
+            return t;
+        });
+        follower.scheduleWithFixedDelay(() -> {
+            try {
+                if (mirror.followHead()) {
+                    context.invalidate();
+                }
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(BrainTrust.class).warn("following the home's commit: {}", e.toString());
+            }
+        }, FOLLOW_INTERVAL.toMillis(), FOLLOW_INTERVAL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        closeables.add(follower::shutdownNow);
+    }
+
     /** The sync service in cloud mode; empty in local mode. */
     public Optional<SyncService> sync() {
         return Optional.ofNullable(sync);
@@ -258,12 +316,31 @@ public final class BrainTrust implements AutoCloseable {
         List<SavedWorkflow> saved = workflows.list();
         saved.stream().filter(w -> !w.usable()).forEach(w -> warnings.add(w.problem()));
         warnings.addAll(schedules.problems());
+        ModelStatus models = models();
+        if (models.aliasProblem() != null) {
+            warnings.add(models.aliasProblem() + " (until it is fixed, no workflow can run)");
+        }
+        if (!models.defaultCanRun()) {
+            warnings.add("no model can run for agents that name none: " + models.defaultProblem()
+                    + " (see 'Default model' for the ways to fix it)");
+        }
+        Map<String, Workflow> readable = new LinkedHashMap<>();
+        for (SavedWorkflow w : saved) {
+            if (w.usable()) {
+                try {
+                    readable.put(w.name(), Workflow.fromJson(workflows.read(w.name()), w.name()));
+                } catch (BrainTrustException e) {
+                    // reported by 'run' and the workflows page; status only needs the ones that can run
+                }
+            }
+        }
+        Path pricesFile = home.root().resolve(Prices.FILE);
+        Prices prices = Prices.read(pricesFile);
+        warnings.addAll(prices.problems());
         return new StatusReport(
                 config.cloudMode() ? "cloud" : "local",
                 home.root(),
-                mirror != null
-                        ? "the git repository " + mirror.remote().displayUrl() + " (branch " + mirror.remote().branch() + ")"
-                        : "the folder " + home.root(),
+                sourceOfTruth(),
                 snapshot.revision(),
                 snapshot.loadedAt(),
                 snapshot.files().stream().map(f -> f.name()).toList(),
@@ -272,25 +349,44 @@ public final class BrainTrust implements AutoCloseable {
                 skills.skipped(),
                 saved.stream().filter(SavedWorkflow::usable).map(SavedWorkflow::name).toList(),
                 warnings,
-                configuredProviders(),
-                sync == null ? null : sync.status());
+                models.providers(),
+                sync == null ? null : sync.status(),
+                models,
+                clock.getZone().getId(),
+                PrivacyReport.of(config, snapshot, readable),
+                new StatusReport.PriceTable(pricesFile, prices.currency(), prices.isEmpty()),
+                config.egress().dailyBudget());
     }
 
-    /** Model providers that can be used: those with a key, and Ollama, which needs none. */
+    /**
+     * Runs {@code listener} after every model call of every run, with its ledger entry (the server's
+     * metrics). Does not open the run database.
+     */
+    public synchronized void onModelCall(Consumer<ModelCallRecord> listener) {
+        modelCallListeners.add(listener);
+        if (runs != null) {
+            runs.onModelCall(listener);
+        }
+    }
+
+    /**
+     * Which providers can be used now (a key, or an Ollama server that answers), whether the default
+     * model can run, and the model aliases. Asks the Ollama server, at most every 30 s and for under a second.
+     */
+    public ModelStatus models() {
+        return ModelStatus.check(config.defaultModel(), modelRouter, ollama);
+    }
+
+    /** The source of truth in words: the folder, or the repository (never with a credential) and its branch. */
+    public String sourceOfTruth() {
+        return mirror != null
+                ? "the git repository " + mirror.remote().displayUrl() + " (branch " + mirror.remote().branch() + ")"
+                : "the folder " + home.root();
+    }
+
+    /** Model providers that can be used: those with a key, and Ollama when it answers. */
     public List<String> configuredProviders() {
-        Config.ModelKeys m = config.models();
-        List<String> providers = new ArrayList<>();
-        if (m.openAiKey() != null || m.openAiBaseUrl() != null) {
-            providers.add("openai");
-        }
-        if (m.anthropicKey() != null) {
-            providers.add("anthropic");
-        }
-        if (m.geminiKey() != null) {
-            providers.add("gemini");
-        }
-        providers.add("ollama");
-        return providers;
+        return models().providers();
     }
 
     @Override

@@ -1,9 +1,15 @@
 package dev.braintrust;
 
+import dev.braintrust.context.Privacy;
+
+import dev.braintrust.context.ContextLimits;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -46,6 +52,15 @@ import java.util.regex.Pattern;
  * @param automation      schedules, triggers, notifications and approvals (see {@link Automation})
  * @param trustedProxies  BRAIN_TRUST_TRUSTED_PROXIES, comma-separated addresses or CIDRs (e.g. 127.0.0.1, 10.0.0.0/8)
  *                        whose X-Forwarded-For is believed; default none (the peer address is the client)
+ * @param contextLimits   BRAIN_TRUST_CONTEXT_FILE_LIMIT (default 1 MiB) and BRAIN_TRUST_CONTEXT_LIMIT (default 8 MiB):
+ *                        the largest context or workflow file read, and the most context a snapshot holds
+ * @param timeZone        BRAIN_TRUST_TIMEZONE, an IANA zone such as Europe/Berlin; default the system's zone.
+ *                        The journal's days and times are in this zone
+ * @param skillIsolation  BRAIN_TRUST_SKILL_ISOLATION: auto (default: a PID namespace when the system allows one,
+ *                        else a session of its own), namespace (required) or session
+ * @param environment     the variables the program was given, for the ones a skill's header declares ({@code # ENV:})
+ * @param egress          what may leave the machine and what it may cost: local model hosts, the MCP
+ *                        clients' privacy clearance, the daily budget
  * @param history         the history of the home (see {@link HistorySettings})
  */
 public record Config(
@@ -77,6 +92,11 @@ public record Config(
         String logFormat,
         Automation automation,
         List<String> trustedProxies,
+        ContextLimits contextLimits,
+        ZoneId timeZone,
+        String skillIsolation,
+        Environment environment,
+        Egress egress,
         HistorySettings history) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -95,6 +115,8 @@ public record Config(
     public static final String DEFAULT_OLLAMA_BASE_URL = "http://localhost:11434";
     public static final int DEFAULT_MODEL_RETRIES = 2;
     public static final Duration DEFAULT_MODEL_RETRY_BACKOFF = Duration.ofSeconds(1);
+
+    public static final Privacy DEFAULT_MCP_PRIVACY = Privacy.PUBLIC;
 
     /** The names of every variable that holds a secret; skills never see them. */
     public static final List<String> SECRET_VARIABLES = List.of(
@@ -203,13 +225,61 @@ public record Config(
         }
     }
 
+    /**
+     * What may leave the machine, and what model calls may cost.
+     *
+     * @param localModelHosts BRAIN_TRUST_LOCAL_MODEL_HOSTS, comma-separated {@code host} or {@code host:port}:
+     *                        the OPENAI_BASE_URL / OLLAMA_BASE_URL servers that count as the user's own, so
+     *                        they receive {@code privacy: local} files (an Ollama on loopback always does);
+     *                        lower-cased; default none
+     * @param mcpPrivacy      BRAIN_TRUST_MCP_PRIVACY, {@code public} (default) or {@code local}: the files MCP
+     *                        and OpenAI-compatible clients may receive ({@code never} files never go out)
+     * @param dailyBudget     BRAIN_TRUST_DAILY_BUDGET; null when unset
+     */
+    public record Egress(List<String> localModelHosts, Privacy mcpPrivacy, DailyBudget dailyBudget) {
+        public Egress {
+            localModelHosts = List.copyOf(localModelHosts);
+        }
+    }
+
+    /**
+     * BRAIN_TRUST_DAILY_BUDGET: what the model calls of one day (local midnight to midnight) may cost,
+     * all runs together: an amount in the currency of {@code prices.json} ({@code 5} or {@code 2.50}),
+     * a token count ({@code 500000 tokens}), or both, comma-separated.
+     *
+     * @param cost   the most the day's calls may cost; null for no cost limit
+     * @param tokens the most tokens (input + output) the day's calls may use; null for no token limit
+     */
+    public record DailyBudget(Double cost, Long tokens) {
+        static DailyBudget parse(String name, String text) {
+            Double cost = null;
+            Long tokens = null;
+            for (String part : text.split(",")) {
+                String p = part.strip().toLowerCase(Locale.ROOT);
+                Matcher t = BUDGET_TOKENS.matcher(p);
+                if (t.matches() && tokens == null) {
+                    tokens = Long.parseLong(t.group(1));
+                } else if (BUDGET_COST.matcher(p).matches() && cost == null) {
+                    cost = Double.parseDouble(p);
+                } else {
+                    throw new BrainTrustException.BadConfig(name + " must be an amount in the currency of prices.json (5 or "
+                            + "2.50), a token count (500000 tokens), or both comma-separated, not '" + text + "'");
+                }
+            }
+            return new DailyBudget(cost, tokens);
+        }
+    }
+
+    private static final Pattern BUDGET_TOKENS = Pattern.compile("(\\d{1,15})\\s*tokens?");
+    private static final Pattern BUDGET_COST = Pattern.compile("\\d{1,12}(\\.\\d{1,9})?");
+
     public boolean cloudMode() {
         return gitUrl != null;
     }
 
     /** Reads the configuration from the process environment. */
     public static Config fromEnvironment() {
-        return fromEnv(System.getenv());
+        return fromEnv(Environment.ofProcess());
     }
 
     /**
@@ -267,6 +337,16 @@ public record Config(
                         v.duration("BRAIN_TRUST_TRIGGER_DEBOUNCE", DEFAULT_TRIGGER_DEBOUNCE),
                         v.triggerSecrets()),
                 v.list("BRAIN_TRUST_TRUSTED_PROXIES"),
+                new ContextLimits(v.bytes("BRAIN_TRUST_CONTEXT_FILE_LIMIT", ContextLimits.DEFAULT.fileBytes()),
+                        v.bytes("BRAIN_TRUST_CONTEXT_LIMIT", ContextLimits.DEFAULT.totalBytes())),
+                v.zone("BRAIN_TRUST_TIMEZONE"),
+                v.choice("BRAIN_TRUST_SKILL_ISOLATION", "auto", "auto", "namespace", "session"),
+                Environment.of(env),
+                new Egress(
+                        v.list("BRAIN_TRUST_LOCAL_MODEL_HOSTS").stream().map(h -> h.toLowerCase(Locale.ROOT)).toList(),
+                        Privacy.parse(v.choice("BRAIN_TRUST_MCP_PRIVACY", DEFAULT_MCP_PRIVACY.label(), "public", "local")).orElseThrow(),
+                        Optional.ofNullable(v.get("BRAIN_TRUST_DAILY_BUDGET", null))
+                                .map(b -> DailyBudget.parse("BRAIN_TRUST_DAILY_BUDGET", b)).orElse(null)),
                 new HistorySettings(
                         v.duration("BRAIN_TRUST_HISTORY_KEEP", DEFAULT_HISTORY_KEEP),
                         v.duration("BRAIN_TRUST_HISTORY_QUIET", DEFAULT_HISTORY_QUIET)));
@@ -276,21 +356,24 @@ public record Config(
         return new Config(newHome.toAbsolutePath().normalize(), host, port, apiKey, webhookSecret, gitUrl, gitBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, history);
+                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment,
+                egress, history);
     }
 
     public Config withListen(String newHost, int newPort) {
         return new Config(home, newHost, newPort, apiKey, webhookSecret, gitUrl, gitBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, history);
+                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment,
+                egress, history);
     }
 
     public Config withGit(String newGitUrl, String newBranch) {
         return new Config(home, host, port, apiKey, webhookSecret, newGitUrl, newBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, history);
+                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment,
+                egress, history);
     }
 
     /** Parses "300", "300s", "5m", "1h", "90d", "500ms" and "0". */
@@ -311,6 +394,7 @@ public record Config(
     }
 
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h|d)?");
+    private static final Pattern BYTES = Pattern.compile("(\\d{1,12})\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?");
 
     private record Vars(Map<String, String> env) {
         String get(String name, String fallback) {
@@ -382,6 +466,38 @@ public record Config(
                 }
             }
             return secrets;
+        }
+
+        /** 1048576, 512k, 512KiB, 1m, 1MiB, 1g: multiples of 1024. */
+        long bytes(String name, long fallback) {
+            String value = get(name, null);
+            if (value == null) {
+                return fallback;
+            }
+            Matcher m = BYTES.matcher(value.toLowerCase(Locale.ROOT));
+            if (!m.matches() || Long.parseLong(m.group(1)) < 1) {
+                throw new BrainTrustException.BadConfig(name + " must be a size such as 1048576, 512KiB or 8MiB, not '" + value + "'");
+            }
+            long unit = switch (m.group(2) == null ? "b" : m.group(2).substring(0, 1)) {
+                case "k" -> 1024L;
+                case "m" -> 1024L * 1024;
+                case "g" -> 1024L * 1024 * 1024;
+                default -> 1L;
+            };
+            return Long.parseLong(m.group(1)) * unit;
+        }
+
+        ZoneId zone(String name) {
+            String value = get(name, null);
+            if (value == null) {
+                return ZoneId.systemDefault();
+            }
+            try {
+                return ZoneId.of(value);
+            } catch (DateTimeException e) {
+                throw new BrainTrustException.BadConfig(name + " must be a time zone such as Europe/Berlin, "
+                        + "America/New_York or UTC, not '" + value + "'");
+            }
         }
 
         List<String> list(String name) {

@@ -2,6 +2,7 @@
 // server's status, which every page may read (mode decides what can be edited).
 import { api } from './api.js';
 import { h, clear, errorBox, add } from './dom.js';
+import { setTimeZone } from './format.js';
 import * as overview from './pages/overview.js';
 import * as context from './pages/context.js';
 import * as skills from './pages/skills.js';
@@ -20,6 +21,7 @@ export const app = {
   status: null,
   async refreshStatus() {
     app.status = await api('/api/v1/status');
+    setTimeZone(app.status.timeZone);
     const badge = document.getElementById('mode-badge');
     badge.textContent = app.status.mode === 'cloud' ? 'cloud mode' : 'local mode';
     badge.className = `mode-badge ${app.status.mode}`;
@@ -56,6 +58,7 @@ async function route() {
     if (current.cleanup) current.cleanup();
     current = null;
   }
+  for (const more of document.querySelectorAll('.nav details[open]')) more.open = false;
   for (const link of document.querySelectorAll('.nav a')) {
     const active = link.dataset.page === (page || 'overview');
     link.classList.toggle('active', active);

@@ -1,4 +1,17 @@
-// Small formatting helpers for times, ages, durations and revisions.
+// Small formatting helpers for times, ages, durations and revisions. Times are shown in the server's
+// time zone (GET /api/v1/status timeZone), like the journal's, whatever the browser's zone and locale.
+
+let timeFormat = null;
+
+/** Shows times in this IANA zone from now on (the server's); an unknown zone leaves the browser's. */
+export function setTimeZone(zone) {
+  try {
+    timeFormat = new Intl.DateTimeFormat('en-GB', { timeZone: zone || undefined, year: 'numeric', month: '2-digit', day: '2-digit',
+      hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+  } catch (e) {
+    timeFormat = null;
+  }
+}
 
 export function ago(seconds) {
   if (seconds == null || Number.isNaN(seconds)) return '';
@@ -26,10 +39,12 @@ export function duration(ms) {
   return `${m} min ${Math.round(s % 60)} s`;
 }
 
+/** 2026-12-01 10:11:16 UTC: the date and time in the server's zone, named. */
 export function time(isoTime) {
   if (!isoTime) return '';
-  const d = new Date(isoTime);
-  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  if (!timeFormat) setTimeZone(null);
+  const parts = Object.fromEntries(timeFormat.formatToParts(new Date(isoTime)).map(p => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${parts.timeZoneName}`;
 }
 
 export function shortRev(rev) {
@@ -42,4 +57,16 @@ export function bytes(n) {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** An amount of money with enough digits for what model calls cost. */
+export function money(amount, currency) {
+  if (amount == null) return 'unknown';
+  const digits = amount !== 0 && Math.abs(amount) < 0.01 ? 6 : 4;
+  return `${amount.toFixed(digits)}${currency ? ` ${currency}` : ''}`;
+}
+
+/** A count with thousands separators: 1,234,567. */
+export function count(n) {
+  return n == null ? '' : Number(n).toLocaleString('en-US');
 }

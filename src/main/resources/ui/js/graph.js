@@ -1,9 +1,11 @@
 // A workflow drawn as a graph: nodes laid out by DAG level (a node's level is one more than its
 // deepest upstream node), edges as arrows, in plain SVG. Left to right on wide screens, top to
-// bottom on narrow ones. setStatus() recolours a node while a run goes on.
+// bottom on narrow ones. The graph is drawn at its own size (never shrunk to fit, which made its text
+// unreadably small on a phone): a graph wider than its box scrolls sideways. setStatus() recolours
+// a node while a run goes on; before any run a node shows no state.
 import { s } from './dom.js';
 
-const W = 168, H = 58, GAP_MAIN = 56, GAP_CROSS = 18, PAD = 10;
+const W = 168, H = 72, GAP_MAIN = 56, GAP_CROSS = 18, PAD = 10;
 
 /** The agent nodes and the edges between them, as the server will read them. */
 export function graphOf(workflow) {
@@ -49,11 +51,17 @@ export function agentName(node) {
   return d.name || d.role || node.id;
 }
 
+/** The model a node uses, as it will run: its own, else the server's default (BRAIN_TRUST_DEFAULT_MODEL). */
+export function modelOf(node, defaultModel) {
+  return (node.data && node.data.model) || defaultModel || '';
+}
+
 /**
  * Draws the workflow. Returns { svg, setStatus(nodeId, status, label) } where status is one of
- * waiting, running, done, failed, skipped.
+ * idle (no run yet), waiting, running, done, failed, skipped. Options: vertical; defaultModel, the
+ * model of nodes that name none; aliases, name → model it stands for (shown in a node's tooltip).
  */
-export function drawGraph(workflow, { vertical = false } = {}) {
+export function drawGraph(workflow, { vertical = false, defaultModel = '', aliases = {} } = {}) {
   const { nodes, edges } = graphOf(workflow);
   const level = levels(nodes, edges);
   const columns = [];
@@ -133,13 +141,16 @@ export function drawGraph(workflow, { vertical = false } = {}) {
   for (const n of nodes) {
     const p = pos.get(n.id);
     const d = n.data || {};
-    const statusText = s('text', { x: W - 10, y: 50, class: 'node-status', 'text-anchor': 'end' }, 'waiting');
-    const g = s('g', { class: 'node status-waiting', transform: `translate(${p.x} ${p.y})`, 'data-node-id': n.id, 'data-status': 'waiting' },
-      s('title', null, `${agentName(n)}${d.role ? ` — ${d.role}` : ''}${d.model ? ` (${d.model})` : ''}`),
+    const statusText = s('text', { x: 10, y: 65, class: 'node-status' }, '');
+    const model = modelOf(n, defaultModel);
+    const alias = aliases[String(model).toLowerCase()];
+    const modelWords = `${model}${alias ? ` → ${alias}` : ''}${d.model ? '' : ' (the default model)'}`;
+    const g = s('g', { class: 'node status-idle', transform: `translate(${p.x} ${p.y})`, 'data-node-id': n.id, 'data-status': 'idle' },
+      s('title', null, `${agentName(n)}${d.role ? ` — ${d.role}` : ''}${model ? ` — ${modelWords}` : ''}`),
       s('rect', { width: W, height: H, rx: 9, ry: 9 }),
       s('text', { x: 10, y: 18, class: 'node-name' }, truncate(agentName(n), 21)),
       s('text', { x: 10, y: 34, class: 'node-role' }, truncate(d.role || '', 26)),
-      s('text', { x: 10, y: 50, class: 'node-model' }, truncate(d.model || 'default model', 14)),
+      s('text', { x: 10, y: 50, class: 'node-model', 'data-default': d.model ? null : 'true' }, truncate(model, 24)),
       statusText);
     byId.set(n.id, { g, statusText });
     svg.append(g);
@@ -153,7 +164,7 @@ export function drawGraph(workflow, { vertical = false } = {}) {
       if (!node) return;
       node.g.setAttribute('class', `node status-${status}`);
       node.g.setAttribute('data-status', status);
-      node.statusText.textContent = label || status;
+      node.statusText.textContent = status === 'idle' ? '' : (label || status);
     },
   };
 }

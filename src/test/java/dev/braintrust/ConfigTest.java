@@ -82,4 +82,77 @@ class ConfigTest {
         assertThat(s.matches(null)).isFalse();
         assertThat(Secret.ofNullable("  ")).isNull();
     }
+
+    @Test
+    void egress_settings_have_safe_defaults_and_are_checked() {
+        Config c = Config.fromEnv(Map.of("HOME", "/home/me"));
+        assertThat(c.egress().localModelHosts()).isEmpty();
+        assertThat(c.egress().mcpPrivacy()).isEqualTo(dev.braintrust.context.Privacy.PUBLIC);
+        assertThat(c.egress().dailyBudget()).isNull();
+
+        Config set = Config.fromEnv(Map.of("HOME", "/home/me", "BRAIN_TRUST_LOCAL_MODEL_HOSTS", "GPU-Box.lan, 10.0.0.5:8080",
+                "BRAIN_TRUST_MCP_PRIVACY", "local", "BRAIN_TRUST_DAILY_BUDGET", "2.50, 500000 tokens"));
+        assertThat(set.egress().localModelHosts()).containsExactly("gpu-box.lan", "10.0.0.5:8080");
+        assertThat(set.egress().mcpPrivacy()).isEqualTo(dev.braintrust.context.Privacy.LOCAL);
+        assertThat(set.egress().dailyBudget()).isEqualTo(new Config.DailyBudget(2.5, 500_000L));
+        assertThat(Config.fromEnv(Map.of("HOME", "/h", "BRAIN_TRUST_DAILY_BUDGET", "5")).egress().dailyBudget())
+                .isEqualTo(new Config.DailyBudget(5.0, null));
+
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("HOME", "/h", "BRAIN_TRUST_MCP_PRIVACY", "never")))
+                .hasMessageContaining("BRAIN_TRUST_MCP_PRIVACY must be one of public, local");
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("HOME", "/h", "BRAIN_TRUST_DAILY_BUDGET", "five dollars")))
+                .hasMessageContaining("BRAIN_TRUST_DAILY_BUDGET must be an amount");
+        assertThat(set.withHome(dir).egress()).isEqualTo(set.egress());
+    }
+
+    @Test
+    void content_limits_time_zone_and_skill_isolation_have_documented_defaults_and_accept_units() {
+        Config defaults = Config.fromEnv(Map.of("HOME", "/home/me"));
+        assertThat(defaults.contextLimits()).isEqualTo(new dev.braintrust.context.ContextLimits(1024 * 1024, 8 * 1024 * 1024));
+        assertThat(defaults.timeZone()).isEqualTo(java.time.ZoneId.systemDefault());
+        assertThat(defaults.skillIsolation()).isEqualTo("auto");
+
+        Config set = Config.fromEnv(Map.of("BRAIN_TRUST_CONTEXT_FILE_LIMIT", "512KiB", "BRAIN_TRUST_CONTEXT_LIMIT", "2m",
+                "BRAIN_TRUST_TIMEZONE", "Europe/Berlin", "BRAIN_TRUST_SKILL_ISOLATION", "session"));
+        assertThat(set.contextLimits().fileBytes()).isEqualTo(512 * 1024);
+        assertThat(set.contextLimits().totalBytes()).isEqualTo(2 * 1024 * 1024);
+        assertThat(set.timeZone()).isEqualTo(java.time.ZoneId.of("Europe/Berlin"));
+        assertThat(Config.fromEnv(Map.of("BRAIN_TRUST_CONTEXT_FILE_LIMIT", "1048576")).contextLimits().fileBytes()).isEqualTo(1048576);
+
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("BRAIN_TRUST_CONTEXT_LIMIT", "lots")))
+                .isInstanceOf(BrainTrustException.BadConfig.class).hasMessageContaining("BRAIN_TRUST_CONTEXT_LIMIT");
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("BRAIN_TRUST_TIMEZONE", "Mars/Base")))
+                .isInstanceOf(BrainTrustException.BadConfig.class).hasMessageContaining("BRAIN_TRUST_TIMEZONE")
+                .hasMessageContaining("Mars/Base");
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("BRAIN_TRUST_SKILL_ISOLATION", "none")))
+                .isInstanceOf(BrainTrustException.BadConfig.class).hasMessageContaining("auto, namespace, session");
+    }
+
+    @Test
+    void the_journal_of_a_home_follows_the_configured_time_zone() {
+        Config config = Config.fromEnv(Map.of("PAI_HOME", dir.resolve("home").toString(), "BRAIN_TRUST_TIMEZONE", "Asia/Tokyo"));
+        new dev.braintrust.home.PaiHome(config.home()).init();
+        try (BrainTrust bt = BrainTrust.open(config)) {
+            assertThat(bt.clock().getZone()).isEqualTo(java.time.ZoneId.of("Asia/Tokyo"));
+            java.time.Instant lateUtc = java.time.Instant.parse("2026-05-01T20:00:00Z"); // May 2nd, 05:00 in Tokyo
+            bt.journal().append(new dev.braintrust.journal.JournalEntry(lateUtc, "t", "succeeded", Duration.ZERO, null,
+                    java.util.List.of(), null, ""));
+            assertThat(bt.journal().read("2026-05-02")).contains("## 05:00:00+09:00 — t — succeeded");
+        }
+    }
+
+    @Test
+    void the_environment_never_prints_a_value() {
+        Config c = Config.fromEnv(Map.of("SERPAPI_API_KEY", "never-printed"));
+        assertThat(c.environment().get("SERPAPI_API_KEY")).isEqualTo("never-printed");
+        assertThat(c.toString()).doesNotContain("never-printed");
+    }
+
+    @Test
+    void the_launchers_handover_is_read_as_nul_separated_variables() throws Exception {
+        Path pipe = Files.write(dir.resolve("handover"), "WEBHOOK_SECRET=a=b\0OPENAI_API_KEY=k\nwith a line break\0"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(Environment.readHandover(pipe)).containsEntry("WEBHOOK_SECRET", "a=b")
+                .containsEntry("OPENAI_API_KEY", "k\nwith a line break").hasSize(2);
+    }
 }

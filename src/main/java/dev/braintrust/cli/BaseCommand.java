@@ -26,6 +26,20 @@ abstract class BaseCommand implements Callable<Integer> {
         return main().home == null ? config : config.withHome(main().home);
     }
 
+    /**
+     * The configuration, in cloud mode when the home is a mirror even though this shell has no
+     * BRAIN_TRUST_GIT_URL: it follows the repository and branch the mirror follows (a mirror is never
+     * described or used as a local home). Credentials still come from the environment.
+     */
+    Config followingThisHome(Config config) {
+        if (config.cloudMode()) {
+            return config;
+        }
+        return dev.braintrust.sync.GitMirror.followedBy(config.home())
+                .map(f -> config.withGit(f.url(), f.branch()))
+                .orElse(config);
+    }
+
     PrintWriter out() {
         return spec.commandLine().getOut();
     }

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 @Command(name = "history", mixinStandardHelpOptions = true,
+        header = "List the versions of context/, skills/ and workflows/, newest first, with the files each changed.",
         description = {"The versions of context/, skills/ and workflows/, newest first: when, what made them (edit,",
                 "restore, a commit of the home's own repository, or in cloud mode the repository's commits), and the",
                 "files each changed with lines added and deleted. Local mode records a version after every burst of edits",

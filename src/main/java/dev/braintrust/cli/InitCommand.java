@@ -14,8 +14,11 @@ final class InitCommand extends BaseCommand {
     public Integer call() {
         InitReport report = new PaiHome(config().home()).init();
         Path home = report.home();
+        report.blocked().forEach(p -> err().println("warning: " + home.relativize(p) + " is a folder, so the example file of "
+                + "that name was not created; rename or remove the folder " + home.relativize(p) + "/ and run 'brain-trust init' again"));
         if (!report.createdAnything()) {
-            out().println("Brain Trust home at " + home + " is complete; nothing to create.");
+            out().println(report.blocked().isEmpty() ? "Brain Trust home at " + home + " is complete; nothing to create."
+                    : "Brain Trust home at " + home + ": nothing else to create.");
             return Main.OK;
         }
         out().println("Brain Trust home at " + home + ":");

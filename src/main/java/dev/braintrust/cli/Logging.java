@@ -25,6 +25,8 @@ final class Logging {
     /** One-shot commands print their own output; only warnings from the libraries belong on stderr. */
     static void quiet() {
         root().setLevel(Level.WARN);
+        // sync, clone and the start of run/chat print a failed sync's reason themselves: the service's warning would repeat it
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.braintrust.sync.SyncService")).setLevel(Level.ERROR);
     }
 
     /**

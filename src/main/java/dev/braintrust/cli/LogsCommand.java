@@ -25,6 +25,9 @@ final class LogsCommand extends BaseCommand {
             Journal journal = bt.journal();
             List<LocalDate> days = journal.days();
             if (list) {
+                if (days.isEmpty()) {
+                    out().println("The journal is empty: entries are written to " + bt.home().logs() + " when agents run.");
+                }
                 days.forEach(d -> out().println(d));
                 return Main.OK;
             }

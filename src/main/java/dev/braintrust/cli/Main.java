@@ -25,6 +25,8 @@ import java.util.Map;
                 ServeCommand.class,
                 RunCommand.class,
                 ChatCommand.class,
+                EgressCommand.class,
+                McpCommand.class,
                 SyncCommand.class,
                 PublishCommand.class,
                 CloneCommand.class,
@@ -77,7 +79,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         boolean serving = args.length > 0 && args[0].equals("serve");
-        Map<String, String> env = System.getenv();
+        Map<String, String> env = dev.braintrust.Environment.ofProcess(); // with what the launcher handed over
         CommandLine cli = commandLine(env);
         if ("json".equalsIgnoreCase(env.get("BRAIN_TRUST_LOG_FORMAT"))) {
             Logging.json(cli, args); // read here, before Config, so even a configuration error is logged as JSON

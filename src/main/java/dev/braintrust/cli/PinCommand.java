@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "pin", mixinStandardHelpOptions = true,
+        header = "Cloud mode: serve one commit and stop following the branch until 'brain-trust unpin'.",
         description = {"Cloud mode: serve this commit (context, skills, workflows) and stop following the branch until",
                 "'brain-trust unpin'. Syncs still fetch, so status and /ready say how many commits behind the branch the",
                 "server is. Kept across restarts. Asks the running server when one answers at BRAIN_TRUST_HOST:BRAIN_TRUST_PORT;",

@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "replay", mixinStandardHelpOptions = true,
+        header = "Run a past run's workflow again on the context it recorded, or on today's with --current.",
         description = {"Run a past run's workflow again, as a new run that names the one it replays: on the context of the",
                 "revision that run recorded (in cloud mode also that commit's skills), or with --current on today's, to",
                 "compare the outputs. A revision no longer in the history (pruned, or never recorded) is an error, never",

@@ -8,6 +8,7 @@ import picocli.CommandLine.Parameters;
 import java.util.List;
 
 @Command(name = "restore", mixinStandardHelpOptions = true,
+        header = "Local mode: write files of a past version back into the home (itself a new version).",
         description = {"Local mode: write files of a version back into the home, each atomically. The text the home has",
                 "now is recorded as a version first (nothing is lost: its id is printed, and restoring it undoes this),",
                 "and the restore is itself a new version. With no files, the whole version is restored: files added",

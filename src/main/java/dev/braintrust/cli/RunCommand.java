@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.braintrust.BrainTrust;
 import dev.braintrust.BrainTrustException;
 import dev.braintrust.Json;
+import dev.braintrust.journal.ContextShare;
 import dev.braintrust.journal.RunRecord;
+import dev.braintrust.journal.Usage;
 import dev.braintrust.workflow.AgentNode;
 import dev.braintrust.workflow.DryRun;
 import dev.braintrust.workflow.RunEvent;
@@ -38,7 +40,8 @@ final class RunCommand extends BaseCommand {
             description = "A workflow file, or a saved workflow's name (see --list).")
     String workflow;
 
-    @Option(names = "--dry-run", description = "Validate and print every agent's exact system prompt and task; call no model.")
+    @Option(names = "--dry-run", description = {"Validate and print every agent's exact system prompt and task; call no model.",
+            "Exits 0 once printed; a missing key or an Ollama that does not answer is a warning on stderr."})
     boolean dryRun;
 
     @Option(names = "--json", description = "Print the run (or the dry run) as JSON on stdout, and no progress.")
@@ -136,10 +139,12 @@ final class RunCommand extends BaseCommand {
         return bt.runs().loadSaved(argument);
     }
 
+    /** A dry run that printed its prompts succeeded (exit 0), even when the run itself could not start yet: that is a warning. */
     private int dryRun(DryRun dry) throws JsonProcessingException {
         if (json) {
             out().println(pretty().writeValueAsString(dry));
-            return dry.ready() ? Main.OK : Main.BAD_INPUT;
+            dry.problems().forEach(p -> err().println("warning: " + p));
+            return Main.OK;
         }
         PrintWriter out = out();
         out.println("Dry run of \"" + dry.workflow() + "\": " + dry.agents().size() + " agents, context revision "
@@ -150,20 +155,33 @@ final class RunCommand extends BaseCommand {
             i++;
             out.println();
             out.println("=== Agent " + i + "/" + dry.agents().size() + ": " + agent.name() + " (node " + agent.nodeId()
-                    + ") — model " + agent.model() + " (" + agent.provider().title() + ")"
+                    + ") — model " + agent.modelShown() + " (" + agent.provider().title() + ")"
                     + (agent.upstream().isEmpty() ? "" : " — after " + String.join(", ", agent.upstream())));
+            out.println(contextLine(agent.context()));
             out.println("--- system prompt ---");
             out.println(agent.systemPrompt().stripTrailing());
             out.println("--- task ---");
             out.println(agent.task().stripTrailing());
         }
+        out.flush();
         if (!dry.ready()) {
-            out.println();
-            out.println("The run could not start as things are:");
-            dry.problems().forEach(p -> out.println("  - " + p));
-            return Main.BAD_INPUT;
+            err().println();
+            err().println("warning: a real run could not start (or its models could not answer) as things are:");
+            dry.problems().forEach(p -> err().println("  - " + p));
+            err().flush();
         }
         return Main.OK;
+    }
+
+    /** "Sends to api.openai.com: MISSION.md, GOALS.md; withheld: HEALTH.md (local), DIARY.md (never)". */
+    static String contextLine(ContextShare share) {
+        String where = share.local() ? share.host() + " (local: receives privacy: local files)" : share.host();
+        String line = "Sends to " + where + ": " + (share.received().isEmpty() ? "no context files" : String.join(", ", share.received()));
+        if (!share.withheld().isEmpty()) {
+            line += "; withheld: " + share.withheld().stream().map(w -> w.name() + " (" + w.privacy() + ")")
+                    .collect(Collectors.joining(", "));
+        }
+        return line;
     }
 
     static ObjectWriter pretty() {
@@ -174,6 +192,11 @@ final class RunCommand extends BaseCommand {
         String took = seconds(run.durationMs() == null ? 0 : run.durationMs());
         String line = "Run " + run.id() + " " + run.status().label() + " in " + took + " (" + run.agentCount()
                 + (run.agentCount() == 1 ? " agent" : " agents") + ", context revision " + run.revision() + ").";
+        Usage usage = run.usage();
+        if (usage.modelCalls() > 0) {
+            line += "\n" + usage.modelCalls() + (usage.modelCalls() == 1 ? " model call" : " model calls") + ": "
+                    + usage.describeTokens() + ", " + usage.describeCost() + ", " + Bytes.human(usage.bytesSent()) + " sent.";
+        }
         return run.error() == null ? line : line + "\n" + run.error();
     }
 

@@ -2,17 +2,25 @@ package dev.braintrust.cli;
 
 import dev.braintrust.BrainTrust;
 import dev.braintrust.Config;
+import dev.braintrust.mcp.BrainTrustMcp;
+import dev.braintrust.openai.OpenAiEndpoint;
 import dev.braintrust.server.ApiServer;
+import dev.braintrust.workflow.ModelStatus;
+import dev.braintrust.server.ServerRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Start the HTTP API (default http://127.0.0.1:8000) and keep serving until Ctrl-C or SIGTERM.",
                 "On stop, requests in flight finish first. Without BRAIN_TRUST_API_KEY it listens on loopback only;",
-                "with it, every /api/v1 request needs the header X-API-Key. A missing home is created with examples."})
+                "with it, every /api/v1 request needs the header X-API-Key. A missing home is created with examples.",
+                "Also serves MCP (Streamable HTTP) at /mcp and an OpenAI-compatible /v1 (models, chat completions).",
+                "While it runs, state/server.json says where (URL, pid, mode, start), for 'sync' and 'status';",
+                "a second server on the same home refuses to start."})
 final class ServeCommand extends BaseCommand {
     @Option(names = "--host", paramLabel = "<address>",
             description = "Address to listen on (default BRAIN_TRUST_HOST, else 127.0.0.1). Any address but loopback needs BRAIN_TRUST_API_KEY.")
@@ -37,15 +45,19 @@ final class ServeCommand extends BaseCommand {
                 Thread.currentThread().interrupt();
             }
         }, "brain-trust-shutdown");
-        try {
-            try (BrainTrust bt = openCreatingHome(config)) {
+        new dev.braintrust.home.PaiHome(config.home()).checkUsable();
+        try (ServerRecord.Claim claim = ServerRecord.claim(config.home())) { // before anything touches the home
+            try (BrainTrust bt = openCreatingHome(config); BrainTrustMcp mcp = BrainTrustMcp.over(bt)) {
                 bt.watchForChanges(); // local mode: the file watcher; cloud mode: the first sync, then periodic ones
                 bt.startAutomation(); // schedules, triggers, and the runs waiting for approval
-                try (ApiServer server = new ApiServer(bt).start()) {
+                try (ApiServer server = new ApiServer(bt).withRoutes(mcp.httpRoutes()).withRoutes(new OpenAiEndpoint(bt)).start()) {
+                    claim.publish(new ServerRecord(clientUrl(server), ProcessHandle.current().pid(),
+                            config.cloudMode() ? "cloud" : "local", Instant.now(), bt.sourceOfTruth()));
                     Runtime.getRuntime().addShutdownHook(hook);
                     out().println("Brain Trust is serving on " + server.url() + " (home " + bt.home().root()
                             + (config.apiKey() == null ? ", no API key: local clients only" : ", API key required") + ")");
                     out().flush();
+                    warnWhenTheDefaultModelCannotRun(bt.models());
                     stopRequested.await();
                     err().println("Stopping: no new requests; runs in progress end interrupted, then requests in flight finish...");
                     err().flush();
@@ -57,5 +69,20 @@ final class ServeCommand extends BaseCommand {
             stopped.countDown(); // lets the shutdown hook return, and the JVM exit
         }
         return Main.OK;
+    }
+
+    private void warnWhenTheDefaultModelCannotRun(ModelStatus models) {
+        if (models.defaultCanRun()) {
+            return;
+        }
+        err().println("warning: agents that name no model cannot run: " + models.defaultProblem() + ". To fix it:");
+        models.fixes().forEach(fix -> err().println("  - " + fix));
+        err().flush();
+    }
+
+    /** The URL a client on this machine uses: a server on every interface is reached on loopback. */
+    private static String clientUrl(ApiServer server) {
+        String url = server.url();
+        return url.replace("://0.0.0.0:", "://127.0.0.1:").replace("://[::]:", "://[::1]:");
     }
 }

@@ -5,6 +5,8 @@ import dev.braintrust.BrainTrustException;
 import dev.braintrust.skills.Skill;
 import dev.braintrust.skills.SkillParam;
 import dev.braintrust.skills.SkillResult;
+import dev.braintrust.skills.SkillRunner;
+import dev.braintrust.skills.SkillVariable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -41,6 +43,18 @@ final class SkillsCommand extends BaseCommand {
                         command.out().println("    " + p.name() + " (" + p.type() + (p.required() ? "" : ", optional") + ")"
                                 + (p.description().isEmpty() ? "" : " — " + p.description()));
                     }
+                    List<SkillVariable> env = bt.skillRunner().variablesOf(skill);
+                    if (!env.isEmpty()) {
+                        command.out().println("    receives: " + env.stream().map(v -> v.name()
+                                + (v.set() ? "" : " (not set on this server: the skill runs without it)"))
+                                .collect(java.util.stream.Collectors.joining(", ")));
+                    }
+                }
+                if (!skills.isEmpty()) {
+                    command.out().println("Every skill also receives " + String.join(", ", SkillRunner.PASSED)
+                            + ", LC_* (those that are set) and PAI_HOME; no other variable. Each run is contained in "
+                            + (bt.skillRunner().isolationMode().equals("namespace") ? "a PID namespace" : "a session")
+                            + " of its own, ended with all its processes.");
                 }
                 bt.skills().skipped().forEach(s -> command.out().println("skipped skills/" + s.file() + ": " + s.reason()));
                 return Main.OK;

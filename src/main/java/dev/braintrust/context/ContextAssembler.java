@@ -22,7 +22,6 @@ public final class ContextAssembler {
     public static final List<String> EXPECTED = List.of("MISSION.md", "GOALS.md", "BELIEFS.md");
     /** The four TELOS files in load order; IDENTITY.md is optional. */
     public static final List<String> TELOS = List.of("MISSION.md", "GOALS.md", "BELIEFS.md", "IDENTITY.md");
-    public static final long LARGE_FILE_BYTES = 1024 * 1024;
 
     private ContextAssembler() {
     }
@@ -33,38 +32,120 @@ public final class ContextAssembler {
                 && name.indexOf('/') < 0 && name.indexOf('\\') < 0;
     }
 
+    /** The names in the order they are loaded: the four TELOS files first, then the others by name. */
+    public static List<String> inLoadOrder(java.util.Collection<String> names) {
+        return names.stream().sorted(LOAD_ORDER).toList();
+    }
+
     /**
-     * @param revision  the revision to record, or null to compute a content hash
-     * @param raw       file name to bytes, for every readable {@code *.md}
-     * @param unreadable file name to reason, for files that exist but could not be read
+     * Collects one snapshot's files under {@link ContextLimits}. A source lists its entries, then
+     * offers them in {@link #inLoadOrder load order}: {@link #admit} before reading anything (a file
+     * too large, or one that would take the snapshot over its total, is never read), then
+     * {@link #add} with the bytes read. Entries that are not files are {@link #notAFile reported}.
      */
-    public static ContextSnapshot assemble(String revision, Map<String, byte[]> raw, Map<String, String> unreadable, Clock clock) {
+    public static final class Gathering {
+        private final ContextLimits limits;
+        private final Map<String, byte[]> raw = new java.util.LinkedHashMap<>();
+        private final java.util.Set<String> present = new java.util.HashSet<>();
+        private final java.util.Set<String> notFiles = new java.util.HashSet<>();
+        private final List<String> problems = new ArrayList<>();
+        private final Map<String, Long> reserved = new java.util.HashMap<>();
+        private long admitted;
+
+        public Gathering(ContextLimits limits) {
+            this.limits = limits;
+        }
+
+        /**
+         * True when a file of {@code size} bytes fits: the caller then reads at most
+         * {@link #readLimit()} bytes of it and {@link #add adds} them. False when it does not fit;
+         * the warning names the file, its size and the limit.
+         */
+        public boolean admit(String name, long size) {
+            present.add(name);
+            if (size > limits.fileBytes()) {
+                problems.add("context/" + name + " is " + ContextLimits.describe(size) + ", over the limit of "
+                        + ContextLimits.describe(limits.fileBytes()) + " for one file (BRAIN_TRUST_CONTEXT_FILE_LIMIT); "
+                        + "it is left out of every prompt: trim or split it");
+                return false;
+            }
+            if (size > limits.totalBytes() - admitted) {
+                problems.add("context/" + name + " (" + ContextLimits.describe(size) + ") is left out: with it the context "
+                        + "would be over " + ContextLimits.describe(limits.totalBytes()) + " in all (BRAIN_TRUST_CONTEXT_LIMIT); "
+                        + "trim the context files");
+                return false;
+            }
+            admitted += size;
+            reserved.put(name, size);
+            return true;
+        }
+
+        /** How many bytes to read of an admitted file, at most: one more than the file limit, to see that it grew. */
+        public int readLimit() {
+            return (int) Math.min(Integer.MAX_VALUE - 8, limits.fileBytes() + 1);
+        }
+
+        /** The bytes read of an admitted file. One that grew past the limits since it was measured is left out. */
+        public void add(String name, byte[] bytes) {
+            admitted -= reserved.getOrDefault(name, 0L);
+            reserved.remove(name);
+            if (admit(name, bytes.length)) {
+                raw.put(name, bytes);
+            }
+        }
+
+        /** An entry named like a context file that is a folder, a pipe, a device or a link: it is not read. */
+        public void notAFile(String name, String what) {
+            notFiles.add(name);
+            problems.add("context/" + name + " is " + what + ", not a file; it is not read: rename or remove it");
+        }
+
+        /** A folder in {@code context/} whose name is not a context file's: what is inside it is not loaded. */
+        public void subfolder(String name) {
+            problems.add("context/" + name + "/ is a folder: only the *.md files directly in context/ are loaded, not the ones inside it");
+        }
+
+        /** A file that exists but could not be read. */
+        public void unreadable(String name, String why) {
+            present.add(name);
+            problems.add("context/" + name + " cannot be read (" + why + "); fix its permissions or remove it");
+        }
+
+        /** @param revision the revision to record, or null to compute a content hash */
+        public ContextSnapshot snapshot(String revision, Clock clock) {
+            return assemble(revision, raw, present, notFiles, problems, clock);
+        }
+    }
+
+    private static ContextSnapshot assemble(String revision, Map<String, byte[]> raw, java.util.Set<String> present,
+                                            java.util.Set<String> notFiles, List<String> problems, Clock clock) {
         List<String> warnings = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         for (String expected : EXPECTED) {
-            if (!raw.containsKey(expected) && !unreadable.containsKey(expected)) {
+            if (!present.contains(expected)) {
                 missing.add(expected);
-                warnings.add("context/" + expected + " is missing; create it (run 'brain-trust init' for an example)");
+                if (!notFiles.contains(expected)) { // a folder of that name has its own warning, saying so
+                    warnings.add("context/" + expected + " is missing; create it (run 'brain-trust init' for an example)");
+                }
             }
         }
-        unreadable.forEach((name, why) ->
-                warnings.add("context/" + name + " cannot be read (" + why + "); fix its permissions or remove it"));
+        warnings.addAll(problems);
 
         List<ContextFile> files = new ArrayList<>();
         MessageDigest revisionHash = sha256();
-        for (String name : raw.keySet().stream().sorted(LOAD_ORDER).toList()) {
+        for (String name : inLoadOrder(raw.keySet())) {
             byte[] bytes = raw.get(name);
             String sha = HexFormat.of().formatHex(sha256().digest(bytes));
             revisionHash.update((name + "\0" + sha + "\n").getBytes(StandardCharsets.UTF_8));
-            String text = decode(name, bytes, warnings).strip();
+            FrontMatter front = FrontMatter.parse(name, decode(name, bytes, warnings));
+            if (front.problem() != null) {
+                warnings.add(front.problem());
+            }
+            String text = front.body().strip();
             if (text.isEmpty()) {
                 warnings.add("context/" + name + " is empty; write something in it or delete it");
             }
-            if (bytes.length > LARGE_FILE_BYTES) {
-                warnings.add("context/" + name + " is " + (bytes.length / 1024) + " KiB, over 1 MiB; it is loaded, "
-                        + "but every prompt carries it: consider trimming it");
-            }
-            files.add(new ContextFile(name, text, bytes.length, sha));
+            files.add(new ContextFile(name, text, bytes.length, sha, front.privacy()));
         }
         String rev = revision != null ? revision : HexFormat.of().formatHex(revisionHash.digest()).substring(0, 16);
         return new ContextSnapshot(rev, clock.instant(), files, missing, warnings);

@@ -3,6 +3,7 @@ package dev.braintrust.history;
 import dev.braintrust.BrainTrustException;
 import dev.braintrust.Config;
 import dev.braintrust.context.ContextFile;
+import dev.braintrust.context.ContextLimits;
 import dev.braintrust.context.ContextSnapshot;
 import dev.braintrust.context.ContextSource;
 import dev.braintrust.home.PaiHome;
@@ -109,6 +110,7 @@ public final class LocalHistory implements History, AutoCloseable {
     private final RepositoryHistory homeCommits;
     private final Object indexLock = new Object();
     private final Map<ObjectId, ObjectId> imported = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ContextLimits limits;
     private final HomeScan.StatCache stats = new HomeScan.StatCache();
     private volatile Index index = Index.EMPTY;
     private volatile ObjectId lastTree;
@@ -121,7 +123,8 @@ public final class LocalHistory implements History, AutoCloseable {
     private int recordedSincePack;
     private boolean closed;
 
-    private LocalHistory(PaiHome home, Config.HistorySettings settings, Clock clock) {
+    private LocalHistory(PaiHome home, Config.HistorySettings settings, ContextLimits limits, Clock clock) {
+        this.limits = limits;
         this.home = home;
         this.gitDir = home.state().resolve("history");
         this.clock = clock;
@@ -153,7 +156,7 @@ public final class LocalHistory implements History, AutoCloseable {
             ObjectId head = headOf(user);
             return head == null ? List.of() : List.of(head);
         }, () -> null, COMMIT,
-                true, HistoryPage.RESTORE, "", clock);
+                true, HistoryPage.RESTORE, "", limits, clock);
     }
 
     /**
@@ -161,7 +164,12 @@ public final class LocalHistory implements History, AutoCloseable {
      * be written the history says so ({@link #problem()}) and snapshots still get their revision.
      */
     public static LocalHistory open(PaiHome home, Config.HistorySettings settings, Clock clock) {
-        return new LocalHistory(home, settings, clock);
+        return open(home, settings, ContextLimits.DEFAULT, clock);
+    }
+
+    /** As {@link #open(PaiHome, Config.HistorySettings, Clock)}; a past version's context is read under {@code limits}. */
+    public static LocalHistory open(PaiHome home, Config.HistorySettings settings, ContextLimits limits, Clock clock) {
+        return new LocalHistory(home, settings, limits, clock);
     }
 
     /** Where pruning learns which revisions stored runs used (the run database, once it is open). */
@@ -921,7 +929,7 @@ public final class LocalHistory implements History, AutoCloseable {
     public PastRevision open(String revision) {
         Resolved v = resolve(revision);
         try {
-            return new PastRevision(Trees.context(repo(), v.tree(), v.version().id(), clock), null, null);
+            return new PastRevision(Trees.context(repo(), v.tree(), v.version().id(), limits, clock), null, null);
         } catch (IOException e) {
             throw RepositoryHistory.unavailable(e);
         }

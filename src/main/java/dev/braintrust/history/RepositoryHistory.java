@@ -1,5 +1,6 @@
 package dev.braintrust.history;
 
+import dev.braintrust.context.ContextLimits;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.braintrust.BrainTrustException;
@@ -51,6 +52,7 @@ public final class RepositoryHistory implements History {
     private final String goBack;
     private final String restoreAdvice;
     private final Clock clock;
+    private final ContextLimits limits;
     private final Cache<ObjectId, List<FileChange>> changes = Caffeine.newBuilder().maximumSize(20_000).build();
 
     /**
@@ -64,6 +66,14 @@ public final class RepositoryHistory implements History {
      */
     public RepositoryHistory(Supplier<Repository> repository, Supplier<List<ObjectId>> starts, Supplier<ObjectId> served,
                              String source, boolean onlyTouching, String goBack, String restoreAdvice, Clock clock) {
+        this(repository, starts, served, source, onlyTouching, goBack, restoreAdvice, ContextLimits.DEFAULT, clock);
+    }
+
+    /** @param limits what a past revision's context may hold, as today's may (see {@link ContextLimits}) */
+    public RepositoryHistory(Supplier<Repository> repository, Supplier<List<ObjectId>> starts, Supplier<ObjectId> served,
+                             String source, boolean onlyTouching, String goBack, String restoreAdvice, ContextLimits limits,
+                             Clock clock) {
+        this.limits = limits;
         this.repository = repository;
         this.starts = starts;
         this.served = served;
@@ -253,7 +263,7 @@ public final class RepositoryHistory implements History {
     public PastRevision open(String revision) {
         RevCommit c = commit(revision);
         try {
-            return new PastRevision(Trees.context(repository.get(), c.getTree(), c.name(), clock), null, null);
+            return new PastRevision(Trees.context(repository.get(), c.getTree(), c.name(), limits, clock), null, null);
         } catch (IOException e) {
             throw unavailable(e);
         }

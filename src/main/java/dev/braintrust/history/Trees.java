@@ -2,6 +2,7 @@ package dev.braintrust.history;
 
 import dev.braintrust.BrainTrustException;
 import dev.braintrust.context.ContextAssembler;
+import dev.braintrust.context.ContextLimits;
 import dev.braintrust.context.ContextSnapshot;
 import dev.braintrust.home.PaiHome;
 import org.eclipse.jgit.diff.DiffEntry;
@@ -109,31 +110,42 @@ final class Trees {
         return loader.getCachedBytes(BINARY_THRESHOLD + 1);
     }
 
-    /** The context snapshot of a tree: its {@code context/*.md}, assembled as any snapshot is. */
-    static ContextSnapshot context(Repository repo, AnyObjectId tree, String revision, Clock clock) throws IOException {
-        Map<String, byte[]> raw = new HashMap<>();
-        Map<String, String> unreadable = new HashMap<>();
+    /**
+     * The context snapshot of a tree: its {@code context/*.md}, assembled as any snapshot is, under the same
+     * {@link ContextLimits} (a blob's size is read from its header first, so one over the limits is never loaded).
+     */
+    static ContextSnapshot context(Repository repo, AnyObjectId tree, String revision, ContextLimits limits, Clock clock)
+            throws IOException {
+        ContextAssembler.Gathering gathering = new ContextAssembler.Gathering(limits);
         try (ObjectReader reader = repo.newObjectReader(); TreeWalk folder = TreeWalk.forPath(reader, "context", tree)) {
+            Map<String, FileMode> modes = new HashMap<>();
+            Map<String, ObjectId> ids = new HashMap<>();
             if (folder != null && folder.getFileMode(0) == FileMode.TREE) {
                 try (TreeWalk files = new TreeWalk(reader)) {
                     files.addTree(folder.getObjectId(0));
                     files.setRecursive(false);
                     while (files.next()) {
                         String name = files.getNameString();
-                        FileMode mode = files.getFileMode(0);
-                        if (!ContextAssembler.isContextFileName(name) || mode == FileMode.TREE) {
-                            continue;
-                        }
-                        if (mode == FileMode.REGULAR_FILE || mode == FileMode.EXECUTABLE_FILE) {
-                            raw.put(name, reader.open(files.getObjectId(0), Constants.OBJ_BLOB).getCachedBytes(BINARY_THRESHOLD + 1));
-                        } else {
-                            unreadable.put(name, "not a file");
+                        if (ContextAssembler.isContextFileName(name)) {
+                            modes.put(name, files.getFileMode(0));
+                            ids.put(name, files.getObjectId(0));
                         }
                     }
                 }
             }
+            for (String name : ContextAssembler.inLoadOrder(modes.keySet())) {
+                FileMode mode = modes.get(name);
+                if (mode == FileMode.REGULAR_FILE || mode == FileMode.EXECUTABLE_FILE) {
+                    if (gathering.admit(name, reader.getObjectSize(ids.get(name), Constants.OBJ_BLOB))) {
+                        gathering.add(name, reader.open(ids.get(name), Constants.OBJ_BLOB).getCachedBytes(gathering.readLimit()));
+                    }
+                } else {
+                    gathering.notAFile(name, mode == FileMode.TREE ? "a folder"
+                            : mode == FileMode.SYMLINK ? "a symbolic link (links are not followed)" : "a submodule");
+                }
+            }
         }
-        return ContextAssembler.assemble(revision, raw, unreadable, clock);
+        return gathering.snapshot(revision, clock);
     }
 
     /** The files that differ between two trees (either may be null: empty), with lines added and deleted. */

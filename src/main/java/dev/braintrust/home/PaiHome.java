@@ -92,12 +92,13 @@ public final class PaiHome {
      * Creates the layout and copies the bundled examples into it. A file the user already has is
      * never overwritten.
      *
-     * @return what was created and what was left alone
+     * @return what was created, what was left alone, and where a folder stands where an example file goes
      */
     public InitReport init() {
         checkUsable();
         List<Path> created = new ArrayList<>();
         List<Path> kept = new ArrayList<>();
+        List<Path> blocked = new ArrayList<>();
         try {
             for (String folder : concat(SYNCED_FOLDERS, LOCAL_FOLDERS)) {
                 Path dir = root.resolve(folder);
@@ -108,7 +109,9 @@ public final class PaiHome {
             }
             for (String example : exampleIndex()) {
                 Path target = root.resolve(example);
-                if (copyExample(example, target)) {
+                if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                    blocked.add(target);
+                } else if (copyExample(example, target)) {
                     created.add(target);
                 } else {
                     kept.add(target);
@@ -117,7 +120,7 @@ public final class PaiHome {
         } catch (IOException e) {
             throw new BrainTrustException.BadConfig("cannot initialise " + root + ": " + e.getMessage(), e);
         }
-        return new InitReport(root, created, kept);
+        return new InitReport(root, created, kept, blocked);
     }
 
     private static boolean copyExample(String example, Path target) throws IOException {

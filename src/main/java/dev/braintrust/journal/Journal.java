@@ -25,14 +25,16 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 
 /**
- * The human-readable journal: {@code logs/YYYY-MM-DD.md}, one file a day, one entry per run.
+ * The human-readable journal: {@code logs/YYYY-MM-DD.md}, one file a day, one entry per run. Days
+ * and times are those of the clock's zone (BRAIN_TRUST_TIMEZONE), each time written with its offset.
  * Appends take an in-process lock and an OS file lock, so concurrent runs in this process and
  * in other processes never interleave or lose an entry.
  */
 public final class Journal {
     static final int SUMMARY_CHARS = 600;
     private static final Pattern DAY = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
+    /** With the offset, so that the two 02:30 of a night the clocks go back are two different times. */
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ssxxx", Locale.ROOT);
 
     private final Path folder;
     private final Clock clock;
@@ -55,7 +57,8 @@ public final class Journal {
                     StandardOpenOption.APPEND);
                  FileLock ignored = channel.lock()) {
                 if (channel.size() == 0) {
-                    write(channel, ("# Brain Trust journal — " + at.toLocalDate() + "\n").getBytes(StandardCharsets.UTF_8));
+                    write(channel, ("# Brain Trust journal — " + at.toLocalDate() + " (" + at.getZone().getId() + ")\n")
+                            .getBytes(StandardCharsets.UTF_8));
                 }
                 write(channel, text);
                 channel.force(false);
@@ -139,7 +142,7 @@ public final class Journal {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            throw new BrainTrustException.NotFound("no journal for " + date + "; 'brain-trust logs' lists the days there are");
+            throw new BrainTrustException.NotFound("no journal for " + date + "; 'brain-trust logs --list' lists the days there are");
         } catch (IOException e) {
             throw new BrainTrustException.Unavailable("cannot read " + file + ": " + e.getMessage(), e);
         }

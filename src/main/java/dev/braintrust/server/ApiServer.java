@@ -66,10 +66,11 @@ public final class ApiServer implements AutoCloseable {
         this.brainTrust = brainTrust;
         this.config = brainTrust.config();
         this.metrics = new ServerMetrics(brainTrust.context(), brainTrust.skillRunner());
+        brainTrust.onModelCall(metrics::recordModelCall);
         this.gatekeeper = new Gatekeeper(config.apiKey(), config.corsOrigins(), new WrongKeyLimiter(),
                 new ClientAddress(config.trustedProxies()));
         ContextService context = brainTrust.context();
-        readiness.require("context", () -> firstSnapshotProblem(context));
+        readiness.require("context", () -> firstSnapshotProblem(context, brainTrust));
         readiness.require("run database", this::runDatabaseProblem);
         this.runRoutes = new RunRoutes(brainTrust::runs, bodies, mapper);
         brainTrust.sync().ifPresent(sync -> {
@@ -98,6 +99,7 @@ public final class ApiServer implements AutoCloseable {
                 new SkillRoutes(brainTrust.skills(), brainTrust.skillRunner(), bodies),
                 new LogRoutes(brainTrust.journal()),
                 runRoutes,
+                new UsageRoutes(brainTrust::runs),
                 new SyncRoutes(brainTrust, bodies),
                 new HistoryRoutes(brainTrust.history(), bodies),
                 new MetricsRoutes(metrics),
@@ -109,7 +111,11 @@ public final class ApiServer implements AutoCloseable {
         return all;
     }
 
-    /** Adds routes from a service outside {@link BrainTrust}; call before {@link #start()}. */
+    /**
+     * Adds routes from a service outside {@link BrainTrust}; call before {@link #start()}. Routes that
+     * are {@link AutoCloseable} are closed when the server stops, before it waits for the requests in
+     * flight: that is where they end the streams they hold open.
+     */
     public ApiServer withRoutes(Routes routes) {
         if (app != null) {
             throw new IllegalStateException("routes must be added before the server starts");
@@ -134,7 +140,7 @@ public final class ApiServer implements AutoCloseable {
      */
     public ApiServer start() {
         Gatekeeper.checkListenAddress(config.host(), config.apiKey());
-        firstSnapshotProblem(brainTrust.context());
+        firstSnapshotProblem(brainTrust.context(), brainTrust);
         spareJettyTheJmxLookup();
         app = Javalin.create(this::configure);
         try {
@@ -250,8 +256,20 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    private void closeExtraRoutes() {
+        for (Routes routes : extraRoutes) {
+            if (routes instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    log.warn("closing {}: {}", routes, e.toString());
+                }
+            }
+        }
+    }
+
     /** Null once a snapshot has loaded; else tries to load one and says why it cannot. */
-    private static String firstSnapshotProblem(ContextService context) {
+    private static String firstSnapshotProblem(ContextService context, BrainTrust brainTrust) {
         if (context.loadCount() > 0) {
             return null;
         }
@@ -259,7 +277,9 @@ public final class ApiServer implements AutoCloseable {
             context.snapshot();
             return null;
         } catch (BrainTrustException e) {
-            log.warn("context not loaded: {}", e.getMessage());
+            if (!brainTrust.sync().map(dev.braintrust.sync.SyncService::cloningFirst).orElse(false)) {
+                log.warn("context not loaded: {}", e.getMessage()); // a first clone under way is no problem: it logs itself
+            }
             return "no context snapshot has loaded yet: " + e.getMessage();
         }
     }
@@ -300,6 +320,7 @@ public final class ApiServer implements AutoCloseable {
                 }
             });
             runRoutes.endStreams(STREAM_GRACE_MS);
+            closeExtraRoutes(); // their long-lived streams end first, so the stop does not wait for them
             running.stop();
         }
         Thread opener = runDatabaseOpener;

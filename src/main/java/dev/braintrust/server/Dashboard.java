@@ -45,16 +45,31 @@ final class Dashboard implements Routes {
             "js", "text/javascript; charset=utf-8",
             "svg", "image/svg+xml");
 
+    /** The original Brain Trust's answer at {@code /} to a client that asks for JSON. */
+    static final Map<String, String> ROOT_JSON = Map.of("message", "Brain Trust is online", "status", "active");
+
     private volatile Map<String, byte[]> files;
 
     @Override
     public void addTo(RoutesConfig routes) {
-        routes.get("/", ctx -> send(ctx, "", "index.html"));
+        routes.get("/", ctx -> {
+            ctx.header("Vary", "Accept");
+            if (wantsJson(ctx.header("Accept"))) {
+                ctx.json(ROOT_JSON); // what the original's API answered at its root, for its clients and scripts
+                return;
+            }
+            send(ctx, "", "index.html");
+        });
         routes.get("/index.html", ctx -> send(ctx, "", "index.html"));
         routes.get("/app.css", ctx -> send(ctx, "", "app.css"));
         routes.get("/favicon.svg", ctx -> send(ctx, "", "favicon.svg"));
         routes.get("/js/{file}", ctx -> send(ctx, "js/", ctx.pathParam("file")));
         routes.get("/js/pages/{file}", ctx -> send(ctx, "js/pages/", ctx.pathParam("file")));
+    }
+
+    /** A client that asks for JSON and not for a page: browsers always list text/html. */
+    static boolean wantsJson(String accept) {
+        return accept != null && accept.contains("application/json") && !accept.contains("text/html");
     }
 
     static boolean isDashboardRoute(String routePath) {

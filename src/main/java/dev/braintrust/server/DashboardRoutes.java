@@ -3,7 +3,9 @@ package dev.braintrust.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.braintrust.BrainTrustException;
 import dev.braintrust.context.ContextService;
+import dev.braintrust.context.ContextSelection;
 import dev.braintrust.context.ContextSnapshot;
+import dev.braintrust.context.Privacy;
 import dev.braintrust.context.PromptComposer;
 import dev.braintrust.workflow.SavedWorkflow;
 import dev.braintrust.workflow.WorkflowLibrary;
@@ -13,8 +15,8 @@ import io.javalin.http.HttpResponseException;
 /**
  * What the dashboard needs beyond the routes of ARCHITECTURE.md §6, as thin adapters over the services:
  * <ul>
- *   <li>{@code GET /api/v1/prompt?instructions=...} — the system prompt an agent with these instructions
- *       receives now: {@code {"revision","prompt"}} (what {@code brain-trust context --prompt} prints).</li>
+ *   <li>{@code GET /api/v1/prompt?instructions=...&role=...&goal=...} — the system prompt an agent with these
+ *       instructions (backstory), role and goal receives now: {@code {"revision","prompt"}} (what {@code brain-trust context --prompt} prints).</li>
  *   <li>{@code GET /api/v1/workflows/{name}} — a saved workflow's JSON, as in its file.</li>
  *   <li>{@code PUT /api/v1/workflows/{name}} — saves a workflow to {@code workflows/<name>.json} (local mode
  *       only: in cloud mode the git repository is the source of truth and the answer is 409, saying so).</li>
@@ -56,12 +58,12 @@ final class DashboardRoutes implements Routes {
     @Override
     public void addTo(RoutesConfig routes) {
         routes.get("/api/v1/prompt", ctx -> {
-            String instructions = ctx.queryParam("instructions");
-            if (instructions != null && instructions.length() > MAX_INSTRUCTIONS) {
-                throw new BrainTrustException.BadInput("instructions are limited to " + MAX_INSTRUCTIONS + " characters here");
-            }
+            String instructions = boundedParam(ctx, "instructions");
+            PromptComposer.Agent agent = new PromptComposer.Agent(boundedParam(ctx, "role"), instructions, boundedParam(ctx, "goal"));
             ContextSnapshot snapshot = context.snapshot();
-            ctx.json(new Prompt(snapshot.revision(), PromptComposer.compose(snapshot, instructions)));
+            // as a cloud model receives it: local files withheld, never files left out
+            ContextSnapshot sent = ContextSelection.of(snapshot, Privacy.PUBLIC).snapshot();
+            ctx.json(new Prompt(snapshot.revision(), PromptComposer.compose(sent, agent)));
         });
         routes.get("/api/v1/workflows/{name}", ctx -> ctx.json(workflows.read(ctx.pathParam("name"))));
         routes.put("/api/v1/workflows/{name}", ctx -> {
@@ -79,5 +81,13 @@ final class DashboardRoutes implements Routes {
             check.validate(workflow);
             ctx.json(Saved.of(workflows.save(name, workflow)));
         });
+    }
+
+    private static String boundedParam(io.javalin.http.Context ctx, String name) {
+        String value = ctx.queryParam(name);
+        if (value != null && value.length() > MAX_INSTRUCTIONS) {
+            throw new BrainTrustException.BadInput("'" + name + "' is limited to " + MAX_INSTRUCTIONS + " characters here");
+        }
+        return value;
     }
 }

@@ -17,10 +17,13 @@ import java.util.UUID;
  * The one place exceptions become responses: {@link BrainTrustException} subtypes by what the
  * caller can do (400, 404, 503), Javalin's own (unknown route 404, wrong method 405, body too
  * large 413, and the statuses the gatekeeper throws), and anything else a 500 whose body carries
- * only an incident id; the stack trace goes to the server log under that id.
+ * only an incident id; the stack trace goes to the server log under that id. Under {@code /v1/} (the
+ * OpenAI-compatible endpoint) the body has OpenAI's shape, {@code {"error": {"message", "type", "code"}}}.
  */
 final class ErrorMapper {
     private static final Logger log = LoggerFactory.getLogger(ErrorMapper.class);
+    /** The OpenAI-compatible routes, whose errors take OpenAI's shape. */
+    private static final String OPENAI_PREFIX = "/v1/";
 
     private ErrorMapper() {
     }
@@ -59,6 +62,12 @@ final class ErrorMapper {
     }
 
     static void respond(Context ctx, int status, String detail) {
+        if (ctx.path().startsWith(OPENAI_PREFIX)) {
+            // OpenAI client libraries read {"error": {"message", "type", "code"}}
+            ctx.status(status).json(java.util.Map.of("error", java.util.Map.of("message", detail, "type", errorName(status),
+                    "code", errorName(status))));
+            return;
+        }
         ctx.status(status).json(new ApiError(errorName(status), detail));
     }
 

@@ -20,6 +20,7 @@ import java.util.stream.Collectors;
 
 /**
  * Who may call what (ARCHITECTURE.md §6). Every matched route needs the {@code X-API-Key} header
+ * (or {@code Authorization: Bearer}, as MCP and OpenAI clients send it)
  * equal to {@code BRAIN_TRUST_API_KEY} (constant-time compare; missing 401, wrong 403), except the
  * routes in {@link #PUBLIC_ROUTES}. Without a configured key the server listens on loopback only
  * and refuses any other client. Wrong keys are rate-limited per client address (429) and logged
@@ -37,6 +38,7 @@ import java.util.stream.Collectors;
  */
 final class Gatekeeper {
     static final String HEADER = "X-API-Key";
+    private static final String BEARER = "Bearer ";
     /** Route paths open without a key; the webhook is authenticated by its signature instead. */
     static final Set<String> PUBLIC_ROUTES = Set.of("/health", "/ready", "/api/v1/webhook/sync-context",
             AutomationRoutes.TRIGGER_ROUTE); // a webhook trigger checks its own secret
@@ -149,9 +151,10 @@ final class Gatekeeper {
             ctx.header("Retry-After", Long.toString(blocked));
             throw new HttpResponseException(429, "too many wrong API keys from your address; try again in " + blocked + " s");
         }
-        String given = ctx.header(HEADER);
+        String given = givenKey(ctx);
         if (given == null || given.isEmpty()) {
-            throw new HttpResponseException(401, "missing " + HEADER + " header: send the key the server has in BRAIN_TRUST_API_KEY");
+            throw new HttpResponseException(401, "missing " + HEADER + " header (or Authorization: Bearer): send the key "
+                    + "the server has in BRAIN_TRUST_API_KEY");
         }
         if (!apiKey.matches(given)) {
             int failures = limiter.recordFailure(address);
@@ -159,8 +162,24 @@ final class Gatekeeper {
                 log.warn("wrong API key from {} for {} {} ({} in the last minute{})", address, ctx.method(), ctx.path(),
                         failures, failures >= WrongKeyLimiter.MAX_FAILURES ? "; refusing it for a minute" : "");
             }
-            throw new HttpResponseException(403, "wrong API key in the " + HEADER + " header");
+            throw new HttpResponseException(403, "wrong API key (in " + HEADER + " or Authorization: Bearer)");
         }
+    }
+
+    /**
+     * The key in {@code X-API-Key}, else in {@code Authorization: Bearer <key>}: what MCP clients and
+     * OpenAI client libraries send.
+     */
+    static String givenKey(Context ctx) {
+        String given = ctx.header(HEADER);
+        if (given != null && !given.isEmpty()) {
+            return given;
+        }
+        String authorization = ctx.header("Authorization");
+        if (authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return authorization.substring(BEARER.length()).strip();
+        }
+        return null;
     }
 
     private static boolean isPublic(Context ctx) {

@@ -29,7 +29,8 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>{@code POST /api/v1/run-workflow} — runs and answers when done, with the original UI's fields
  *       {@code status, result, final_output, agent_count, task_count, duration} plus {@code runId},
- *       {@code revision}, {@code runStatus}, {@code error}. The body is the workflow graph itself (what the
+ *       {@code revision}, {@code runStatus}, {@code error}; 200 when the run succeeded, 500 with the same body when it
+ *       failed, was cancelled or timed out (as the original answered). The body is the workflow graph itself (what the
  *       original UI posted), or {@code {"workflow": <graph> | "<saved name>", "dryRun": true}}; with
  *       {@code dryRun} the answer is every agent's exact system prompt and task, and no model is called.</li>
  *   <li>{@code POST /api/v1/runs} — the same body; starts the run and answers 202 with its id.</li>
@@ -159,7 +160,9 @@ final class RunRoutes implements Routes, AutoCloseable {
             ctx.json(runs.get().dryRun(request.workflow()));
             return;
         }
-        ctx.json(RunWorkflowResponse.of(runs.get().run(request.workflow(), "api", null)));
+        RunRecord run = runs.get().run(request.workflow(), "api", null);
+        // The original answered 500 when a run failed, and its clients look only at the status code.
+        ctx.status(run.succeeded() ? 200 : 500).json(RunWorkflowResponse.of(run));
     }
 
     /**

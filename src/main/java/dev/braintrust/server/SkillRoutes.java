@@ -7,6 +7,7 @@ import dev.braintrust.skills.SkillParam;
 import dev.braintrust.skills.SkillRegistry;
 import dev.braintrust.skills.SkillResult;
 import dev.braintrust.skills.SkillRunner;
+import dev.braintrust.skills.SkillVariable;
 import dev.braintrust.skills.SkippedScript;
 import io.javalin.config.RoutesConfig;
 
@@ -24,13 +25,18 @@ final class SkillRoutes implements Routes {
     private final SkillRunner runner;
     private final JsonBodies bodies;
 
-    record SkillView(String name, String description, List<SkillParam> params, String file) {
-        static SkillView of(Skill s) {
-            return new SkillView(s.name(), s.description(), s.params(), s.script().getFileName().toString());
+    /** @param env the variables the skill declares with {@code # ENV:}, and whether the server has each (never a value) */
+    record SkillView(String name, String description, List<SkillParam> params, String file, List<SkillVariable> env) {
+        static SkillView of(Skill s, SkillRunner runner) {
+            return new SkillView(s.name(), s.description(), s.params(), s.script().getFileName().toString(), runner.variablesOf(s));
         }
     }
 
-    record SkillList(List<SkillView> skills, List<SkippedScript> skipped) {
+    /**
+     * @param passed    the variables every skill receives when the server has them, besides PAI_HOME and each skill's own
+     * @param isolation how skill processes are contained here: "namespace" or "session"
+     */
+    record SkillList(List<SkillView> skills, List<SkippedScript> skipped, List<String> passed, String isolation) {
     }
 
     record RunView(String skill, boolean ok, String outcome, int exitCode, String output, boolean truncated,
@@ -50,7 +56,8 @@ final class SkillRoutes implements Routes {
     @Override
     public void addTo(RoutesConfig routes) {
         routes.get("/api/v1/skills", ctx -> ctx.json(new SkillList(
-                registry.list().stream().map(SkillView::of).toList(), registry.skipped())));
+                registry.list().stream().map(s -> SkillView.of(s, runner)).toList(), registry.skipped(), SkillRunner.PASSED,
+                runner.isolationMode())));
         routes.post("/api/v1/skills/{name}/run", ctx -> {
             Skill skill = registry.find(ctx.pathParam("name"));
             Map<String, String> args = arguments(bodies.read(ctx));

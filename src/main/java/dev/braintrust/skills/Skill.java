@@ -11,15 +11,23 @@ import java.util.Optional;
  * @param description from the {@code # DESCRIPTION:} header, may be empty
  * @param params      from the {@code # PARAM:} headers, in order; passed to the script as argv in this order
  * @param script      the file to execute
+ * @param env         from the {@code # ENV:} headers: the variables (secrets) this skill receives from the server, besides
+ *                    the harmless ones every skill gets ({@link SkillRunner#PASSED})
  * @param approvalRequired from {@code # APPROVAL: required}: a human approves each call an agent makes
  */
-public record Skill(String name, String description, List<SkillParam> params, Path script, boolean approvalRequired) {
+public record Skill(String name, String description, List<SkillParam> params, Path script, List<String> env,
+                    boolean approvalRequired) {
     public Skill {
         params = List.copyOf(params);
+        env = List.copyOf(env);
+    }
+
+    public Skill(String name, String description, List<SkillParam> params, Path script, List<String> env) {
+        this(name, description, params, script, env, false);
     }
 
     public Skill(String name, String description, List<SkillParam> params, Path script) {
-        this(name, description, params, script, false);
+        this(name, description, params, script, List.of(), false);
     }
 
     public Optional<SkillParam> param(String paramName) {

@@ -14,16 +14,21 @@ import java.util.regex.Pattern;
  * # PARAM: query (str) - The search query
  * # PARAM: limit (int, optional) - How many results
  * # APPROVAL: required
+ * # ENV: SERPAPI_API_KEY
  * </pre>
+ * {@code # ENV:} is repeatable (or lists several names separated by commas or spaces); a skill may not
+ * ask for the server's own credentials ({@code BRAIN_TRUST_*}, {@code WEBHOOK_SECRET}).
  */
 final class SkillHeaderParser {
     static final int HEADER_LINES = 20;
     static final Pattern VALID_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,63}");
-    private static final Pattern FIELD = Pattern.compile("^\\s*(?:#|//|--)\\s*(NAME|DESCRIPTION|PARAM|APPROVAL)\\s*:\\s*(.*?)\\s*$",
+    private static final Pattern FIELD = Pattern.compile("^\\s*(?:#|//|--)\\s*(NAME|DESCRIPTION|PARAM|ENV|APPROVAL)\\s*:\\s*(.*?)\\s*$",
             Pattern.CASE_INSENSITIVE);
     private static final Pattern PARAM = Pattern.compile(
             "([A-Za-z_][A-Za-z0-9_]*)\\s*(?:\\(\\s*([A-Za-z]+)\\s*(?:,\\s*(optional|required)\\s*)?\\))?\\s*(?:-\\s*(.*))?",
             Pattern.CASE_INSENSITIVE);
+
+    private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
 
     private SkillHeaderParser() {
     }
@@ -37,6 +42,7 @@ final class SkillHeaderParser {
         String description = "";
         List<SkillParam> params = new ArrayList<>();
         boolean approval = false;
+        List<String> env = new ArrayList<>();
         for (String line : firstLines.subList(0, Math.min(HEADER_LINES, firstLines.size()))) {
             Matcher m = FIELD.matcher(line);
             if (!m.matches()) {
@@ -47,6 +53,7 @@ final class SkillHeaderParser {
                 case "NAME" -> name = value;
                 case "DESCRIPTION" -> description = value;
                 case "APPROVAL" -> approval = parseApproval(value);
+                case "ENV" -> parseEnv(value, env);
                 default -> params.add(parseParam(value, params));
             }
         }
@@ -54,7 +61,7 @@ final class SkillHeaderParser {
             throw new IllegalArgumentException("its name '" + name + "' is not valid: use letters, digits, '_' or '-', "
                     + "starting with a letter, in the '# NAME:' header or the file name");
         }
-        return new Skill(name, description, params, script, approval);
+        return new Skill(name, description, params, script, env, approval);
     }
 
     private static boolean parseApproval(String value) {
@@ -64,6 +71,31 @@ final class SkillHeaderParser {
             default -> throw new IllegalArgumentException("its header line '# APPROVAL: " + value
                     + "' is not understood: write '# APPROVAL: required' to have a human approve each call");
         };
+    }
+
+    private static void parseEnv(String value, List<String> env) {
+        for (String variable : value.split("[,\\s]+")) {
+            if (variable.isEmpty()) {
+                continue;
+            }
+            if (!VARIABLE.matcher(variable).matches()) {
+                throw new IllegalArgumentException("its header line '# ENV: " + value + "' names '" + variable
+                        + "', which is not a variable name (letters, digits and '_')");
+            }
+            if (isServerCredential(variable)) {
+                throw new IllegalArgumentException("it asks for " + variable + ", a setting of the server itself, which no "
+                        + "skill receives; remove it from the '# ENV:' header");
+            }
+            if (!env.contains(variable)) {
+                env.add(variable);
+            }
+        }
+    }
+
+    /** The server's own settings and credentials: never handed to a skill, even when asked for. */
+    static boolean isServerCredential(String variable) {
+        String name = variable.toUpperCase(java.util.Locale.ROOT);
+        return name.startsWith("BRAIN_TRUST_") || name.startsWith("WEBHOOK_SECRET");
     }
 
     private static SkillParam parseParam(String value, List<SkillParam> earlier) {

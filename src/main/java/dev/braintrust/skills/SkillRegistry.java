@@ -5,6 +5,7 @@ import dev.braintrust.BrainTrustException;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -16,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
  * The skills found in {@code skills/}: every regular file with the executable bit and a valid
@@ -24,6 +24,8 @@ import java.util.stream.Stream;
  * or until it is older than the TTL, so a new or edited script is seen without a restart.
  */
 public final class SkillRegistry {
+    /** How much of a script is read for its header. */
+    static final int HEADER_BYTES = 64 * 1024;
     private final Supplier<Path> folder;
     private final long ttlNanos;
     private volatile Scan scan;
@@ -96,6 +98,11 @@ public final class SkillRegistry {
             if (isIgnored(fileName) || Files.isDirectory(file)) {
                 continue;
             }
+            if (!Files.isRegularFile(file)) {
+                skipped.add(new SkippedScript(fileName, "not a regular file (a named pipe, socket or device, or a broken link); "
+                        + "it is never read or run"));
+                continue;
+            }
             if (!Files.isExecutable(file)) {
                 skipped.add(new SkippedScript(fileName, "not executable; run 'chmod +x skills/" + fileName + "' to make it a skill"));
                 continue;
@@ -116,15 +123,34 @@ public final class SkillRegistry {
         return new Scan(new ArrayList<>(skills.values()), skipped, System.nanoTime());
     }
 
-    private static List<String> headerLines(Path file) throws IOException {
-        try (Stream<String> lines = Files.lines(file, StandardCharsets.UTF_8)) {
-            return lines.limit(SkillHeaderParser.HEADER_LINES).toList();
-        } catch (java.io.UncheckedIOException e) {
-            if (e.getCause() instanceof CharacterCodingException) {
-                return List.of(); // a binary executable: no header, the file stem names it
-            }
-            throw e.getCause();
+    /**
+     * The first lines of the script, read from at most {@link #HEADER_BYTES}: a script of any size
+     * (a binary, a one-line minified file) costs no more to scan. A binary has no header: its file stem names it.
+     */
+    static List<String> headerLines(Path file) throws IOException {
+        byte[] head;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(HEADER_BYTES);
         }
+        List<String> lines = new ArrayList<>();
+        int from = 0;
+        while (from < head.length && lines.size() < SkillHeaderParser.HEADER_LINES) {
+            int end = from;
+            while (end < head.length && head[end] != '\n') {
+                end++;
+            }
+            if (end == head.length && head.length == HEADER_BYTES) {
+                break; // cut by the bound: not a whole line
+            }
+            try {
+                lines.add(StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(head, from, end - from))
+                        .toString().replace("\r", ""));
+            } catch (CharacterCodingException e) {
+                return List.of();
+            }
+            from = end + 1;
+        }
+        return lines;
     }
 
     private static boolean isIgnored(String fileName) {

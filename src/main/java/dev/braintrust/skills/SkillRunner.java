@@ -1,9 +1,10 @@
 package dev.braintrust.skills;
 
 import dev.braintrust.BrainTrustException;
-import dev.braintrust.Config;
+import dev.braintrust.Environment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -25,8 +27,10 @@ import java.util.stream.Collectors;
 
 /**
  * Runs skill scripts as child processes: arguments as argv in the order of the script's
- * {@code PARAM} headers (never through a shell), standard input closed, a timeout after which the
- * whole process tree is killed, standard output capped, and an environment without secrets.
+ * {@code PARAM} headers (never through a shell), standard input closed, standard output capped,
+ * in a {@link SkillSandbox} whose processes are all killed when the run ends (after a timeout or
+ * not), and with an environment built from an allowlist: {@link #PASSED}, {@code PAI_HOME}, and
+ * the variables the skill's header declares ({@code # ENV:}), nothing else.
  */
 public final class SkillRunner implements AutoCloseable {
     static final int STDERR_TAIL_BYTES = 4096;
@@ -36,10 +40,19 @@ public final class SkillRunner implements AutoCloseable {
     public static final String NOT_STARTED = "not_started";
     /** Every outcome {@link #runCount(String)} knows. */
     public static final List<String> OUTCOMES = List.of(OK, FAILED, TIMEOUT, NOT_STARTED);
+    /** The variables every skill receives from the server's environment when they are set (and every {@code LC_*}). */
+    public static final List<String> PASSED = List.of("PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE",
+            "TZ", "TMPDIR", "TERM");
+    /** How long the output of a script that ended is still read, for what its last processes wrote before they were killed. */
+    private static final Duration DRAIN = Duration.ofSeconds(1);
     private static final File DEV_NULL = new File("/dev/null");
+    private static final Logger log = LoggerFactory.getLogger(SkillRunner.class);
+    private static final Map<String, SkillSandbox> SANDBOXES = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Duration timeout;
     private final int outputCap;
+    private final Environment environment;
+    private final String isolation;
     private final Map<String, LongAdder> runs = OUTCOMES.stream()
             .collect(Collectors.toUnmodifiableMap(o -> o, o -> new LongAdder()));
     private final ExecutorService readers = Executors.newCachedThreadPool(r -> {
@@ -48,9 +61,21 @@ public final class SkillRunner implements AutoCloseable {
         return t;
     });
 
+    /** A runner over this process's environment, isolating skills as well as the system allows. */
     public SkillRunner(Duration timeout, int outputCap) {
+        this(timeout, outputCap, Environment.of(Environment.ofProcess()), "auto");
+    }
+
+    /**
+     * @param environment where the variables a skill declares come from
+     * @param isolation   auto, namespace or session (see {@link SkillSandbox}); a system that cannot honour
+     *                    "namespace" fails the first run with a {@link BrainTrustException.BadConfig}
+     */
+    public SkillRunner(Duration timeout, int outputCap, Environment environment, String isolation) {
         this.timeout = timeout;
         this.outputCap = outputCap;
+        this.environment = environment;
+        this.isolation = isolation;
     }
 
     /**
@@ -61,10 +86,15 @@ public final class SkillRunner implements AutoCloseable {
      */
     public SkillResult run(Skill skill, Map<String, String> args) {
         List<String> argv = argv(skill, args);
-        ProcessBuilder pb = new ProcessBuilder(argv)
-                .directory(homeOf(skill.script()).toFile())
+        SkillSandbox sandbox = sandbox();
+        String runId = UUID.randomUUID().toString();
+        Path workDir = homeOf(skill.script());
+        ProcessBuilder pb = new ProcessBuilder(sandbox.command(argv))
+                .directory(workDir.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
-        scrubEnvironment(pb.environment());
+        pb.environment().clear();
+        pb.environment().putAll(environmentFor(skill, workDir));
+        pb.environment().put(SkillSandbox.MARKER, runId);
         long start = System.nanoTime();
         Process process;
         try {
@@ -74,26 +104,88 @@ public final class SkillRunner implements AutoCloseable {
             throw new BrainTrustException.Unavailable("skill '" + skill.name() + "' could not be started ("
                     + e.getMessage() + "); check its first line (#!) names an interpreter that is installed", e);
         }
-        Future<Capture> stdout = readers.submit(() -> capture(process.getInputStream(), outputCap, false));
-        Future<Capture> stderr = readers.submit(() -> capture(process.getErrorStream(), STDERR_TAIL_BYTES, true));
-        boolean timedOut = false;
+        Capture stdout = new Capture(outputCap, false);
+        Capture stderr = new Capture(STDERR_TAIL_BYTES, true);
+        Future<?> outReader = readers.submit(() -> stdout.readAll(process.getInputStream()));
+        Future<?> errReader = readers.submit(() -> stderr.readAll(process.getErrorStream()));
+        boolean timedOut;
         try {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                timedOut = true;
-                killTree(process);
-            }
+            timedOut = !process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
-            killTree(process);
+            sandbox.endRun(process, runId);
             Thread.currentThread().interrupt();
             throw new BrainTrustException.Unavailable("skill '" + skill.name() + "' was interrupted");
         }
-        Capture out = collect(stdout, process);
-        Capture err = collect(stderr, process);
+        int exitCode = timedOut ? -1 : process.exitValue();
+        sandbox.endRun(process, runId); // after every run, not only on timeout: nothing it started outlives it
+        awaitEnd(outReader, errReader);
+        String notStarted = timedOut ? null : sandbox.startFailure(exitCode, stderr.text());
+        if (notStarted != null) {
+            runs.get(NOT_STARTED).increment();
+            throw new BrainTrustException.Unavailable("skill '" + skill.name() + "' could not be started (" + notStarted
+                    + "); check its first line (#!) names an interpreter that is installed");
+        }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
-        SkillResult result = new SkillResult(skill.name(), timedOut ? -1 : process.exitValue(), out.text(), out.truncated(),
-                err.text(), timedOut, took);
+        SkillResult result = new SkillResult(skill.name(), timedOut ? -1 : exitCode, stdout.text(), stdout.truncated(),
+                stderr.text(), timedOut, took);
         runs.get(result.outcome()).increment();
         return result;
+    }
+
+    private SkillSandbox sandbox() {
+        return SANDBOXES.computeIfAbsent(isolation, SkillSandbox::choose);
+    }
+
+    /** How skills are isolated here: "namespace" or "session" (probes the system on first use). */
+    public String isolationMode() {
+        return sandbox().mode().name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The variables a skill receives: those of {@link #PASSED} and {@code LC_*} that the server has,
+     * {@code PAI_HOME} (the folder it runs in), and each variable its header declares, from the
+     * server's environment or the file its {@code _FILE} variable names.
+     */
+    Map<String, String> environmentFor(Skill skill, Path workDir) {
+        Map<String, String> env = new java.util.HashMap<>();
+        for (String name : PASSED) {
+            String value = environment.get(name);
+            if (value != null) {
+                env.put(name, value);
+            }
+        }
+        if (!env.containsKey("PATH")) {
+            env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+        }
+        environment.names().stream().filter(n -> n.startsWith("LC_")).forEach(n -> env.put(n, environment.get(n)));
+        env.put("PAI_HOME", workDir.toString());
+        for (String name : skill.env()) {
+            environment.valueOrFile(name).ifPresent(value -> env.put(name, value));
+        }
+        return env;
+    }
+
+    /** For each variable the skill declares: whether the server has a value to give it (never the value). */
+    public List<SkillVariable> variablesOf(Skill skill) {
+        return skill.env().stream().map(n -> new SkillVariable(n, environment.valueOrFile(n).isPresent())).toList();
+    }
+
+    /** Waits a moment for the output of a script that ended; what a process that escaped still holds is not waited for. */
+    private static void awaitEnd(Future<?>... readers) {
+        long deadline = System.nanoTime() + DRAIN.toNanos();
+        for (Future<?> reader : readers) {
+            try {
+                reader.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                log.warn("a process started by a skill still holds its output open after the run ended; "
+                        + "the output read so far is kept");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                // a read error: what was read before it is kept
+            }
+        }
     }
 
     /** How many runs ended with this outcome (one of {@link #OUTCOMES}) since start; 0 for an unknown outcome. */
@@ -160,79 +252,61 @@ public final class SkillRunner implements AutoCloseable {
                 .collect(Collectors.joining(", "));
     }
 
-    /** Removes every credential so a skill cannot read the server's secrets. */
-    static void scrubEnvironment(Map<String, String> env) {
-        env.keySet().removeIf(SkillRunner::isSecretVariable);
-    }
+    /**
+     * Output read from one stream, kept as it arrives so that a run that ends while a leftover
+     * process still holds the stream keeps what was read: at most {@code cap} bytes, the first ones
+     * (standard output) or the last ones (the tail of standard error).
+     */
+    private static final class Capture {
+        private final int cap;
+        private final boolean keepTail;
+        private final java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        private final byte[] tail;
+        private long total;
 
-    static boolean isSecretVariable(String name) {
-        String base = name.endsWith("_FILE") ? name.substring(0, name.length() - 5) : name;
-        return Config.SECRET_VARIABLES.contains(base) || base.endsWith("_API_KEY") || base.startsWith(Config.TRIGGER_SECRET_PREFIX);
-    }
-
-    private static void killTree(Process process) {
-        // Children first: once the parent dies they are re-parented and no longer its descendants.
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-        try {
-            process.waitFor(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        Capture(int cap, boolean keepTail) {
+            this.cap = cap;
+            this.keepTail = keepTail;
+            this.tail = keepTail ? new byte[cap] : null;
         }
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-    }
 
-    private Capture collect(Future<Capture> reader, Process process) {
-        try {
-            return reader.get(2, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            // A detached grandchild still holds the pipe open; stop waiting for it.
-            closeQuietly(process.getInputStream());
-            closeQuietly(process.getErrorStream());
-            reader.cancel(true);
-            return new Capture("", true);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Capture("", true);
-        } catch (java.util.concurrent.ExecutionException e) {
-            return new Capture("", true);
+        void readAll(InputStream in) {
+            byte[] buf = new byte[8192];
+            try (in) {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    append(buf, n);
+                }
+            } catch (IOException e) {
+                // the stream was closed or broke: keep what was read
+            }
         }
-    }
 
-    private record Capture(String text, boolean truncated) {
-    }
-
-    /** Reads the stream to its end, keeping at most {@code cap} bytes (the first ones, or the last ones for a tail). */
-    private static Capture capture(InputStream in, int cap, boolean keepTail) throws IOException {
-        ByteArrayOutputStream kept = new ByteArrayOutputStream();
-        byte[] tail = keepTail ? new byte[cap] : null;
-        long total = 0;
-        byte[] buf = new byte[8192];
-        for (int n; (n = in.read(buf)) > 0; ) {
+        private synchronized void append(byte[] buf, int n) {
             if (keepTail) {
                 for (int i = 0; i < n; i++) {
                     tail[(int) ((total + i) % cap)] = buf[i];
                 }
-            } else if (kept.size() < cap) {
-                kept.write(buf, 0, (int) Math.min(n, cap - kept.size()));
+            } else if (head.size() < cap) {
+                head.write(buf, 0, Math.min(n, cap - head.size()));
             }
             total += n;
         }
-        if (keepTail) {
-            int size = (int) Math.min(total, cap);
-            int startAt = (int) (total <= cap ? 0 : total % cap);
-            for (int i = 0; i < size; i++) {
-                kept.write(tail[(startAt + i) % cap]);
-            }
-        }
-        return new Capture(kept.toString(StandardCharsets.UTF_8), total > cap);
-    }
 
-    private static void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException ignored) {
-            // closing a pipe we no longer read from
+        synchronized String text() {
+            if (!keepTail) {
+                return head.toString(StandardCharsets.UTF_8);
+            }
+            int size = (int) Math.min(total, cap);
+            int startAt = total > cap ? (int) (total % cap) : 0;
+            byte[] out = new byte[size];
+            for (int i = 0; i < size; i++) {
+                out[i] = tail[(startAt + i) % cap];
+            }
+            return new String(out, StandardCharsets.UTF_8);
+        }
+
+        synchronized boolean truncated() {
+            return total > cap;
         }
     }
 

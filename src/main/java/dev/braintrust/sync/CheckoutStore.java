@@ -9,7 +9,7 @@ import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.treewalk.TreeWalk;
-import org.eclipse.jgit.treewalk.filter.PathFilterGroup;
+import org.eclipse.jgit.treewalk.filter.TreeFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,10 +31,11 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
- * Checkouts of whole commits under {@code state/sync/checkouts/<commit id>/}: the {@code context/},
- * {@code skills/} and {@code workflows/} of one commit, exactly. Skills run from here, so a sync
- * that lands while a skill runs never changes the files under it, and no run ever sees half of an
- * update.
+ * Checkouts of whole commits under {@code state/sync/checkouts/<commit id>/}: every file of one
+ * commit, exactly, but its top-level {@code logs/} and {@code state/} (which belong to the server).
+ * Skills run from here, with the checkout as working directory, so a skill sees what it would see in
+ * a local home ({@code notes/}, a README, data files), a sync that lands while it runs never changes
+ * the files under it, and no run ever sees half of an update.
  *
  * <p>A checkout is written to a temporary folder and renamed into place: the rename is atomic,
  * so a checkout folder that exists is complete, and a crash leaves only a temporary folder that
@@ -67,6 +68,16 @@ final class CheckoutStore {
 
     /** The checkout of {@code commit}, written now when it does not exist yet. */
     Path materialise(Repository repo, RevCommit commit) {
+        return materialise(repo, commit, null);
+    }
+
+    /**
+     * The checkout of {@code commit}, written now when it does not exist yet. Files that {@code previous}
+     * (a checkout still on disk, or null) holds with the same content and mode are hard links to its
+     * files instead of copies (checkouts are read-only, so they can share them): a push that changes
+     * one file of a large repository writes one file.
+     */
+    Path materialise(Repository repo, RevCommit commit, GitMirror.Checkout previous) {
         Path target = folderOf(commit);
         if (Files.isDirectory(target)) {
             return target;
@@ -77,7 +88,7 @@ final class CheckoutStore {
             for (String folder : PaiHome.SYNCED_FOLDERS) {
                 Files.createDirectories(temp.resolve(folder));
             }
-            write(repo, commit, temp);
+            write(repo, commit, previous != null && Files.isDirectory(previous.folder()) ? previous : null, temp);
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
@@ -91,14 +102,22 @@ final class CheckoutStore {
         }
     }
 
-    private static void write(Repository repo, RevCommit commit, Path into) throws IOException {
+
+    private static void write(Repository repo, RevCommit commit, GitMirror.Checkout previous, Path into) throws IOException {
         try (ObjectReader reader = repo.newObjectReader(); TreeWalk walk = new TreeWalk(reader)) {
             walk.addTree(commit.getTree());
+            boolean linkable = previous != null && reader.has(previous.tree());
+            if (linkable) {
+                walk.addTree(previous.tree());
+            }
             walk.setRecursive(true);
-            walk.setFilter(PathFilterGroup.createFromStrings(PaiHome.SYNCED_FOLDERS));
+            walk.setFilter(ServerFolders.EXCLUDED);
             while (walk.next()) {
                 String path = walk.getPathString();
                 FileMode mode = walk.getFileMode(0);
+                if (mode == FileMode.MISSING) {
+                    continue; // only in the previous commit
+                }
                 if (!isSafe(path)) {
                     log.warn("skipping {} of commit {}: not a safe path", path, commit.name());
                     continue;
@@ -109,11 +128,24 @@ final class CheckoutStore {
                 }
                 Path file = into.resolve(path);
                 Files.createDirectories(file.getParent());
+                if (linkable && walk.getFileMode(1) == mode && walk.idEqual(0, 1) && link(file, previous.folder().resolve(path))) {
+                    continue;
+                }
                 try (OutputStream out = Files.newOutputStream(file)) {
                     reader.open(walk.getObjectId(0), Constants.OBJ_BLOB).copyTo(out);
                 }
                 Files.setPosixFilePermissions(file, executable ? EXECUTABLE : REGULAR);
             }
+        }
+    }
+
+    /** A hard link to the same file of the previous checkout; false when there is none (deleted by hand) or links fail. */
+    private static boolean link(Path file, Path existing) {
+        try {
+            Files.createLink(file, existing);
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
         }
     }
 

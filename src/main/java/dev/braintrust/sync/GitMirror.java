@@ -39,6 +39,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -48,10 +49,12 @@ import java.util.Set;
  *
  * <p>Readers never look at the working tree, which a sync rewrites file by file. Context is read
  * from the objects of the current commit ({@link #contextSource}), and skills and workflows from a
- * checkout of that whole commit under {@code state/sync/checkouts/} ({@link #skillsFolder()}),
+ * checkout of that whole commit (but its logs/ and state/) under {@code state/sync/checkouts/} ({@link #skillsFolder()}),
  * written before the mirror switches to it. Switching is one volatile write, so every reader sees
  * one whole commit, the old one or the new one. The working tree is kept equal to the commit for
- * the people who look at the folder, and its local edits are overwritten by the next sync.
+ * the people who look at the folder; a local edit the next sync would overwrite is first moved
+ * aside under {@code state/sync/overwritten/}, and a home with commits the remote lacks is refused
+ * ({@link LocalEdits}).
  *
  * <p>{@code logs/} and {@code state/} are never touched: they are excluded from git, and a commit
  * that contains such folders is checked out without them.
@@ -67,11 +70,18 @@ public final class GitMirror implements AutoCloseable {
     static final int MAX_PACKS = 20;
     /** How long the checkout of a replaced commit is kept by default: longer than the default skill timeout. */
     static final Duration DEFAULT_RETIRED_LIFETIME = Duration.ofMinutes(1);
+    /** Blobs over this size are streamed, never loaded whole. */
+    static final int STREAM_FILE_THRESHOLD = 2 * 1024 * 1024;
 
     static {
         // JGit measures each file system's timestamp resolution once (seconds on some disks) and
         // saves it in ~/.config/jgit; in the background, no sync waits for it.
         org.eclipse.jgit.util.FS.FileStoreAttributes.setBackground(true);
+        // A blob larger than this is streamed (to the working tree, to a checkout) instead of held whole
+        // in memory; JGit's default, 50 MiB, is most of the launcher's 128 MiB heap.
+        org.eclipse.jgit.storage.file.WindowCacheConfig cache = new org.eclipse.jgit.storage.file.WindowCacheConfig();
+        cache.setStreamFileThreshold(STREAM_FILE_THRESHOLD);
+        cache.install();
     }
 
     private final Path home;
@@ -91,6 +101,7 @@ public final class GitMirror implements AutoCloseable {
     private final Object lock = new Object();
     private volatile Repository repo;
     private volatile Checkout current;
+    private volatile java.util.function.Supplier<String> missingSnapshotReason;
     private boolean workTreeVerified;
     private boolean configured;
     private boolean repairDue = true;
@@ -100,7 +111,7 @@ public final class GitMirror implements AutoCloseable {
      * The commit the mirror serves, and its checkout.
      *
      * @param commit the commit id, which is the context revision
-     * @param folder the checkout of the commit's context/, skills/ and workflows/
+     * @param folder the checkout of the commit: all its files but logs/ and state/
      */
     record Checkout(ObjectId commit, ObjectId tree, Path folder) {
     }
@@ -114,6 +125,8 @@ public final class GitMirror implements AutoCloseable {
         this.checkouts = new CheckoutStore(syncDir.resolve("checkouts"));
         this.transport = new GitTransport(remote);
         this.pinFile = syncDir.resolve("pin");
+        this.missingSnapshotReason = () -> "no snapshot yet: " + remote.displayUrl() + " has not been cloned into " + home
+                + "; start the server, or run 'brain-trust sync --once'";
     }
 
     /**
@@ -172,6 +185,15 @@ public final class GitMirror implements AutoCloseable {
         return current;
     }
 
+    /** Says why there is no snapshot yet (the sync service knows: cloning, failed, or never started). */
+    void explainMissingSnapshot(java.util.function.Supplier<String> reason) {
+        this.missingSnapshotReason = reason;
+    }
+
+    String missingSnapshotReason() {
+        return missingSnapshotReason.get();
+    }
+
     /** Where the skills of the current commit are; a folder that does not exist before the first sync. */
     public Path skillsFolder() {
         return currentFolder().resolve("skills");
@@ -195,7 +217,12 @@ public final class GitMirror implements AutoCloseable {
 
     /** Context read from the objects of the current commit: the revision is the commit id. */
     public ContextSource contextSource(Clock clock) {
-        return new CommitContextSource(this, clock);
+        return contextSource(clock, dev.braintrust.context.ContextLimits.DEFAULT);
+    }
+
+    /** As {@link #contextSource(Clock)}, reading at most {@code limits} of the commit's context. */
+    public ContextSource contextSource(Clock clock, dev.braintrust.context.ContextLimits limits) {
+        return new CommitContextSource(this, clock, limits);
     }
 
     Repository repository() {
@@ -259,9 +286,14 @@ public final class GitMirror implements AutoCloseable {
             commit = walk.parseCommit(remoteHead);
         }
         long tCheckout = System.nanoTime();
-        Path folder = checkouts.materialise(repo, commit);
+        Path folder = checkouts.materialise(repo, commit, previous);
         long tWorkTree = System.nanoTime();
         tCheckout = tWorkTree - tCheckout;
+        LocalEdits.refuseUnpushedCommits(repo, remote.branchRef(), trackingRef(), remoteHead, home, remote);
+        KeptAside kept = LocalEdits.keepAside(repo, repo.resolve(Constants.HEAD + "^{tree}"), commit.getTree(), home, started);
+        if (kept != null) {
+            log.warn("sync of {}: {}", remote, kept.describe());
+        }
         WorkTree.checkout(repo, gitDir, commit);
         WorkTree.moveBranch(repo, remote.branchRef(), remoteHead);
         tWorkTree = System.nanoTime() - tWorkTree;
@@ -273,7 +305,7 @@ public final class GitMirror implements AutoCloseable {
         checkouts.prune(checkoutsToKeep(commit, previous));
         return new SyncResult(started, trigger, sameCommit ? same : SyncResult.Outcome.UPDATED,
                 previous == null ? null : previous.commit().name(), commit.name(), changes.paths(), changes.count(),
-                Duration.ofNanos(System.nanoTime() - t0), null);
+                Duration.ofNanos(System.nanoTime() - t0), null, kept);
     }
 
     /**
@@ -303,7 +335,12 @@ public final class GitMirror implements AutoCloseable {
      * force-push have taken it off the branch), with authors, messages and files changed.
      */
     public dev.braintrust.history.History history(Clock clock) {
-        return new MirrorHistory(this, clock);
+        return history(clock, dev.braintrust.context.ContextLimits.DEFAULT);
+    }
+
+    /** As {@link #history(Clock)}; a past commit's context is read under {@code limits}, as the current one is. */
+    public dev.braintrust.history.History history(Clock clock, dev.braintrust.context.ContextLimits limits) {
+        return new MirrorHistory(this, limits, clock);
     }
 
     /** The commits the timeline starts from: the remote branch as last fetched, and the commit served. */
@@ -629,7 +666,7 @@ public final class GitMirror implements AutoCloseable {
             if (repo == null) {
                 throw new IOException("the repository just created in " + home + " cannot be opened");
             }
-            log.info("cloning {} into {}", remote, home);
+            log.info("cloning {} (first start), branch {}, into {}", remote.displayUrl(), remote.branch(), home);
             configured = false;
         }
         if (!configured) {
@@ -799,6 +836,42 @@ public final class GitMirror implements AutoCloseable {
     }
 
     /**
+     * For a process that reads a home another process syncs ({@code brain-trust mcp} beside a running
+     * server): moves to the commit the home's HEAD names now, once that commit's checkout has been
+     * written. Never fetches and never writes the repository.
+     *
+     * @return true when the revision served changed
+     */
+    public boolean followHead() {
+        synchronized (lock) {
+            Repository r = repo;
+            if (r == null && Files.isDirectory(gitDir)) {
+                r = repo = tryOpen(); // the server cloned the home after this process opened it
+            }
+            if (r == null) {
+                return false;
+            }
+            try {
+                ObjectId head = r.resolve(Constants.HEAD);
+                Checkout c = current;
+                if (head == null || (c != null && c.commit().equals(head)) || !checkouts.has(head)) {
+                    return false; // unchanged, or the server is still writing the new commit's checkout
+                }
+                RevCommit commit;
+                try (RevWalk walk = new RevWalk(r)) {
+                    commit = walk.parseCommit(head);
+                }
+                current = new Checkout(commit.copy(), commit.getTree().copy(), checkouts.folderOf(commit));
+                return true;
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot read the commit the home is at now ({}); still serving {}", transport.clean(e.getMessage()),
+                        revision());
+                return false;
+            }
+        }
+    }
+
+    /**
      * Packs the repository when fetches have left many pack files (each fetch adds one), under the
      * sync lock. Cheap when there is nothing to do: one directory listing. The packs it replaces are
      * deleted at once (see {@link #configure()}); the count is compared with what the last collection
@@ -837,10 +910,61 @@ public final class GitMirror implements AutoCloseable {
         }
     }
 
+    /**
+     * The repository and branch a home mirrors, read from its files without the network: present
+     * when the home is a cloud-mode mirror (a clone with the mirror's bookkeeping in {@code state/sync/}),
+     * empty for a local home, even one that is a git clone ({@code brain-trust clone}, {@link #detach}).
+     *
+     * @param url    the origin URL as {@code .git/config} holds it (never with a credential: the mirror removes them)
+     * @param branch the branch HEAD points at
+     */
+    public record Followed(String url, String branch) {
+    }
+
+    public static Optional<Followed> followedBy(Path home) {
+        Path root = home.toAbsolutePath().normalize();
+        Path git = root.resolve(Constants.DOT_GIT);
+        if (!Files.isDirectory(git) || !Files.isDirectory(root.resolve("state").resolve("sync"))) {
+            return Optional.empty();
+        }
+        try (Repository r = new FileRepositoryBuilder().setGitDir(git.toFile()).setMustExist(true).build()) {
+            String url = r.getConfig().getString("remote", ORIGIN, "url");
+            String branch = r.getBranch();
+            if (url == null || branch == null || ObjectId.isId(branch)) {
+                return Optional.empty();
+            }
+            return Optional.of(new Followed(safe(url), branch));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Makes a fresh clone a plain local home: drops the mirror's bookkeeping ({@code state/sync/}:
+     * checkouts and sync records), which a home edited by hand has no use for.
+     */
+    public static void detach(Path home) {
+        try {
+            CheckoutStore.deleteTree(home.toAbsolutePath().normalize().resolve("state").resolve("sync"));
+        } catch (IOException e) {
+            log.warn("cannot remove {}: {}", home.resolve("state/sync"), e.getMessage());
+        }
+    }
+
     /** Publishes a local home to {@code remote}: see {@link Publisher#publish}. */
     public static String publish(Path home, GitRemote remote) {
+        return publish(home, remote, null, null).commit();
+    }
+
+    /**
+     * Publishes a local home to {@code remote} as {@code authorName <authorEmail>} (both null: git's configured
+     * identity): see {@link Publisher#publish}.
+     */
+    public static PublishResult publish(Path home, GitRemote remote, String authorName, String authorEmail) {
         try (GitTransport t = new GitTransport(remote)) {
-            return new Publisher(home.toAbsolutePath().normalize(), remote, t).publish();
+            org.eclipse.jgit.lib.PersonIdent author = authorName == null ? null
+                    : new org.eclipse.jgit.lib.PersonIdent(authorName, authorEmail == null ? "" : authorEmail);
+            return new Publisher(home.toAbsolutePath().normalize(), remote, t, author).publish();
         }
     }
 

@@ -7,9 +7,11 @@ import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.transport.TagOpt;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.URIish;
+import org.eclipse.jgit.transport.CredentialItem;
 import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.SshConfigStore;
 import org.eclipse.jgit.transport.SshTransport;
+import org.eclipse.jgit.transport.TransportHttp;
 import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactoryBuilder;
@@ -25,19 +27,62 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * How JGit reaches the remote: the HTTPS token as an in-memory credentials provider (never a URL,
- * a file or a process argument), or SSH with the configured key and strict known-hosts checking.
+ * How JGit reaches the remote: the HTTPS token in memory only (never a URL, a file or a process
+ * argument), sent with the first request to the configured host (JGit alone asks anonymously first and
+ * sends it again after the 401: one request and one round trip more per sync), and never to another host
+ * a redirect names; or SSH with the configured key (checked first: no passphrase) and strict known-hosts checking.
  * Also turns transport failures into messages a user can act on, with every credential removed.
  */
 final class GitTransport implements AutoCloseable {
+    private static final List<String> DEFAULT_IDENTITIES = List.of("id_ed25519", "id_ecdsa", "id_rsa");
     private final GitRemote remote;
     private final CredentialsProvider credentials;
     private SshdSessionFactory ssh;
 
     GitTransport(GitRemote remote) {
         this.remote = remote;
-        this.credentials = remote.token() == null || remote.isSsh() ? null
-                : new UsernamePasswordCredentialsProvider(remote.username(), remote.token().reveal());
+        this.credentials = remote.token() == null || remote.isSsh() ? null : forConfiguredHostOnly(remote);
+    }
+
+    /** The token, for the scheme, host and port of the configured URL only. */
+    private static CredentialsProvider forConfiguredHostOnly(GitRemote remote) {
+        UsernamePasswordCredentialsProvider token = new UsernamePasswordCredentialsProvider(remote.username(),
+                remote.token().reveal());
+        String origin = origin(remote.url());
+        return new CredentialsProvider() {
+            @Override
+            public boolean isInteractive() {
+                return false;
+            }
+
+            @Override
+            public boolean supports(CredentialItem... items) {
+                return token.supports(items);
+            }
+
+            @Override
+            public boolean get(URIish uri, CredentialItem... items) {
+                return origin != null && origin.equals(origin(uri.toString())) && token.get(uri, items);
+            }
+        };
+    }
+
+    private static String origin(String url) {
+        try {
+            URIish uri = new URIish(url);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            int port = uri.getPort() > 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
+            return scheme + "://" + (uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT)) + ":" + port;
+        } catch (URISyntaxException e) {
+            return null;
+        }
+    }
+
+    /** The token goes with the first request: the transport was opened at the configured URL. */
+    private void sendPreemptively(Transport transport) {
+        if (transport instanceof TransportHttp http && credentials != null) {
+            http.setPreemptiveBasicAuthentication(remote.username(), remote.token().reveal());
+        }
     }
 
     /** Applies credentials, SSH settings and the timeout to a fetch, push or ls-remote. */
@@ -52,6 +97,7 @@ final class GitTransport implements AutoCloseable {
             });
         } else if (credentials != null) {
             command.setCredentialsProvider(credentials);
+            command.setTransportConfigCallback(this::sendPreemptively);
         }
         return command;
     }
@@ -65,6 +111,7 @@ final class GitTransport implements AutoCloseable {
             sshTransport.setSshSessionFactory(sshFactory());
         } else if (credentials != null) {
             transport.setCredentialsProvider(credentials);
+            sendPreemptively(transport);
         }
         return transport;
     }
@@ -77,6 +124,16 @@ final class GitTransport implements AutoCloseable {
                 throw new BrainTrustException.BadConfig("BRAIN_TRUST_GIT_SSH_KEY " + key + " cannot be read; "
                         + "fix the path or the file's permissions");
             }
+            if (key != null) {
+                SshChecks.checkIdentity(key);
+            } else {
+                for (String name : DEFAULT_IDENTITIES) {
+                    Path candidate = userHome.toPath().resolve(".ssh").resolve(name);
+                    if (Files.isReadable(candidate)) {
+                        SshChecks.checkIdentity(candidate);
+                    }
+                }
+            }
             Path knownHosts = remote.knownHosts();
             File sshDir = key != null ? key.toAbsolutePath().getParent().toFile() : new File(userHome, ".ssh");
             ssh = new SshdSessionFactoryBuilder()
@@ -85,8 +142,7 @@ final class GitTransport implements AutoCloseable {
                     .setPreferredAuthentications("publickey")
                     .setDefaultKnownHostsFiles(dir -> knownHosts == null ? List.of() : List.of(knownHosts))
                     .setDefaultIdentities(dir -> key != null ? List.of(key)
-                            : List.of(dir.toPath().resolve("id_ed25519"), dir.toPath().resolve("id_ecdsa"),
-                            dir.toPath().resolve("id_rsa")))
+                            : DEFAULT_IDENTITIES.stream().map(name -> dir.toPath().resolve(name)).toList())
                     .setConfigStoreFactory((home, configFile, localUser) -> strictConfig(key, knownHosts))
                     .build(null);
         }
@@ -167,13 +223,13 @@ final class GitTransport implements AutoCloseable {
                 || lower.contains("no more authentication methods") || lower.contains("authentication failed")
                 || lower.contains("cannot log in")) {
             message = "the repository " + url + " refused the credentials ("
-                    + (remote.isSsh() ? "the SSH key" : remote.token() == null ? "no token was given" : "the token") + "); "
+                    + (remote.isSsh() ? (remote.sshKey() != null ? "the SSH key " + remote.sshKey() : "the SSH keys in ~/.ssh")
+                    : remote.token() == null ? "no token was given" : "the token") + "); "
                     + (remote.isSsh() ? "check BRAIN_TRUST_GIT_SSH_KEY and that the key is allowed on the repository"
                     : "check BRAIN_TRUST_GIT_TOKEN and BRAIN_TRUST_GIT_USERNAME, and that the token may read the repository");
         } else if (lower.contains("host key") || lower.contains("known_hosts") || lower.contains("server key")
                 || lower.contains("hostkey")) {
-            message = "the SSH server of " + url + " is not in " + remote.knownHosts()
-                    + " or its key changed; add its key (ssh-keyscan) to BRAIN_TRUST_GIT_KNOWN_HOSTS (" + detail + ")";
+            message = SshChecks.hostKeyProblem(remote.url(), remote.knownHosts());
         } else if (lower.contains("not found") || lower.contains("not a git repository")
                 || lower.contains("repository not found") || lower.contains("no such file")
                 || lower.contains("does not appear to be a git repository") || lower.matches(".*\\b404\\b.*")) {

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 /** Parsing, comparing and cleaning git URLs, so that no credential reaches a file, a log line or a message. */
 final class GitUrls {
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.]+]");
-    private static final Pattern USERINFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)[^/@\\s]+@");
+    private static final Pattern USERINFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)([^/@\\s:]*)(:[^/@\\s]*)?@");
 
     private GitUrls() {
     }
@@ -100,8 +100,20 @@ final class GitUrls {
         return clean;
     }
 
-    /** Removes user information from every URL in a message (a belt to the braces of never putting it there). */
+    /**
+     * Removes credentials from every URL in a message (a belt to the braces of never putting them
+     * there): all user information of an HTTP(S) URL, where a lone user name is often a token, and
+     * the password of any other; the user of an SSH URL ({@code ssh://git@host/...}) stays, since it
+     * is part of the address and no secret.
+     */
     static String redact(String message) {
-        return message == null ? "" : USERINFO.matcher(message).replaceAll("$1");
+        if (message == null) {
+            return "";
+        }
+        return USERINFO.matcher(message).replaceAll(m -> {
+            String scheme = m.group(1);
+            boolean http = scheme.toLowerCase(Locale.ROOT).startsWith("http");
+            return java.util.regex.Matcher.quoteReplacement(http || m.group(2).isEmpty() ? scheme : scheme + m.group(2) + "@");
+        });
     }
 }

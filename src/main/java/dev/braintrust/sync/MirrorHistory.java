@@ -28,10 +28,10 @@ final class MirrorHistory implements History {
     private final GitMirror mirror;
     private final RepositoryHistory commits;
 
-    MirrorHistory(GitMirror mirror, Clock clock) {
+    MirrorHistory(GitMirror mirror, dev.braintrust.context.ContextLimits limits, Clock clock) {
         this.mirror = mirror;
         this.commits = new RepositoryHistory(mirror::repository, mirror::timelineStarts, mirror::servedCommit, SYNC, false,
-                HistoryPage.PIN, PIN_ADVICE, clock);
+                HistoryPage.PIN, PIN_ADVICE, limits, clock);
     }
 
     @Override

@@ -9,6 +9,10 @@ import org.eclipse.jgit.api.errors.InvalidRemoteException;
 import org.eclipse.jgit.api.errors.TransportException;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.PushResult;
@@ -20,12 +24,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code brain-trust publish <url>}: turns a local home into the content of a repository. Makes
  * the home a git repository when it is not one, ignores {@code logs/} and {@code state/}, commits
  * {@code context/}, {@code skills/} (executable bits kept) and {@code workflows/}, and pushes the
  * branch. Never forces: a repository whose branch has other history is refused with what to do.
+ * Afterwards the home tracks the remote branch ({@code origin/<branch>} exists, so {@code git status}
+ * compares with it), and a repository whose HEAD names another branch is reported.
  */
 final class Publisher {
     static final String IGNORE = "/logs/\n/state/\n";
@@ -33,15 +40,17 @@ final class Publisher {
     private final Path home;
     private final GitRemote remote;
     private final GitTransport transport;
+    private final PersonIdent author;
 
-    Publisher(Path home, GitRemote remote, GitTransport transport) {
+    /** @param author who commits; null for git's configured identity (user.name, user.email) */
+    Publisher(Path home, GitRemote remote, GitTransport transport, PersonIdent author) {
         this.home = home;
         this.remote = remote;
         this.transport = transport;
+        this.author = author;
     }
 
-    /** @return the commit id now at the head of the remote branch */
-    String publish() {
+    PublishResult publish() {
         PaiHome paiHome = new PaiHome(home);
         paiHome.checkUsable();
         if (!paiHome.isInitialized()) {
@@ -62,9 +71,11 @@ final class Publisher {
             addRemovals.call();
             Status status = git.status().call();
             boolean unborn = git.getRepository().resolve(Constants.HEAD) == null;
-            if (unborn || !status.getAdded().isEmpty() || !status.getChanged().isEmpty() || !status.getRemoved().isEmpty()) {
+            boolean commit = unborn || !status.getAdded().isEmpty() || !status.getChanged().isEmpty() || !status.getRemoved().isEmpty();
+            PersonIdent by = author != null ? author : new PersonIdent(git.getRepository());
+            if (commit) {
                 git.commit().setMessage(unborn ? "Publish the Brain Trust home" : "Update the Brain Trust home")
-                        .setSign(false).call();
+                        .setAuthor(by).setCommitter(by).setSign(false).call();
             }
             StoredConfig config = git.getRepository().getConfig();
             config.setString("remote", "origin", "url", remote.url());
@@ -74,13 +85,55 @@ final class Publisher {
             config.save();
             push(git);
             ObjectId head = git.getRepository().resolve(Constants.HEAD);
-            return head.name();
+            track(git, head);
+            return new PublishResult(head.name(), commit, commit ? by.getName() + " <" + by.getEmailAddress() + ">" : null,
+                    author != null || identityConfigured(git), remoteHeadWarning());
         } catch (GitAPIException | IOException e) {
             if (e instanceof BrainTrustException bte) {
                 throw bte;
             }
             throw new BrainTrustException.Unavailable("cannot publish " + home + ": " + transport.clean(e.getMessage()), e);
         }
+    }
+
+    /** The remote-tracking branch the push would have set, had it gone through a named remote. */
+    private void track(Git git, ObjectId head) throws IOException {
+        RefUpdate update = git.getRepository().updateRef(Constants.R_REMOTES + "origin/" + remote.branch());
+        update.setNewObjectId(head);
+        update.setRefLogMessage("publish: " + remote.branchRef(), false);
+        update.forceUpdate();
+    }
+
+    private static boolean identityConfigured(Git git) {
+        StoredConfig config = git.getRepository().getConfig();
+        return config.getString("user", null, "name") != null && config.getString("user", null, "email") != null;
+    }
+
+    /**
+     * Null when the repository's HEAD names the published branch; else why a plain {@code git clone}
+     * checks nothing out ("remote HEAD refers to nonexistent ref") and how to fix it on the server.
+     */
+    private String remoteHeadWarning() {
+        Map<String, Ref> refs;
+        try {
+            refs = transport.configure(Git.lsRemoteRepository().setRemote(remote.url())).callAsMap();
+        } catch (GitAPIException e) {
+            return null; // the push went through; a listing that fails now is not worth failing the publish for
+        }
+        Ref head = refs.get(Constants.HEAD);
+        if (head != null && head.isSymbolic() && head.getTarget().getName().equals(remote.branchRef())) {
+            return null;
+        }
+        Ref branch = refs.get(remote.branchRef());
+        if (head != null && !head.isSymbolic() && branch != null && branch.getObjectId().equals(head.getObjectId())) {
+            return null; // the server does not say what HEAD names, but it is at this branch's commit
+        }
+        String names = head == null ? "a branch that does not exist (a repository made by 'git init --bare' names 'master')"
+                : head.isSymbolic() ? "'" + Repository.shortenRefName(head.getTarget().getName()) + "'" : "another commit";
+        return "the repository's HEAD names " + names + ", not '" + remote.branch() + "': a plain 'git clone' of it "
+                + "warns \"remote HEAD refers to nonexistent ref\" or checks out another branch. Fix it where the repository "
+                + "lives: 'git symbolic-ref HEAD " + remote.branchRef() + "' in the bare repository, or the default branch in "
+                + "the hosting service's settings; or clone with 'git clone -b " + remote.branch() + "'";
     }
 
     private Git openOrInit() throws IOException, GitAPIException {

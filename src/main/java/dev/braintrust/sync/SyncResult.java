@@ -19,9 +19,10 @@ import java.util.Objects;
  * @param changedCount how many paths differ, even when the list is shortened
  * @param duration     how long the sync took
  * @param error        for a failed sync, what went wrong and what to do; never holds a credential
+ * @param keptAside    local edits the sync would have overwritten, moved aside first; null when there were none
  */
 public record SyncResult(Instant time, String trigger, Outcome outcome, String previous, String revision,
-                         List<String> changed, int changedCount, Duration duration, String error) {
+                         List<String> changed, int changedCount, Duration duration, String error, KeptAside keptAside) {
     public static final int MAX_LISTED_PATHS = 1000;
 
     public enum Outcome { UPDATED, UNCHANGED, FAILED, PINNED }
@@ -35,6 +36,11 @@ public record SyncResult(Instant time, String trigger, Outcome outcome, String p
         if (outcome == Outcome.FAILED && (error == null || error.isBlank())) {
             throw new IllegalArgumentException("a failed sync says why");
         }
+    }
+
+    public SyncResult(Instant time, String trigger, Outcome outcome, String previous, String revision,
+                      List<String> changed, int changedCount, Duration duration, String error) {
+        this(time, trigger, outcome, previous, revision, changed, changedCount, duration, error, null);
     }
 
     static SyncResult failed(Instant time, String trigger, String revision, Duration duration, String error) {
@@ -65,6 +71,9 @@ public record SyncResult(Instant time, String trigger, Outcome outcome, String p
             body.put("changedCount", changedCount);
         }
         body.put("durationMs", durationMs());
+        if (keptAside != null) {
+            body.put("keptAside", keptAside);
+        }
         if (failed()) {
             body.put("error", error);
         }

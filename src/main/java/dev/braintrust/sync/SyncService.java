@@ -47,11 +47,9 @@ public final class SyncService implements AutoCloseable {
     public static final int MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
     /** What cloud mode means for edits made on the server, said in status and the docs. */
     public static final String NOTE = "the git repository is the source of truth: local edits on the server are "
-            + "overwritten by the next sync; change the repository instead";
-    /** The first retry after a failure comes after min(interval, this); each further one waits twice as long. */
+            + "overwritten by the next sync (moved aside to " + LocalEdits.ASIDE + "/ first); change the repository instead";
+    /** The first retry after a failure comes after min(interval, this); each further one waits twice as long, up to the interval. */
     static final Duration FIRST_RETRY = Duration.ofSeconds(5);
-    /** Retries never wait longer than max(interval, this). */
-    static final Duration LONGEST_BACKOFF = Duration.ofMinutes(10);
     /** How long a caller waits for its sync (the network timeout bounds a fetch well below this). */
     static final Duration LONGEST_WAIT = Duration.ofMinutes(5);
     static final int HISTORY = 50;
@@ -78,6 +76,7 @@ public final class SyncService implements AutoCloseable {
     private final Object recordLock = new Object();
     private final Deque<SyncResult> history = new ArrayDeque<>();
     private volatile SyncResult last;
+    private volatile KeptAside lastKeptAside;
     private volatile SyncResult lastSuccess;
     private volatile int consecutiveFailures;
     /** When a push deleted the tracked branch (the last good snapshot is kept meanwhile); null once it is back. */
@@ -112,6 +111,7 @@ public final class SyncService implements AutoCloseable {
         this.ready = mirror.hasSnapshot();
         this.webhook = new WebhookHandler(webhookSecret, this, mirror.home().resolve("state").resolve("webhook"));
         loadPersistedStatus();
+        mirror.explainMissingSnapshot(this::noSnapshotReason);
     }
 
     /** Syncs now (in the background) and then periodically, every interval, backing off after failures. */
@@ -195,9 +195,11 @@ public final class SyncService implements AutoCloseable {
             if (!closed) {
                 // on the sync thread: neither the file nor packing (when due) delays an answer
                 executor.execute(this::persistStatus);
-                if (result.revisionChanged()) {
+                if (result.revisionChanged() || result.keptAside() != null) {
                     SyncResult changed = result;
                     executor.execute(() -> writeJournal(changed)); // in order: one sync thread
+                }
+                if (result.revisionChanged()) {
                     executor.execute(mirror::maintain);
                 }
             }
@@ -225,8 +227,8 @@ public final class SyncService implements AutoCloseable {
         if (result.revisionChanged()) {
             onRevisionChange.run();
             ready = true;
-            log.info("synced {}: {} -> {} ({} paths changed, {} ms, {})", mirror.remote(), shortId(result.previous()),
-                    shortId(result.revision()), result.changedCount(), result.durationMs(), trigger);
+            log.info("synced {}: {} -> {} ({} changed, {} ms, {})", mirror.remote(), shortId(result.previous()),
+                    shortId(result.revision()), paths(result.changedCount()), result.durationMs(), trigger);
         } else if (result.failed()) {
             log.warn("sync of {} failed ({}): {}", mirror.remote(), trigger, result.error());
         } else {
@@ -238,6 +240,9 @@ public final class SyncService implements AutoCloseable {
     private void record(SyncResult result) {
         synchronized (recordLock) {
             last = result;
+            if (result.keptAside() != null) {
+                lastKeptAside = result.keptAside();
+            }
             if (result.failed()) {
                 consecutiveFailures++;
             } else {
@@ -254,16 +259,23 @@ public final class SyncService implements AutoCloseable {
 
     private void writeJournal(SyncResult r) {
         String summary = (r.previous() == null ? "first clone at " + shortId(r.revision())
-                : shortId(r.previous()) + " → " + shortId(r.revision())) + "; " + r.changedCount()
-                + (r.changedCount() == 1 ? " path" : " paths") + " changed"
+                : shortId(r.previous()) + " → " + shortId(r.revision())) + "; " + paths(r.changedCount()) + " changed"
                 + (r.changed().isEmpty() ? "" : ": " + String.join(", ", r.changed().subList(0, Math.min(20, r.changed().size())))
                 + (r.changedCount() > 20 ? ", …" : ""));
+        if (r.keptAside() != null) {
+            summary = "Local edits kept: " + r.keptAside().describe() + ". " + summary;
+        }
         try {
             journal.append(new JournalEntry(r.time(), "Sync from " + mirror.remote().displayUrl() + " (" + mirror.remote().branch()
                     + ", " + r.trigger() + ")", "synced", r.duration(), r.revision(), List.of(), null, summary));
         } catch (RuntimeException e) {
             log.warn("the sync to {} could not be written to the journal: {}", shortId(r.revision()), e.getMessage());
         }
+    }
+
+    /** "1 path", "2 paths". */
+    static String paths(int count) {
+        return count + (count == 1 ? " path" : " paths");
     }
 
     private static String shortId(String revision) {
@@ -288,17 +300,17 @@ public final class SyncService implements AutoCloseable {
 
     /**
      * The wait before the next periodic sync: the interval after a success; after {@code n}
-     * failures in a row, min(interval, 5 s) × 2^(n-1), at most max(interval, 10 min).
+     * failures in a row, min(interval, 5 s) × 2^(n-1), never more than the interval (a poll never
+     * waits longer than BRAIN_TRUST_SYNC_INTERVAL, however long the outage).
      */
     static Duration delayAfter(int failures, Duration interval) {
         if (failures <= 0) {
             return interval;
         }
         Duration first = interval.compareTo(FIRST_RETRY) < 0 ? interval : FIRST_RETRY;
-        Duration longest = interval.compareTo(LONGEST_BACKOFF) > 0 ? interval : LONGEST_BACKOFF;
         long factor = 1L << Math.min(failures - 1, 30);
         Duration delay = first.multipliedBy(factor);
-        return delay.compareTo(longest) > 0 || delay.isNegative() ? longest : delay;
+        return delay.compareTo(interval) > 0 || delay.isNegative() ? interval : delay;
     }
 
     // --- status --------------------------------------------------------------------------------
@@ -320,6 +332,7 @@ public final class SyncService implements AutoCloseable {
                 webhookSecret != null,
                 NOTE,
                 branchDeletedNote(),
+                lastKeptAside,
                 mirror.pinState());
     }
 
@@ -360,9 +373,32 @@ public final class SyncService implements AutoCloseable {
         if (ready) {
             return null;
         }
+        return noSnapshotReason();
+    }
+
+    /**
+     * Why there is no snapshot yet, in one line: the first clone is under way ("cloning URL (first
+     * start)", not a problem) until an attempt failed; then that failure; and in a process that never
+     * started syncing (a CLI command), that nothing was cloned here.
+     */
+    String noSnapshotReason() {
         SyncResult l = last;
-        return "no snapshot yet: " + (l != null && l.failed() ? "the last sync failed: " + l.error()
-                : "the first sync from " + mirror.remote().displayUrl() + " has not finished");
+        String url = mirror.remote().displayUrl();
+        if (l != null && l.failed()) {
+            return "no snapshot yet: the first sync from " + url + " failed: " + l.error();
+        }
+        synchronized (queueLock) {
+            if (started || running != null) {
+                return "cloning " + url + " (first start)";
+            }
+        }
+        return "no snapshot yet: " + url + " has not been cloned into " + mirror.home()
+                + "; start the server, or run 'brain-trust sync --once'";
+    }
+
+    /** True while the first clone is under way and no attempt has failed: not-ready is expected, nothing to warn of. */
+    public boolean cloningFirst() {
+        return !ready && noSnapshotReason().startsWith("cloning ");
     }
 
     /**
@@ -457,7 +493,8 @@ public final class SyncService implements AutoCloseable {
         }
     }
 
-    private record Persisted(SyncResult last, SyncResult lastSuccess, int consecutiveFailures, Instant branchDeletedAt) {
+    private record Persisted(SyncResult last, SyncResult lastSuccess, int consecutiveFailures, Instant branchDeletedAt,
+                             KeptAside lastKeptAside) {
     }
 
     private void persistStatus() {
@@ -470,7 +507,8 @@ public final class SyncService implements AutoCloseable {
         try {
             Files.createDirectories(statusFile.getParent());
             Path temp = statusFile.resolveSibling(statusFile.getFileName() + ".tmp");
-            Files.write(temp, json.writeValueAsBytes(new Persisted(last, lastSuccess, consecutiveFailures, branchDeletedAt)));
+            Files.write(temp, json.writeValueAsBytes(new Persisted(last, lastSuccess, consecutiveFailures, branchDeletedAt,
+                    lastKeptAside)));
             Files.move(temp, statusFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             log.debug("cannot write {}: {}", statusFile, e.getMessage());
@@ -484,6 +522,7 @@ public final class SyncService implements AutoCloseable {
             lastSuccess = p.lastSuccess();
             consecutiveFailures = Math.max(0, p.consecutiveFailures());
             branchDeletedAt = p.branchDeletedAt();
+            lastKeptAside = p.lastKeptAside();
         } catch (NoSuchFileException e) {
             // never synced here
         } catch (IOException | RuntimeException e) {

@@ -64,7 +64,7 @@ final class WebhookHandler {
 
     WebhookResponse handle(Map<String, String> rawHeaders, InputStream body) {
         if (secret == null) {
-            return WebhookResponse.disabled();
+            return service == null ? WebhookResponse.disabledInLocalMode() : WebhookResponse.disabled();
         }
         Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         rawHeaders.forEach((k, v) -> {

@@ -51,9 +51,17 @@ public record WebhookResponse(int status, Map<String, Object> body, Integer retr
                 + "settings (GitHub, GitLab, Gitea or Forgejo) and restart the server; until then deliveries are refused");
     }
 
+    /** The answer of a server in local mode without a webhook secret: the secret alone would not make the webhook work. */
+    public static WebhookResponse disabledInLocalMode() {
+        return error(503, "webhook disabled", "this server is in local mode (no BRAIN_TRUST_GIT_URL): it reads its home "
+                + "folder, so there is no repository to sync and nothing was done. To sync on push, start the server with "
+                + "BRAIN_TRUST_GIT_URL and WEBHOOK_SECRET");
+    }
+
     /** The answer of a server in local mode, which has no repository to sync. */
     public static WebhookResponse localMode() {
-        return error(409, "not in cloud mode", "this server reads its home folder (local mode); set BRAIN_TRUST_GIT_URL "
-                + "to follow a repository, and the webhook syncs it");
+        return error(409, "not in cloud mode", "this server is in local mode: it reads its home folder, so there is no "
+                + "repository to sync and nothing was done. To follow a repository, start the server with BRAIN_TRUST_GIT_URL "
+                + "(and WEBHOOK_SECRET for this webhook)");
     }
 }

@@ -1,5 +1,7 @@
 package dev.braintrust.workflow;
 
+import dev.braintrust.context.PromptComposer;
+
 import java.util.Objects;
 
 /**
@@ -27,10 +29,11 @@ public record AgentNode(String id, String name, String role, String goal, String
         this(id, name, role, goal, backstory, prompt, model, null);
     }
 
-    /** This agent with {@code text} added to what it is asked to do. */
-    AgentNode withInstructionSuffix(String text) {
+    /** This agent with {@code input} after what it is asked to do (under {@link Workflow#INPUT_HEADING}), or as its whole task when it has none. */
+    AgentNode withInput(String input) {
         String base = instruction();
-        return new AgentNode(id, name, role, goal, backstory, (base == null ? "" : base + "\n\n---\n\n") + text, model, approval);
+        String task = base == null ? input : base + "\n\n---\n\n" + Workflow.INPUT_HEADING + "\n" + input;
+        return new AgentNode(id, name, role, goal, backstory, task, model, approval);
     }
 
     /** The name other agents and the journal know it by: its name, else its role, else its id. */
@@ -47,6 +50,11 @@ public record AgentNode(String id, String name, String role, String goal, String
             return goal.strip();
         }
         return isBlank(role) ? null : "Execute role: " + role.strip();
+    }
+
+    /** What of this agent goes into its system prompt: role, backstory, goal. */
+    public PromptComposer.Agent promptFields() {
+        return new PromptComposer.Agent(role, backstory, goal);
     }
 
     static boolean isBlank(String s) {

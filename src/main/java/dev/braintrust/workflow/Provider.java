@@ -6,18 +6,38 @@ import java.util.Locale;
 
 /** The model providers Brain Trust talks to, and the variable that holds each one's key. */
 public enum Provider {
-    OPENAI("OpenAI", "OPENAI_API_KEY"),
-    ANTHROPIC("Anthropic", "ANTHROPIC_API_KEY"),
-    GEMINI("Google Gemini", "GEMINI_API_KEY"),
+    OPENAI("OpenAI", "OPENAI_API_KEY", "OPENAI_BASE_URL", "https://api.openai.com/v1"),
+    ANTHROPIC("Anthropic", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "https://api.anthropic.com/v1"),
+    GEMINI("Google Gemini", "GEMINI_API_KEY", "GEMINI_BASE_URL", "https://generativelanguage.googleapis.com/v1beta"),
     /** A local Ollama server: no key. */
-    OLLAMA("Ollama", null);
+    OLLAMA("Ollama", null, "OLLAMA_BASE_URL", null);
 
     private final String title;
     private final String keyVariable;
+    private final String baseUrlVariable;
+    private final String publicBaseUrl;
 
-    Provider(String title, String keyVariable) {
+    Provider(String title, String keyVariable, String baseUrlVariable, String publicBaseUrl) {
         this.title = title;
         this.keyVariable = keyVariable;
+        this.baseUrlVariable = baseUrlVariable;
+        this.publicBaseUrl = publicBaseUrl;
+    }
+
+    /** The variable that points at another server speaking this provider's protocol. */
+    public String baseUrlVariable() {
+        return baseUrlVariable;
+    }
+
+    /** Where calls go: the configured base URL, else the provider's own (Ollama's always has a configured default). */
+    public String baseUrl(dev.braintrust.Config.ModelKeys keys) {
+        String configured = switch (this) {
+            case OPENAI -> keys.openAiBaseUrl();
+            case ANTHROPIC -> keys.anthropicBaseUrl();
+            case GEMINI -> keys.geminiBaseUrl();
+            case OLLAMA -> keys.ollamaBaseUrl();
+        };
+        return configured != null ? configured : publicBaseUrl;
     }
 
     public String title() {

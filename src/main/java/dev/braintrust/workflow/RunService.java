@@ -11,23 +11,37 @@ import dev.braintrust.context.ContextSnapshot;
 import dev.braintrust.context.PromptComposer;
 import dev.braintrust.history.PastRevision;
 import dev.braintrust.journal.ApprovalRecord;
+import dev.braintrust.journal.ContextShare;
 import dev.braintrust.journal.Journal;
 import dev.braintrust.journal.JournalEntry;
+import dev.braintrust.journal.ModelCallRecord;
 import dev.braintrust.journal.RunRecord;
 import dev.braintrust.journal.RunStatus;
 import dev.braintrust.journal.RunStore;
 import dev.braintrust.journal.RunSummary;
+import dev.braintrust.journal.Spend;
 import dev.braintrust.journal.StepRecord;
 import dev.braintrust.journal.StepStatus;
 import dev.braintrust.journal.ToolCallRecord;
+import dev.braintrust.journal.Usage;
+import dev.braintrust.journal.UsageReport;
 import dev.braintrust.skills.SkillRegistry;
 import dev.braintrust.skills.SkillRunner;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.output.TokenUsage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -37,6 +51,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -71,41 +86,59 @@ public final class RunService implements AutoCloseable {
     private final Journal journal;
     private final Clock clock;
     private final ModelRouter router;
+    private final OllamaProbe ollama;
     private final AgentRunner agents;
+    private final ModelGateway gateway;
+    private final UnaryOperator<String> redact;
     private final ExecutorService pool;
     private final ScheduledExecutorService timer;
     private final Map<String, ActiveRun> active = new ConcurrentHashMap<>();
+    private final ModelDestinations destinations;
+    private final Prices.Cached prices;
+    private final List<Consumer<ModelCallRecord>> callListeners = new CopyOnWriteArrayList<>();
     private final Map<String, ScheduledFuture<?>> timeouts = new ConcurrentHashMap<>();
     private final List<Consumer<RunEvent>> listeners = new CopyOnWriteArrayList<>();
     private final Duration approvalTimeout;
-    private final ModelGateway gateway;
     private final SkillRunner skillRunner;
     private final java.util.function.Function<String, PastRevision> pastRevisions;
 
     public RunService(Config config, ContextService context, SkillRegistry skills, SkillRunner skillRunner,
                       WorkflowLibrary workflows, RunStore store, Journal journal, ModelGateway gateway, Clock clock) {
-        this(config, context, skills, skillRunner, workflows, store, journal, gateway, clock, revision -> {
+        this(config, context, skills, skillRunner, workflows, store, journal, gateway, clock,
+                new OllamaProbe(config.models().ollamaBaseUrl(), clock));
+    }
+
+    /** @param ollama asks the Ollama server whether it answers (shared, so its cached answer is too) */
+    public RunService(Config config, ContextService context, SkillRegistry skills, SkillRunner skillRunner,
+                      WorkflowLibrary workflows, RunStore store, Journal journal, ModelGateway gateway, Clock clock,
+                      OllamaProbe ollama) {
+        this(config, context, skills, skillRunner, workflows, store, journal, gateway, clock, ollama, revision -> {
             throw new BrainTrustException.Conflict("this process keeps no history, so a run cannot be replayed on its revision");
         });
     }
 
     /**
+     * @param ollama        asks the Ollama server whether it answers (shared, so its cached answer is too)
      * @param pastRevisions opens the revision a run recorded, for its replay (the history of the source of truth);
      *                      throws {@link BrainTrustException.NotFound} when the revision is unknown or pruned
      */
     public RunService(Config config, ContextService context, SkillRegistry skills, SkillRunner skillRunner,
                       WorkflowLibrary workflows, RunStore store, Journal journal, ModelGateway gateway, Clock clock,
-                      java.util.function.Function<String, PastRevision> pastRevisions) {
-        this.gateway = gateway;
+                      OllamaProbe ollama, java.util.function.Function<String, PastRevision> pastRevisions) {
         this.skillRunner = skillRunner;
         this.pastRevisions = pastRevisions;
         this.config = config;
+        this.ollama = ollama;
         this.context = context;
         this.workflows = workflows;
         this.store = store;
         this.journal = journal;
         this.clock = clock;
-        this.router = new ModelRouter(config.models());
+        this.router = new ModelRouter(config.models(), new ModelAliases(workflows::folder));
+        this.gateway = gateway;
+        this.redact = redactor(config);
+        this.destinations = new ModelDestinations(config.models(), config.egress().localModelHosts());
+        this.prices = new Prices.Cached(config.home().resolve(Prices.FILE));
         this.agents = agentRunner(new SkillTools(skills, skillRunner));
         AtomicInteger threads = new AtomicInteger();
         this.pool = Executors.newCachedThreadPool(r -> {
@@ -126,7 +159,8 @@ public final class RunService implements AutoCloseable {
 
     private AgentRunner agentRunner(SkillTools tools) {
         return new AgentRunner(gateway, tools, config.maxToolRounds(), config.models().maxRetries(),
-                config.models().retryBackoff(), config.modelTimeout(), redactor(config));
+                config.models().retryBackoff(), config.modelTimeout(), redactor(config),
+                provider -> provider.baseUrl(config.models()));
     }
 
     /** How often a process looks for decisions on its waiting runs made by another process (a replica, the CLI). */
@@ -183,10 +217,16 @@ public final class RunService implements AutoCloseable {
         return WorkflowPlan.of(workflow, config.defaultModel(), router);
     }
 
-    /** Every agent's exact system prompt and task, in execution order, without calling a model. */
+    /**
+     * Every agent's exact system prompt and task, in execution order, without calling a model; and
+     * per agent where its calls would go, which context files it receives and which are withheld.
+     */
     public DryRun dryRun(Workflow workflow) {
         WorkflowPlan plan = plan(workflow);
         ContextSnapshot snapshot = context.snapshot();
+        AgentContexts contexts = new AgentContexts(snapshot, destinations);
+        List<String> problems = new ArrayList<>(plan.keyProblems());
+        problems.addAll(budgetProblems(workflow, plan, prices.get()));
         List<DryRun.Agent> list = new ArrayList<>();
         for (AgentNode agent : plan.order()) {
             List<String> upstream = plan.upstream().get(agent.id()).stream()
@@ -194,11 +234,159 @@ public final class RunService implements AutoCloseable {
             String task = TaskComposer.compose(agent, upstream.stream()
                     .map(name -> new TaskComposer.Input(name, DryRun.placeholder(name))).toList());
             ModelRoute route = plan.routes().get(agent.id());
-            list.add(new DryRun.Agent(agent.id(), agent.displayName(), route.model(), route.provider(), upstream,
-                    PromptComposer.compose(snapshot, agent.backstory()), task));
+            AgentContexts.Agent context = contexts.of(route);
+            list.add(new DryRun.Agent(agent.id(), agent.displayName(), route.model(), route.aliasOf(), route.provider(),
+                    route.providerModel(), upstream, PromptComposer.compose(context.selection().snapshot(), agent.promptFields()),
+                    task, context.share()));
         }
-        return new DryRun(workflow.name(), snapshot.revision(), plan.keyProblems().isEmpty(), list, plan.keyProblems(),
-                plan.notes());
+        problems.addAll(ollamaProblems(plan));
+        return new DryRun(workflow.name(), snapshot.revision(), problems.isEmpty(), list, problems, plan.notes());
+    }
+
+    /** For a dry run: agents whose Ollama server does not answer, or lacks their model. */
+    private List<String> ollamaProblems(WorkflowPlan plan) {
+        Map<String, List<String>> users = new LinkedHashMap<>();
+        plan.order().forEach(a -> {
+            ModelRoute route = plan.routes().get(a.id());
+            if (route.provider() == Provider.OLLAMA) {
+                users.computeIfAbsent(route.providerModel(), m -> new ArrayList<>()).add(WorkflowPlan.label(a));
+            }
+        });
+        if (users.isEmpty()) {
+            return List.of();
+        }
+        OllamaProbe.Result probe = ollama.probe();
+        List<String> problems = new ArrayList<>();
+        if (!probe.answers()) {
+            List<String> all = users.values().stream().flatMap(List::stream).toList();
+            problems.add("the Ollama server at " + probe.baseUrl() + " (OLLAMA_BASE_URL) does not answer (" + String.join(", ", all)
+                    + " use it): " + probe.problem() + "; start Ollama or set OLLAMA_BASE_URL to where it runs");
+            return problems;
+        }
+        users.forEach((model, agents) -> {
+            if (!probe.has(model)) {
+                problems.add("the Ollama server at " + probe.baseUrl() + " has no model '" + model + "' (" + String.join(", ", agents)
+                        + "): run 'ollama pull " + model + "'");
+            }
+        });
+        return problems;
+    }
+
+    /** Which models can run now, and the default model's problem with the ways to fix it. */
+    public ModelStatus models() {
+        return ModelStatus.check(config.defaultModel(), router, ollama);
+    }
+
+    /**
+     * What keeps a budget from being enforced: a cost limit (the workflow's or the day's) with an
+     * agent whose model has no price in prices.json. Such a run is refused before it starts.
+     */
+    private List<String> budgetProblems(Workflow workflow, WorkflowPlan plan, Prices table) {
+        List<String> problems = new ArrayList<>();
+        boolean costLimited = workflow.budget().maxCost() != null
+                || config.egress().dailyBudget() != null && config.egress().dailyBudget().cost() != null;
+        if (!costLimited) {
+            return problems;
+        }
+        String limit = workflow.budget().maxCost() != null ? "the workflow's budget.maxCost" : "BRAIN_TRUST_DAILY_BUDGET";
+        plan.routes().values().stream().map(table::nameFor).distinct().sorted().forEach(model -> {
+            if (table.priceOf(model).isEmpty()) {
+                problems.add(limit + " limits cost, but " + config.home().resolve(Prices.FILE) + " has no price for the model '"
+                        + model + "': add one (per million input and output tokens), or the budget could not be kept");
+            }
+        });
+        return problems;
+    }
+
+    // ---- what leaves the machine ---------------------------------------------------------------
+
+    /** Runs {@code listener} after every model call of every run, with its ledger entry (the metrics use it). */
+    public void onModelCall(Consumer<ModelCallRecord> listener) {
+        callListeners.add(Objects.requireNonNull(listener));
+    }
+
+    /** What the model calls since local midnight count against BRAIN_TRUST_DAILY_BUDGET, every run together. */
+    public Spend spentToday() {
+        return store.spentSince(startOfToday());
+    }
+
+    /**
+     * Why no run should start now because the day's budget is spent, or empty when runs may start.
+     * For schedulers: a scheduled run is skipped with this reason rather than started and stopped at
+     * its first model call. Always empty without BRAIN_TRUST_DAILY_BUDGET.
+     */
+    public Optional<String> dailyBudgetExhausted() {
+        Config.DailyBudget daily = config.egress().dailyBudget();
+        if (daily == null) {
+            return Optional.empty();
+        }
+        Spend today = spentToday();
+        String currency = prices.get().currency();
+        if (daily.tokens() != null && today.tokens() >= daily.tokens()) {
+            return Optional.of(String.format(Locale.ROOT, "today's budget of %,d tokens (BRAIN_TRUST_DAILY_BUDGET) is spent: "
+                    + "today's model calls have used %,d", daily.tokens(), today.tokens()));
+        }
+        if (daily.cost() != null && today.cost() >= daily.cost()) {
+            return Optional.of("today's budget of " + Usage.money(daily.cost(), currency) + " (BRAIN_TRUST_DAILY_BUDGET) is spent: "
+                    + "today's model calls have cost " + Usage.money(today.cost(), currency));
+        }
+        return Optional.empty();
+    }
+
+    /** The egress ledger summed since {@code since}: per provider, host, model, workflow, day and context file. */
+    public UsageReport usage(Instant since) {
+        return store.usageSince(since, clock.getZone());
+    }
+
+    /**
+     * The egress ledger since {@code since} ({@link #since(String)}), and today's spend against the daily budget.
+     *
+     * @throws BrainTrustException.BadInput when {@code since} is not a period
+     */
+    public Spending spending(String since) {
+        Instant start = since(since);
+        return new Spending(usage(start), new Spending.Today(startOfToday(), spentToday(), config.egress().dailyBudget(),
+                prices.get().currency(), dailyBudgetExhausted().orElse(null)));
+    }
+
+    /** The longest period the ledger is summed over at once. */
+    static final int MAX_PERIOD_DAYS = 3660;
+
+    /**
+     * The start of a period written as {@code 7d}, {@code 24h}, {@code 30m}, {@code today} or a date
+     * ({@code 2026-11-01}, local midnight); null or blank means {@code 7d}.
+     *
+     * @throws BrainTrustException.BadInput naming what is accepted
+     */
+    public Instant since(String text) {
+        String t = text == null || text.isBlank() ? "7d" : text.strip().toLowerCase(Locale.ROOT);
+        if (t.equals("today")) {
+            return startOfToday();
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,7})\\s*([dhm])").matcher(t);
+        if (m.matches()) {
+            long amount = Long.parseLong(m.group(1));
+            Duration d = switch (m.group(2)) {
+                case "d" -> Duration.ofDays(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> Duration.ofMinutes(amount);
+            };
+            if (d.toDays() > MAX_PERIOD_DAYS) {
+                throw new BrainTrustException.BadInput("'" + text + "' is longer than " + MAX_PERIOD_DAYS + " days");
+            }
+            return clock.instant().minus(d);
+        }
+        try {
+            return LocalDate.parse(t).atStartOfDay(clock.getZone()).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new BrainTrustException.BadInput("'" + text + "' is not a period: use 7d, 24h, 30m, today or a date "
+                    + "such as 2026-11-01");
+        }
+    }
+
+    /** Local midnight of today, in the clock's zone. */
+    public Instant startOfToday() {
+        return LocalDate.now(clock).atStartOfDay(clock.getZone()).toInstant();
     }
 
     // ---- runs ------------------------------------------------------------------------------
@@ -220,18 +408,33 @@ public final class RunService implements AutoCloseable {
                             AgentRunner agents) {
         WorkflowPlan plan = plan(workflow);
         plan.requireKeys();
+        Prices table = prices.get();
+        List<String> budgetProblems = budgetProblems(workflow, plan, table);
+        if (!budgetProblems.isEmpty()) {
+            throw new BrainTrustException.BadInput(String.join("; ", budgetProblems));
+        }
         ContextSnapshot snapshot = given != null ? given : context.snapshot();
+        AgentContexts contexts = new AgentContexts(snapshot, destinations);
         Map<String, String> prompts = new LinkedHashMap<>();
-        plan.order().forEach(a -> prompts.put(a.id(), PromptComposer.compose(snapshot, a.backstory())));
+        Map<String, RunEgress.Agent> agentEgress = new LinkedHashMap<>();
+        for (AgentNode a : plan.order()) {
+            AgentContexts.Agent agentContext = contexts.of(plan.routes().get(a.id()));
+            prompts.put(a.id(), PromptComposer.compose(agentContext.selection().snapshot(), a.promptFields()));
+            agentEgress.put(a.id(), agentContext.egress());
+        }
+        RunEgress egress = new RunEgress(agentEgress, table,
+                new Budgets(workflow.budget(), config.egress().dailyBudget(), this::spentToday, table), this::modelCalled);
         String id = newRunId();
         EventHub hub = new EventHub();
         if (listener != null) {
             hub.subscribe(listener);
         }
         RunExecution execution = new RunExecution(id, source, plan, prompts, snapshot.revision(), agents, pool,
-                config.maxParallel(), store, clock, hub::publish, approvalTimeout, this::armExpiry);
+                config.maxParallel(), store, clock, hub::publish, approvalTimeout, this::armExpiry, egress);
         listeners.forEach(hub::subscribe);
-        store.insert(execution.snapshot(), definition(workflow));
+        Map<String, List<ModelCallRecord.FileRef>> carried = new LinkedHashMap<>();
+        agentEgress.forEach((node, e) -> carried.put(node, e.files()));
+        store.insert(execution.snapshot(), definition(workflow), carried);
         CompletableFuture<RunRecord> done = track(id, execution, hub);
         execution.start();
         return new RunHandle(id, snapshot.revision(), done);
@@ -450,12 +653,31 @@ public final class RunService implements AutoCloseable {
         } catch (JsonProcessingException e) {
             throw new BrainTrustException.BadInput("the stored workflow of run " + id + " cannot be read: " + e.getOriginalMessage());
         }
+        WorkflowPlan plan = plan(workflow);
         EventHub hub = new EventHub();
         listeners.forEach(hub::subscribe);
-        RunExecution execution = RunExecution.restore(record, store.approvals().ofRun(id), plan(workflow), agents, pool,
-                config.maxParallel(), store, clock, hub::publish, approvalTimeout, this::armExpiry);
+        RunExecution execution = RunExecution.restore(record, store.approvals().ofRun(id), plan, agents, pool,
+                config.maxParallel(), store, clock, hub::publish, approvalTimeout, this::armExpiry, restoredEgress(record, workflow, plan));
         track(id, execution, hub);
         execution.resume();
+    }
+
+    /**
+     * What a run taken over carries: each agent's files as stored when the run started (its system prompt
+     * is the stored one, so its context is too), its destination as configured now, today's prices.
+     */
+    private RunEgress restoredEgress(RunRecord record, Workflow workflow, WorkflowPlan plan) {
+        Map<String, List<ModelCallRecord.FileRef>> carried = store.contextFiles(record.id());
+        Map<String, RunEgress.Agent> agentEgress = new LinkedHashMap<>();
+        for (AgentNode a : plan.order()) {
+            ContextShare share = record.steps().stream().filter(st -> st.nodeId().equals(a.id())).findFirst()
+                    .map(StepRecord::context).orElse(null);
+            agentEgress.put(a.id(), new RunEgress.Agent(destinations.of(plan.routes().get(a.id())), share,
+                    carried.getOrDefault(a.id(), List.of())));
+        }
+        Prices table = prices.get();
+        return new RunEgress(agentEgress, table,
+                new Budgets(workflow.budget(), config.egress().dailyBudget(), this::spentToday, table), this::modelCalled);
     }
 
     private void armExpiry(ApprovalRecord approval) {
@@ -588,7 +810,9 @@ public final class RunService implements AutoCloseable {
      * @throws BrainTrustException.Unavailable when the model failed to answer
      */
     public ChatReply chat(AgentChat chat) {
-        RunRecord record = run(chat.asWorkflow(), "chat", null);
+        Workflow workflow = chat.asWorkflow();
+        plan(workflow).requireKeys("the chat agent");
+        RunRecord record = run(workflow, "chat", null);
         StepRecord step = record.steps().get(0);
         if (!record.succeeded()) {
             throw new BrainTrustException.Unavailable("the agent could not answer: "
@@ -597,7 +821,91 @@ public final class RunService implements AutoCloseable {
         return new ChatReply(record.finalOutput(), step.agent(), step.model(), record.id(), record.revision());
     }
 
+    // ---- calls from other tools (MCP, OpenAI-compatible clients) ---------------------------
+
+    /**
+     * Records a tool call made outside any agent (an MCP client running a skill or reading the
+     * context) as a finished one-step run with its journal entry, so it is in the history like every run.
+     *
+     * @param source   who called, as recorded (for example {@code mcp:claude-code})
+     * @param caller   the client's name, recorded as the step's agent
+     * @param revision the context revision the call saw; null when it read none
+     * @param call     the tool, its arguments, duration and outcome
+     * @param output   everything the call returned
+     * @param error    one line saying why it failed; null when it succeeded
+     * @throws BrainTrustException.Unavailable when the run database cannot store it
+     */
+    public RunRecord recordToolCall(String source, String caller, String revision, ToolCallRecord call, String output,
+                                    String error) {
+        Instant finished = clock.instant();
+        Instant started = finished.minusMillis(call.durationMs());
+        RunStatus status = error == null ? RunStatus.SUCCEEDED : RunStatus.FAILED;
+        StepRecord step = new StepRecord("tool", 0, caller, "(no model: a tool call)",
+                error == null ? StepStatus.SUCCEEDED : StepStatus.FAILED, revision, null, call.arguments(), output,
+                List.of(call), null, null, null, 0, started, finished, call.durationMs(), error);
+        RunRecord record = new RunRecord(newRunId(), "tool " + call.tool() + " (" + source + ")", status, source, revision, 1, started, finished,
+                call.durationMs(), output, error, List.of(step));
+        store.insert(record, null);
+        writeJournal(record);
+        return record;
+    }
+
+    /**
+     * One call to BRAIN_TRUST_DEFAULT_MODEL with exactly these messages: no context, no tools, no
+     * retries, and nothing recorded. For a client's housekeeping (naming a chat, tagging it), which
+     * should cost one cheap call rather than a run.
+     *
+     * @throws BrainTrustException.BadInput    when no provider serves the default model, or its key is missing
+     * @throws BrainTrustException.Unavailable when the model call fails, or the day's budget is spent (the call is
+     *                                         then not made; this call itself is not in the egress ledger)
+     */
+    public Completion plainCompletion(List<ChatTurn> turns) {
+        dailyBudgetExhausted().ifPresent(why -> {
+            throw new BrainTrustException.Unavailable(why + "; no model call is made until tomorrow");
+        });
+        String model = config.defaultModel();
+        ModelRoute route = ModelRouter.route(model).orElseThrow(() -> new BrainTrustException.BadInput(
+                "BRAIN_TRUST_DEFAULT_MODEL '" + model + "' is not a model name a provider serves: " + ModelRouter.NAMING_RULES));
+        String missing = router.missingKey(route);
+        if (missing != null) {
+            throw new BrainTrustException.BadInput(route.provider().title() + " has no key: " + missing);
+        }
+        List<ChatMessage> messages = new ArrayList<>();
+        for (ChatTurn turn : turns) {
+            messages.add(switch (turn.role()) {
+                case ChatTurn.SYSTEM -> SystemMessage.from(turn.text());
+                case ChatTurn.ASSISTANT -> AiMessage.from(turn.text());
+                default -> UserMessage.from(turn.text());
+            });
+        }
+        ChatResponse response;
+        try {
+            response = gateway.chat(route, ChatRequest.builder().messages(messages).build());
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            throw new BrainTrustException.Unavailable(redact.apply(route.provider().title() + " call failed: "
+                    + (root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage())), e);
+        }
+        String text = response.aiMessage() == null || response.aiMessage().text() == null ? "" : response.aiMessage().text();
+        TokenUsage usage = response.tokenUsage();
+        return new Completion(text, model, usage == null || usage.inputTokenCount() == null ? 0 : usage.inputTokenCount(),
+                usage == null || usage.outputTokenCount() == null ? 0 : usage.outputTokenCount());
+    }
+
     // ---- internals -------------------------------------------------------------------------
+
+    private void modelCalled(ModelCallRecord call) {
+        for (Consumer<ModelCallRecord> listener : callListeners) {
+            try {
+                listener.accept(call);
+            } catch (RuntimeException e) {
+                log.warn("a model-call listener failed: {}", e.toString());
+            }
+        }
+    }
 
     private void replay(RunRecord run, Consumer<RunEvent> listener) {
         listener.accept(new RunEvent(RunEvent.Type.RUN_STARTED, run.id(), run.startedAt(), null, null,

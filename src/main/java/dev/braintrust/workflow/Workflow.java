@@ -5,9 +5,11 @@ import dev.braintrust.BrainTrustException;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A workflow as the original Brain Trust UI writes it (ARCHITECTURE.md §4):
@@ -20,17 +22,27 @@ import java.util.Map;
  * @param edges   every edge, in file order (including any that point at missing nodes: validation reports them)
  * @param ignored the nodes that are not agents, id to type: other node types are display-only and skipped,
  *                with the edges that touch them
+ * @param budget  the top-level {@code budget}: what one run may use ({@link Budget#NONE} when absent)
  */
-public record Workflow(String name, List<AgentNode> agents, List<WorkflowEdge> edges, Map<String, String> ignored) {
+public record Workflow(String name, List<AgentNode> agents, List<WorkflowEdge> edges, Map<String, String> ignored,
+                       Budget budget) {
     public static final String AGENT_TYPE = "agentNode";
     public static final int MAX_NODES = 200;
     public static final int MAX_EDGES = 2000;
     public static final int MAX_FIELD_CHARS = 100_000;
+    /** The heading under which {@link #withInput} puts the input in an entry agent's task. */
+    public static final String INPUT_HEADING = "# INPUT";
 
     public Workflow {
         agents = List.copyOf(agents);
         edges = List.copyOf(edges);
         ignored = Collections.unmodifiableMap(new LinkedHashMap<>(ignored));
+        budget = budget == null ? Budget.NONE : budget;
+    }
+
+    /** A workflow without a budget. */
+    public Workflow(String name, List<AgentNode> agents, List<WorkflowEdge> edges, Map<String, String> ignored) {
+        this(name, agents, edges, ignored, Budget.NONE);
     }
 
     /**
@@ -100,12 +112,13 @@ public record Workflow(String name, List<AgentNode> agents, List<WorkflowEdge> e
                 }
             }
         }
+        Budget budget = Budget.fromJson(root.get("budget"), problems);
         if (!problems.isEmpty()) {
             throw new BrainTrustException.BadInput("the workflow is not valid: " + String.join("; ", problems));
         }
         String title = scalar(root.get("name"));
         String name = title != null && !title.isBlank() ? title.strip() : fallbackName;
-        return new Workflow(name == null || name.isBlank() ? "workflow" : name, agents, edges, ignored);
+        return new Workflow(name == null || name.isBlank() ? "workflow" : name, agents, edges, ignored, budget);
     }
 
     /** A one-agent workflow, as a chat runs. */
@@ -154,25 +167,20 @@ public record Workflow(String name, List<AgentNode> agents, List<WorkflowEdge> e
     }
 
     /**
-     * This workflow with {@code input} given to the agents that start it (those with no agent upstream), under
-     * an {@code # INPUT} heading after what they are asked to do: how a schedule's input, a changed file's diff
-     * or a webhook's body reaches a run.
+     * This workflow with {@code input} handed to its entry agents (those no other agent feeds): it
+     * follows each one's task under {@code # INPUT}, and is the whole task of an entry agent that had none.
+     * A blank input leaves the workflow as it is. This is how a schedule's input, a changed file's diff,
+     * a webhook's body, an MCP client's or a chat completion's input reach a run.
      */
     public Workflow withInput(String input) {
         if (input == null || input.isBlank()) {
             return this;
         }
-        java.util.Set<String> agentIds = new java.util.HashSet<>();
-        agents.forEach(a -> agentIds.add(a.id()));
-        java.util.Set<String> fed = new java.util.HashSet<>();
-        for (WorkflowEdge e : edges) {
-            if (agentIds.contains(e.source())) {
-                fed.add(e.target());
-            }
-        }
-        List<AgentNode> given = agents.stream()
-                .map(a -> fed.contains(a.id()) ? a : a.withInstructionSuffix("# INPUT\n\n" + input.strip()))
-                .toList();
+        Set<String> ids = new HashSet<>();
+        agents.forEach(a -> ids.add(a.id()));
+        Set<String> fed = new HashSet<>();
+        edges.stream().filter(e -> ids.contains(e.source())).forEach(e -> fed.add(e.target()));
+        List<AgentNode> given = agents.stream().map(a -> fed.contains(a.id()) ? a : a.withInput(input.strip())).toList();
         return new Workflow(name, given, edges, ignored);
     }
 

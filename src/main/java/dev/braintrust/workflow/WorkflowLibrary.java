@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.braintrust.BrainTrustException;
+import dev.braintrust.context.ContextLimits;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -11,22 +12,38 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
-/** The saved workflows: every {@code *.json} file in {@code workflows/}, runnable by its file stem. */
+/**
+ * The saved workflows: every {@code *.json} file in {@code workflows/}, runnable by its file stem, but
+ * {@code models.json}, which holds the model aliases ({@link ModelAliases}).
+ */
 public final class WorkflowLibrary {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Supplier<Path> folder;
+    private final long fileLimit;
 
     /** @param folder the workflows folder; a supplier because in cloud mode it is the mirror's current checkout */
     public WorkflowLibrary(Supplier<Path> folder) {
+        this(folder, ContextLimits.DEFAULT.fileBytes());
+    }
+
+    /** @param fileLimit the largest workflow file read (BRAIN_TRUST_CONTEXT_FILE_LIMIT); larger ones are reported, never read */
+    public WorkflowLibrary(Supplier<Path> folder, long fileLimit) {
         this.folder = folder;
+        this.fileLimit = fileLimit;
+    }
+
+    /** The workflows folder now (in cloud mode, the current commit's checkout). */
+    public Path folder() {
+        return folder.get();
     }
 
     public List<SavedWorkflow> list() {
@@ -34,7 +51,8 @@ public final class WorkflowLibrary {
         List<SavedWorkflow> all = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
             for (Path file : files) {
-                if (!file.getFileName().toString().startsWith(".") && Files.isRegularFile(file)) {
+                String name = file.getFileName().toString();
+                if (!name.startsWith(".") && !name.equals(ModelAliases.FILE) && !Files.isDirectory(file)) {
                     all.add(inspect(file));
                 }
             }
@@ -56,6 +74,10 @@ public final class WorkflowLibrary {
     public JsonNode read(String name) {
         Path file = fileFor(name);
         try {
+            String problem = unreadable(file);
+            if (problem != null) {
+                throw new BrainTrustException.BadInput(problem);
+            }
             return JSON.readTree(Files.readString(file));
         } catch (NoSuchFileException e) {
             throw new BrainTrustException.NotFound("no saved workflow named '" + name + "' in workflows/; "
@@ -106,12 +128,37 @@ public final class WorkflowLibrary {
         if (stem == null || !NAME.matcher(stem).matches() || stem.contains("..")) {
             throw new BrainTrustException.BadInput("'" + name + "' is not a workflow name: use letters, digits, '.', '_' and '-'");
         }
+        if ((stem + ".json").equalsIgnoreCase(ModelAliases.FILE)) {
+            throw new BrainTrustException.BadInput("'" + stem + "' cannot be a workflow name: " + ModelAliases.FILE_PATH
+                    + " holds the model aliases; choose another name");
+        }
         return folder.get().resolve(stem + ".json");
     }
 
-    private static SavedWorkflow inspect(Path file) {
+    /**
+     * Why a workflow file is not read, or null when it can be: only regular files (a named pipe would
+     * block the read forever) within the size limit are.
+     */
+    private String unreadable(Path file) throws IOException {
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        if (!attributes.isRegularFile()) {
+            return "workflows/" + file.getFileName() + " is not a regular file (a folder, named pipe, socket or device); "
+                    + "it is not read: remove it";
+        }
+        if (attributes.size() > fileLimit) {
+            return "workflows/" + file.getFileName() + " is " + ContextLimits.describe(attributes.size()) + ", over the limit of "
+                    + ContextLimits.describe(fileLimit) + " (BRAIN_TRUST_CONTEXT_FILE_LIMIT); it is not read: trim it";
+        }
+        return null;
+    }
+
+    private SavedWorkflow inspect(Path file) {
         String stem = file.getFileName().toString().replaceFirst("\\.json$", "");
         try {
+            String problem = unreadable(file);
+            if (problem != null) {
+                return new SavedWorkflow(stem, stem, file, problem);
+            }
             JsonNode root = JSON.readTree(Files.readString(file));
             if (root == null || !root.isObject()) {
                 return new SavedWorkflow(stem, stem, file, "workflows/" + file.getFileName()

@@ -101,22 +101,28 @@ public record WorkflowPlan(Workflow workflow, List<AgentNode> order, Map<String,
 
         Map<String, ModelRoute> routes = new LinkedHashMap<>();
         Map<String, List<String>> missingKeyUsers = new LinkedHashMap<>();
+        ModelAliases.Table aliases = router.aliases().table();
+        if (aliases.problem() != null) {
+            problems.add(aliases.problem());
+        }
         for (AgentNode agent : byId.values()) {
             if (agent.instruction() == null) {
                 problems.add("the agent " + label(agent) + " has no prompt, goal or role: give it one, so it knows what to do");
             }
             String model = AgentNode.isBlank(agent.model()) ? defaultModel : agent.model().strip();
-            ModelRoute route = ModelRouter.route(model).orElse(null);
+            ModelRoute route = ModelRouter.resolve(model, aliases).orElse(null);
             if (route == null) {
-                problems.add("the agent " + label(agent) + " uses the model '" + model + "', which no provider serves: "
-                        + ModelRouter.NAMING_RULES);
+                String target = aliases.target(model);
+                problems.add("the agent " + label(agent) + " uses the model '" + model + "'"
+                        + (target == null ? "" : ", an alias (" + ModelAliases.FILE_PATH + ") of '" + target + "'")
+                        + ", which no provider serves: " + ModelRouter.NAMING_RULES);
                 continue;
             }
             routes.put(agent.id(), route);
             String missing = router.missingKey(route);
             if (missing != null) {
                 missingKeyUsers.computeIfAbsent(route.provider().title() + "\0" + missing, k -> new ArrayList<>())
-                        .add(label(agent) + " uses " + model);
+                        .add(label(agent) + " uses " + route.describe());
             }
         }
         List<String> keyProblems = new ArrayList<>();
@@ -194,8 +200,13 @@ public record WorkflowPlan(Workflow workflow, List<AgentNode> order, Map<String,
 
     /** Fails with every key problem when a provider the workflow needs has no key. */
     public void requireKeys() {
+        requireKeys("the workflow");
+    }
+
+    /** As {@link #requireKeys()}, saying what cannot run ("the chat agent"). */
+    public void requireKeys(String what) {
         if (!keyProblems.isEmpty()) {
-            throw new BrainTrustException.BadInput("the workflow cannot run: " + String.join("; ", keyProblems));
+            throw new BrainTrustException.BadInput(what + " cannot run: " + String.join("; ", keyProblems));
         }
     }
 

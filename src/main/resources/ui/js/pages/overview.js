@@ -1,8 +1,9 @@
 // Overview: mode and source of truth in plain words, context revision and age, last sync, skills,
-// providers, health, and "Sync now" in cloud mode.
+// the models (and a warning, with the ways to fix it, when the default model cannot run), the
+// recent runs, health, and "Sync now" in cloud mode.
 import { api, keyHeaders } from '../api.js';
 import { h, dl, errorBox, add, fill } from '../dom.js';
-import { ago, agoFrom, duration, shortRev, time } from '../format.js';
+import { ago, agoFrom, bytes, count, duration, money, shortRev, time } from '../format.js';
 
 export async function render(root, { signal, app }) {
   const body = h('div', { class: 'grid' });
@@ -10,14 +11,20 @@ export async function render(root, { signal, app }) {
 
   const state = { syncNote: null }; // what the last "Sync now" said, kept across redraws
   const draw = async () => {
-    const [status, ready] = await Promise.all([app.refreshStatus(), readiness()]);
+    const [status, ready, spending, recent] = await Promise.all([app.refreshStatus(), readiness(),
+      api('/api/v1/usage?since=today', { signal }).catch(err => ({ error: err })),
+      api(`/api/v1/runs?limit=${RECENT_RUNS}`, { signal }).catch(err => ({ error: err }))]);
     if (signal.aborted) return;
     const fetchedAt = Date.now();
+    const models = status.models || {};
     fill(body, 
+      models.defaultProblem ? noModelCard(models) : null,
       modeCard(status),
       contextCard(status, fetchedAt),
       status.mode === 'cloud' ? syncCard(status, state, draw) : null,
       capabilitiesCard(status),
+      spendCard(spending),
+      recentRunsCard(recent),
       healthCard(ready),
       status.warnings && status.warnings.length ? warningsCard(status.warnings) : null,
     );
@@ -25,6 +32,29 @@ export async function render(root, { signal, app }) {
   await draw();
   const timer = setInterval(() => { if (!document.hidden) draw().catch(() => {}); }, 10_000);
   return () => clearInterval(timer);
+}
+
+const RECENT_RUNS = 5;
+
+/** The default model cannot run: say so first, with every way to fix it. */
+function noModelCard(models) {
+  return h('section', { class: 'card wide warning-card', id: 'no-model', role: 'alert' },
+    h('h2', null, 'No model can run yet'),
+    h('p', null, 'Agents that name no model use ', h('code', null, models.defaultModel), ' (BRAIN_TRUST_DEFAULT_MODEL), which cannot run: ',
+      models.defaultProblem, '. Any of these fixes it (set the variables, then restart the server):'),
+    h('ul', { class: 'fixes' }, (models.fixes || []).map(f => h('li', null, f))));
+}
+
+function recentRunsCard(recent) {
+  const runs = recent.runs || [];
+  return h('section', { class: 'card', id: 'recent-runs' },
+    h('h2', null, h('a', { href: '#/runs' }, 'Recent runs')),
+    recent.error ? errorBox(recent.error)
+      : runs.length ? h('ul', { class: 'recent' }, runs.map(r => h('li', { dataset: { runId: r.id, status: r.status } },
+          h('a', { href: `#/runs/${encodeURIComponent(r.id)}` }, r.workflow), ' ',
+          h('span', { class: `status ${r.status}` }, r.status), ' ',
+          h('span', { class: 'muted' }, `${time(r.startedAt)}${r.durationMs != null ? ` · ${duration(r.durationMs)}` : ''}`))))
+        : h('p', { class: 'muted' }, 'No runs yet: run a workflow from the ', h('a', { href: '#/workflows' }, 'Workflows'), ' page.'));
 }
 
 async function readiness() {
@@ -110,7 +140,44 @@ function capabilitiesCard(status) {
        status.skippedSkills && status.skippedSkills.length ? ['Skipped', `${status.skippedSkills.length} script(s), see Skills`] : null,
        ['Workflows', [h('a', { href: '#/workflows' }, String(status.workflows.length)),
                       status.workflows.length ? ` — ${status.workflows.join(', ')}` : '']],
-       ['Providers', h('span', { class: 'chips', id: 'providers' }, status.providers.map(p => h('span', { class: 'chip' }, p)))]));
+       ['Default model', h('span', { id: 'default-model', class: (status.models || {}).defaultProblem ? 'error-text' : null },
+         (status.models || {}).defaultRoute || (status.models || {}).defaultModel || '')],
+       ['Providers', h('span', { class: 'chips', id: 'providers' }, status.providers.length
+         ? status.providers.map(p => h('span', { class: 'chip' }, p)) : h('span', { class: 'muted' }, 'none can be used yet'))],
+       (status.models || {}).ollama ? ['Ollama', h('span', { class: 'muted', id: 'ollama' }, status.models.ollama)] : null));
+}
+
+/** Today's model calls against BRAIN_TRUST_DAILY_BUDGET: cost and tokens, as budgets count them. */
+function spendCard(spending) {
+  if (spending.error) {
+    return h('section', { class: 'card', id: 'spend' }, h('h2', null, 'Today’s spend'), errorBox(spending.error));
+  }
+  const today = spending.today;
+  const total = spending.period.total;
+  const budget = today.budget;
+  const meters = [];
+  if (budget && budget.cost != null) meters.push(meter('Cost', today.spent.cost, budget.cost, v => money(v, today.currency)));
+  if (budget && budget.tokens != null) meters.push(meter('Tokens', today.spent.tokens, budget.tokens, v => count(Math.round(v))));
+  return h('section', { class: 'card', id: 'spend', dataset: { exhausted: today.exhausted ? 'true' : 'false' } },
+    h('h2', null, 'Today’s spend'),
+    dl(['Spent', h('span', { id: 'spend-today' }, `${money(today.spent.cost, today.currency)} · ${count(today.spent.tokens)} tokens`)],
+       ['Budget', h('span', { id: 'spend-budget' }, budget ? [budget.cost != null ? money(budget.cost, today.currency) : null,
+         budget.cost != null && budget.tokens != null ? ' and ' : null, budget.tokens != null ? `${count(budget.tokens)} tokens` : null, ' a day']
+         : 'none (set BRAIN_TRUST_DAILY_BUDGET)')],
+       ['Model calls', `${total.modelCalls} today, ${bytes(total.bytesSent)} sent`]),
+    meters,
+    today.exhausted ? h('p', { class: 'error-text', id: 'spend-exhausted' }, `Spent: ${today.exhausted}. Runs stop before their first model call until midnight.`) : null,
+    h('p', { class: 'muted' }, 'Counted from the providers’ reported tokens and prices.json; calls that reported nothing count as an estimate. ',
+      h('code', null, 'brain-trust egress'), ' shows what went where.'));
+}
+
+function meter(label, value, max, format) {
+  const share = max > 0 ? Math.min(1, value / max) : 1;
+  return h('div', { class: 'meter-row' },
+    h('span', { class: 'muted' }, `${label}: ${format(value)} of ${format(max)}`),
+    h('div', { class: `meter ${share >= 1 ? 'full' : share >= 0.8 ? 'high' : ''}`, role: 'meter', 'aria-label': label,
+      'aria-valuemin': '0', 'aria-valuemax': String(max), 'aria-valuenow': String(value) },
+      h('span', { style: `width: ${(share * 100).toFixed(1)}%` })));
 }
 
 function healthCard({ health, ready }) {

@@ -4,10 +4,13 @@ import { h, dl, errorBox, pre, add, fill } from '../dom.js';
 import { duration } from '../format.js';
 
 export async function render(root, { signal }) {
-  const { skills, skipped } = await api('/api/v1/skills', { signal });
+  const { skills, skipped, passed, isolation } = await api('/api/v1/skills', { signal });
   add(root, 
     h('h1', null, 'Skills'),
     h('p', { class: 'muted' }, 'Executable scripts in skills/. Agents call them as tools; you can run them here.'),
+    skills.length ? h('p', { class: 'muted small', id: 'skills-env' },
+      `Every skill receives ${(passed || []).join(', ')}, LC_* and PAI_HOME; a secret only when its header asks for it (# ENV:). `
+      + `Each run is contained in ${isolation === 'namespace' ? 'a PID namespace' : 'a session'} of its own.`) : null,
     skills.length ? h('div', { class: 'skills' }, skills.map(skillCard))
       : h('p', null, 'No skills yet: put an executable script with a “# DESCRIPTION:” header in skills/.'),
     skipped.length ? h('section', { class: 'card', id: 'skipped' },
@@ -45,8 +48,17 @@ function skillCard(skill) {
     h('p', null, skill.description || h('span', { class: 'muted' }, 'No description.')),
     skill.params.length ? h('p', { class: 'muted small' }, `Script ${skill.file}; arguments are passed as argv in this order.`)
       : h('p', { class: 'muted small' }, `Script ${skill.file}; no parameters.`),
+    envLine(skill.env || []),
     form,
     output);
+}
+
+// What the skill receives besides the common variables: each name its # ENV: header declares, and whether it is set.
+function envLine(env) {
+  if (!env.length) return h('p', { class: 'muted small skill-env' }, 'Receives no secret.');
+  return h('p', { class: 'small skill-env' }, 'Receives ',
+    env.map((v, i) => [i ? ', ' : '', h('code', { dataset: { set: String(v.set) } }, v.name),
+      v.set ? '' : h('span', { class: 'error-text' }, ' (not set on this server)')]));
 }
 
 function field(skill, p) {

@@ -74,7 +74,8 @@ async function detail(root, { param, signal, app }) {
   const states = new Map();
   const redraw = () => {
     vertical = graphBox.clientWidth > 0 && graphBox.clientWidth < 600;
-    graph = drawGraph(parsed, { vertical });
+    const models = app.status.models || {};
+    graph = drawGraph(parsed, { vertical, defaultModel: models.defaultModel, aliases: models.aliases || {} });
     const setStatus = graph.setStatus;
     graph.setStatus = (id, status, label) => {
       states.set(id, [status, label]);
@@ -169,11 +170,14 @@ function dryRunView(dry) {
   return h('div', { id: 'validation', class: dry.ready ? 'ok-box' : 'error-box' },
     h('p', { class: dry.ready ? 'ok' : 'error-text', id: 'validation-verdict' },
       dry.ready ? `Valid: ${dry.agents.length} agent${dry.agents.length === 1 ? '' : 's'}, ready to run (context ${shortRev(dry.revision)}).`
-        : 'Valid graph, but it cannot run as things are:'),
+        : 'Valid graph, but a run could not start (or its models could not answer) as things are:'),
     dry.problems.length ? h('ul', { class: 'problems' }, dry.problems.map(p => h('li', { class: 'error-text' }, p))) : null,
     dry.notes.length ? h('ul', { class: 'notes' }, dry.notes.map(n => h('li', { class: 'muted' }, n))) : null,
     dry.agents.map((a, i) => h('details', { class: 'agent-preview' },
-      h('summary', null, `${i + 1}. ${a.name} — ${a.model}${a.upstream.length ? ` (after ${a.upstream.join(', ')})` : ''}`),
+      h('summary', null, `${i + 1}. ${a.name} — ${a.aliasOf ? `${a.model} → ${a.aliasOf}` : a.model}${a.upstream.length ? ` (after ${a.upstream.join(', ')})` : ''}`),
+      a.context ? h('div', { class: 'context-share muted' }, `Sent to ${a.context.host}${a.context.local ? ' (local)' : ''}: `
+        + (a.context.received.length ? a.context.received.join(', ') : 'no context files')
+        + (a.context.withheld.length ? `; withheld: ${a.context.withheld.map(w => `${w.name} (${w.privacy})`).join(', ')}` : '')) : null,
       h('h4', null, 'System prompt'), pre(a.systemPrompt, 'prompt'),
       h('h4', null, 'Task'), pre(a.task, 'prompt'))));
 }

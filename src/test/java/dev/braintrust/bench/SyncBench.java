@@ -50,13 +50,21 @@ import java.util.TreeMap;
 public final class SyncBench {
     static final int COMMITS = 5000;
     static final int FILES = 2000;
+    static final String APACHE_USER = "x-access-token";
+    static final String APACHE_TOKEN = "bench-token-4f1e9c";
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[1]);
         switch (args[0]) {
             case "nochange" -> noChange(dir);
-            case "webhook" -> pushToLive(dir, Integer.parseInt(args[2]), true);
-            case "poll" -> pushToLive(dir, Integer.parseInt(args[2]), false);
+            case "webhook" -> pushToLive(dir, Integer.parseInt(args[2]), true, null);
+            case "poll" -> pushToLive(dir, Integer.parseInt(args[2]), false, null);
+            case "webhook-apache" -> {
+                try (dev.braintrust.testing.ApacheGitServer apache = dev.braintrust.testing.ApacheGitServer.start(APACHE_USER, APACHE_TOKEN)) {
+                    pushToLive(dir, Integer.parseInt(args[2]), true, apache);
+                }
+            }
+            case "requests-apache" -> requestsPerSync(dir, Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException("unknown bench " + args[0]);
         }
     }
@@ -91,10 +99,12 @@ public final class SyncBench {
         }
     }
 
-    static void pushToLive(Path dir, int pushes, boolean webhook) throws Exception {
+    /** @param apache null for a bare repository on disk; else the remote is served by this Apache, with its token */
+    static void pushToLive(Path dir, int pushes, boolean webhook, dev.braintrust.testing.ApacheGitServer apache) throws Exception {
         String secret = "bench-secret";
         java.nio.file.Files.createDirectories(dir);
-        try (dev.braintrust.testing.RemoteFixture remote = dev.braintrust.testing.RemoteFixture.create(dir, "main")) {
+        Path remoteDir = apache == null ? dir : apache.repos().resolve("bench");
+        try (dev.braintrust.testing.RemoteFixture remote = dev.braintrust.testing.RemoteFixture.create(remoteDir, "main")) {
             for (int i = 0; i < 4; i++) {
                 remote.commit("init", "context/" + List.of("MISSION", "GOALS", "BELIEFS", "IDENTITY").get(i) + ".md",
                         "lorem ipsum ".repeat(250));
@@ -106,10 +116,13 @@ public final class SyncBench {
             }
             Map<String, String> env = new java.util.HashMap<>(Map.of(
                     "PAI_HOME", dir.resolve("home").toString(), "HOME", dir.toString(),
-                    "BRAIN_TRUST_GIT_URL", remote.url(), "BRAIN_TRUST_PORT", String.valueOf(port),
-                    "BRAIN_TRUST_SYNC_INTERVAL", webhook ? "0" : "1s"));
+                    "BRAIN_TRUST_GIT_URL", apache == null ? remote.url() : apache.url("bench/remote.git"),
+                    "BRAIN_TRUST_PORT", String.valueOf(port), "BRAIN_TRUST_SYNC_INTERVAL", webhook ? "0" : "1s"));
             if (webhook) {
                 env.put("WEBHOOK_SECRET", secret);
+            }
+            if (apache != null) {
+                env.put("BRAIN_TRUST_GIT_TOKEN", APACHE_TOKEN);
             }
             Process server = serverProcess(env)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
@@ -146,13 +159,68 @@ public final class SyncBench {
                             () -> want.equals(revision(http, base + "/api/v1/context")));
                     all[i] = (System.nanoTime() - t0) / 1e6;
                 }
-                String name = webhook ? "ours_webhook_push_to_live" : "ours_poll_1s_push_to_live";
+                String name = (webhook ? "ours_webhook_push_to_live" : "ours_poll_1s_push_to_live") + (apache == null ? "" : "_apache");
                 System.out.printf("%s_first_ms=%.2f (the first push after start; then %d warm-up pushes, not counted)%n",
                         name, all[0], Math.max(0, warmup - 1));
                 report(name, Arrays.copyOfRange(all, warmup, all.length));
             } finally {
                 server.destroy(); // SIGTERM: the server stops cleanly
                 server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
+     * Requests and time per sync against Apache's git-http-backend with basic auth, ours (the token with
+     * the first request) beside JGit's default (each connection asks without it first, gets 401, asks
+     * again), on the same repository in the same run: a sync that finds nothing new, and one that fetches
+     * a new commit. Request counts come from Apache's access log.
+     */
+    static void requestsPerSync(Path dir, int rounds) throws Exception {
+        java.nio.file.Files.createDirectories(dir);
+        try (dev.braintrust.testing.ApacheGitServer apache = dev.braintrust.testing.ApacheGitServer.start(APACHE_USER, APACHE_TOKEN);
+             dev.braintrust.testing.RemoteFixture remote = dev.braintrust.testing.RemoteFixture.create(apache.repos().resolve("req"), "main")) {
+            remote.commitAndPush("init", "context/MISSION.md", "m", "context/GOALS.md", "g", "context/BELIEFS.md", "b");
+            String url = apache.url("req/remote.git");
+            Path home = dir.resolve("home");
+            Config config = Config.fromEnv(Map.of("HOME", dir.toString(), "PAI_HOME", home.toString(),
+                    "BRAIN_TRUST_GIT_URL", url, "BRAIN_TRUST_GIT_TOKEN", APACHE_TOKEN));
+            Path plain = dir.resolve("jgit-default");
+            org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider token =
+                    new org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider(APACHE_USER, APACHE_TOKEN);
+            try (GitMirror mirror = GitMirror.open(home, GitRemote.of(config));
+                 Git jgit = Git.cloneRepository().setURI(url).setDirectory(plain.toFile()).setBare(true)
+                         .setCredentialsProvider(token).call()) {
+                mirror.sync("bench");
+                Action ours = () -> mirror.sync("bench");
+                Action theirs = () -> jgit.fetch().setRemote("origin").setCredentialsProvider(token)
+                        .setRefSpecs("+refs/heads/main:refs/heads/main").call();
+                for (int i = 0; i < 20; i++) {
+                    ours.run();
+                    theirs.run();
+                }
+                System.out.println("(ours: the whole sync, the new commit's checkout and working tree included; "
+                        + "jgit_default: a fetch alone)");
+                for (String kind : List.of("nothing_new", "new_commit")) {
+                    for (var side : List.of(Map.entry("ours", ours), Map.entry("jgit_default", theirs))) {
+                        double[] ms = new double[rounds];
+                        int before = apache.settledRequests().size(); // counted over the whole phase: Apache logs a request after answering it
+                        for (int i = 0; i < rounds; i++) {
+                            if (kind.equals("new_commit")) {
+                                remote.commitAndPush("r" + i, "context/GOALS.md", side.getKey() + " " + i);
+                            }
+                            long t0 = System.nanoTime();
+                            side.getValue().run();
+                            ms[i] = (System.nanoTime() - t0) / 1e6;
+                        }
+                        List<String> lines = apache.settledRequests();
+                        long requests = lines.size() - before;
+                        long unauthorised = lines.subList(before, lines.size()).stream().filter(l -> l.contains(" 401 ")).count();
+                        System.out.printf("%s_%s_requests_per_sync=%.2f (of which 401: %.2f)%n", side.getKey(), kind,
+                                requests / (double) rounds, unauthorised / (double) rounds);
+                        report(side.getKey() + "_" + kind + "_sync", ms);
+                    }
+                }
             }
         }
     }

@@ -75,10 +75,60 @@ class RunCommandTest {
         assertThat(r.out()).contains("No model is called")
                 .contains("=== Agent 2/3: Writer (node writer) — model gpt-4o-mini (OpenAI) — after Researcher")
                 .contains("--- system prompt ---\n# USER CONTEXT (TELOS LAYER)\n\n## Mission\n" + TestHome.MISSION)
-                .contains("# AGENT INSTRUCTIONS\nYou write plainly for a technical reader who is short of time.\n--- task ---\n"
+                .contains("# AGENT INSTRUCTIONS\nYou are Essay writer.\nYou write plainly for a technical reader who is short of time.\n"
+                        + "Your personal goal is: Turn research notes into a clear one-page brief\n--- task ---\n"
                         + "Turn research notes into a clear one-page brief\n\n---\n\n# OUTPUTS OF EARLIER AGENTS\n\n"
                         + "## Researcher\n<the output of Researcher>");
+        assertThat(r.err()).isEmpty();
         assertThat(llm.requestCount()).isZero();
+    }
+
+    @Test
+    void a_dry_run_without_keys_prints_every_prompt_exits_0_and_lists_the_missing_keys_as_warnings() {
+        Path home = TestHome.create(dir.resolve("home"));
+        Map<String, String> noKeys = TestHome.env(home, null, Map.of("OLLAMA_BASE_URL", closedPortUrl()));
+
+        CliRun r = CliRun.run(noKeys, "run", "--dry-run", "research-brief");
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("=== Agent 3/3: Editor (node editor)").contains("--- task ---");
+        assertThat(r.err()).contains("warning: a real run could not start")
+                .contains("OpenAI has no key ('Researcher' (node researcher) uses gpt-4o-mini, 'Writer' (node writer) uses gpt-4o-mini,")
+                .contains("set OPENAI_API_KEY");
+
+        CliRun json = CliRun.run(noKeys, "run", "--dry-run", "--json", "research-brief");
+        assertThat(json.exitCode()).isZero();
+        assertThat(json.out()).contains("\"ready\" : false");
+        assertThat(json.err()).contains("warning: OpenAI has no key");
+    }
+
+    @Test
+    void a_dry_run_warns_when_the_ollama_an_agent_uses_does_not_answer_naming_its_url() throws Exception {
+        Path home = TestHome.create(dir.resolve("home"));
+        String down = closedPortUrl();
+        Path file = Files.writeString(dir.resolve("local.json"), PAIR.replace("\"backstory\": \"You edit.\"",
+                "\"backstory\": \"You edit.\", \"model\": \"ollama:llama3.2\""));
+
+        CliRun r = CliRun.run(TestHome.env(home, llm, Map.of("OLLAMA_BASE_URL", down)), "run", "--dry-run", file.toString());
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("model ollama:llama3.2 (Ollama)");
+        assertThat(r.err()).contains("the Ollama server at " + down + " (OLLAMA_BASE_URL) does not answer ('Editor' (node e) use it)");
+
+        llm.ollamaModels("qwen2.5:7b");
+        CliRun missingModel = CliRun.run(env(home), "run", "--dry-run", file.toString());
+        assertThat(missingModel.err()).contains("has no model 'llama3.2' ('Editor' (node e)): run 'ollama pull llama3.2'");
+        llm.ollamaModels("llama3.2:latest");
+        assertThat(CliRun.run(env(home), "run", "--dry-run", file.toString()).err()).isEmpty();
+        assertThat(llm.requestCount()).isZero();
+    }
+
+    /** A URL where nothing listens (the port was free a moment ago). */
+    static String closedPortUrl() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return "http://127.0.0.1:" + socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
@@ -181,5 +231,64 @@ class RunCommandTest {
         CliRun down = CliRun.run(env(home), "chat", "hi");
         assertThat(down.exitCode()).isEqualTo(1);
         assertThat(down.err()).contains("the agent could not answer");
+    }
+
+    @Test
+    void chat_without_a_key_says_the_chat_agent_cannot_run_and_an_unreachable_ollama_is_named_with_its_variable() {
+        Path home = TestHome.create(dir.resolve("home"));
+        CliRun noKey = CliRun.run(TestHome.env(home, null, Map.of()), "chat", "hello");
+        assertThat(noKey.exitCode()).isEqualTo(2);
+        assertThat(noKey.err().strip()).startsWith("error: the chat agent cannot run: OpenAI has no key ('Assistant' (node chat) uses gpt-4o-mini)")
+                .doesNotContain("workflow");
+
+        String down = closedPortUrl();
+        CliRun ollama = CliRun.run(TestHome.env(home, null, Map.of("OLLAMA_BASE_URL", down, "BRAIN_TRUST_MODEL_RETRIES", "0")),
+                "chat", "--model", "ollama:llama3.2", "hello");
+        assertThat(ollama.exitCode()).isEqualTo(1);
+        assertThat(ollama.err()).contains("cannot reach Ollama at " + down + " (OLLAMA_BASE_URL)").contains("ollama serve");
+
+        llm.script(call -> Reply.error(404, "{\"error\":\"model 'llama9' not found, try pulling it first\"}"));
+        CliRun notPulled = CliRun.run(env(home), "chat", "--model", "ollama:llama9", "hello");
+        assertThat(notPulled.exitCode()).isEqualTo(1);
+        assertThat(notPulled.err()).contains("Ollama does not know the model 'llama9'").contains("run 'ollama pull llama9'");
+    }
+
+    @Test
+    void the_original_model_names_are_aliases_shown_in_a_dry_run_and_sent_as_the_current_model() throws Exception {
+        Path home = TestHome.create(dir.resolve("home"));
+        Path file = Files.writeString(dir.resolve("original.json"), PAIR
+                .replace("\"backstory\": \"You write haiku.\"", "\"backstory\": \"You write haiku.\", \"model\": \"claude-3-5-sonnet\"")
+                .replace("\"backstory\": \"You edit.\"", "\"backstory\": \"You edit.\", \"model\": \"models/gemini-1.5-pro\""));
+
+        CliRun dry = CliRun.run(env(home), "run", "--dry-run", file.toString());
+        assertThat(dry.out()).contains("— model claude-3-5-sonnet → claude-sonnet-4-5 (Anthropic)")
+                .contains("— model models/gemini-1.5-pro → gemini-2.5-pro (Google Gemini)");
+
+        llm.script(call -> Reply.text("from " + call.model()));
+        CliRun run = CliRun.run(env(home), "run", file.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(llm.calls()).extracting(LlmStandIn.Call::model).containsExactly("claude-sonnet-4-5", "gemini-2.5-pro");
+        assertThat(run.err()).contains("running  Writer (claude-3-5-sonnet → claude-sonnet-4-5)");
+
+        Files.writeString(home.resolve("workflows/models.json"), """
+                {"claude-3-5-sonnet": "claude-opus-4-1", "models/gemini-1.5-pro": "ollama:llama3.2"}
+                """);
+        CliRun overridden = CliRun.run(env(home), "run", file.toString());
+        assertThat(overridden.exitCode()).as(overridden.err()).isZero();
+        assertThat(llm.calls().subList(2, 4)).extracting(LlmStandIn.Call::wire, LlmStandIn.Call::model)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(LlmStandIn.Wire.ANTHROPIC, "claude-opus-4-1"),
+                        org.assertj.core.groups.Tuple.tuple(LlmStandIn.Wire.OLLAMA, "llama3.2"));
+        assertThat(CliRun.run(env(home), "run", "--list").out()).doesNotContain("models");
+
+        Files.writeString(home.resolve("workflows/models.json"), "{\"claude-3-5-sonnet\": \"mystery-9\"}");
+        CliRun unknown = CliRun.run(env(home), "run", file.toString());
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("uses the model 'claude-3-5-sonnet', an alias (workflows/models.json) of 'mystery-9', which no provider serves");
+
+        Files.writeString(home.resolve("workflows/models.json"), "{\"claude-3-5-sonnet\": ");
+        CliRun broken = CliRun.run(env(home), "run", file.toString());
+        assertThat(broken.exitCode()).isEqualTo(2);
+        assertThat(broken.err()).contains("workflows/models.json is not valid JSON (line 1");
+        assertThat(llm.requestCount()).isEqualTo(4);
     }
 }

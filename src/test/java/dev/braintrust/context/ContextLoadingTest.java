@@ -8,9 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 class ContextLoadingTest {
     @TempDir
@@ -90,10 +92,58 @@ class ContextLoadingTest {
     }
 
     @Test
-    void a_file_over_one_mebibyte_is_loaded_with_a_warning() {
-        Files2.write(dir.resolve("HUGE.md"), "x".repeat(1024 * 1024 + 10));
+    void a_file_over_the_file_limit_is_skipped_with_a_warning_naming_it_and_its_size() {
+        Files2.write(dir.resolve("MISSION.md"), "m");
+        Files2.write(dir.resolve("HUGE.md"), "x".repeat(3 * 1024 * 1024 + 10));
         ContextSnapshot s = load();
-        assertThat(s.text("HUGE.md")).hasSize(1024 * 1024 + 10);
-        assertThat(s.warnings()).anySatisfy(w -> assertThat(w).contains("HUGE.md").contains("over 1 MiB"));
+        assertThat(s.file("HUGE.md")).isEmpty();
+        assertThat(s.file("MISSION.md")).isPresent();
+        assertThat(s.warnings()).anySatisfy(w -> assertThat(w).contains("context/HUGE.md is 3 MiB, over the limit of 1 MiB")
+                .contains("BRAIN_TRUST_CONTEXT_FILE_LIMIT"));
+        assertThat(s.missing()).doesNotContain("HUGE.md");
+    }
+
+    @Test
+    void the_file_limit_is_a_setting_and_a_file_at_the_limit_is_loaded() {
+        Files2.write(dir.resolve("NOTES.md"), "n".repeat(2000));
+        ContextLimits limits = new ContextLimits(2000, 10_000);
+        assertThat(new FolderContextSource(dir, Clock.systemUTC(), limits).load().text("NOTES.md")).hasSize(2000);
+        Files2.write(dir.resolve("NOTES.md"), "n".repeat(2001));
+        assertThat(new FolderContextSource(dir, Clock.systemUTC(), limits).load().warnings())
+                .anySatisfy(w -> assertThat(w).contains("NOTES.md is 2001 bytes, over the limit of 2000 bytes"));
+    }
+
+    @Test
+    void the_snapshot_is_capped_in_all_and_the_telos_files_come_first() {
+        Files2.write(dir.resolve("MISSION.md"), "m".repeat(400));
+        Files2.write(dir.resolve("AAA.md"), "a".repeat(400)); // first by name, but after the TELOS files
+        Files2.write(dir.resolve("GOALS.md"), "g".repeat(400));
+        Files2.write(dir.resolve("ZZZ.md"), "z".repeat(100));
+        ContextSnapshot s = new FolderContextSource(dir, Clock.systemUTC(), new ContextLimits(1000, 1000)).load();
+        assertThat(s.files()).extracting(ContextFile::name).containsExactly("MISSION.md", "GOALS.md", "ZZZ.md");
+        assertThat(s.warnings()).anySatisfy(w -> assertThat(w).contains("context/AAA.md (400 bytes) is left out")
+                .contains("over 1000 bytes in all (BRAIN_TRUST_CONTEXT_LIMIT)"));
+    }
+
+    @Test
+    void a_named_pipe_is_reported_and_never_opened() throws Exception {
+        Files2.write(dir.resolve("MISSION.md"), "m");
+        Path pipe = dir.resolve("PIPE.md");
+        assertThat(new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor()).isZero();
+        ContextSnapshot s = assertTimeoutPreemptively(Duration.ofSeconds(5), this::load, "a read of the pipe blocked");
+        assertThat(s.file("MISSION.md")).isPresent();
+        assertThat(s.warnings()).anySatisfy(w -> assertThat(w).contains("context/PIPE.md is a named pipe, socket or device, not a file"));
+    }
+
+    @Test
+    void a_folder_named_like_a_context_file_is_a_warning_not_silence() throws Exception {
+        Files.createDirectories(dir.resolve("NOTES.md"));
+        Files.createDirectories(dir.resolve("GOALS.md"));
+        ContextSnapshot s = load();
+        assertThat(s.warnings()).anySatisfy(w -> assertThat(w).contains("context/NOTES.md is a folder, not a file"))
+                .anySatisfy(w -> assertThat(w).contains("context/GOALS.md is a folder, not a file"));
+        assertThat(s.missing()).as("the file GOALS.md is still missing").contains("GOALS.md");
+        assertThat(s.warnings()).as("the folder is named as such, not reported as a file to create")
+                .noneSatisfy(w -> assertThat(w).contains("GOALS.md is missing"));
     }
 }

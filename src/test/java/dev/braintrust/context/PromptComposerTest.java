@@ -65,4 +65,45 @@ class PromptComposerTest {
         assertThat(PromptComposer.headingFor("travel_plans")).isEqualTo("Travel Plans");
         assertThat(PromptComposer.headingFor("OpenQuestions")).isEqualTo("OpenQuestions");
     }
+
+    @Test
+    void a_withheld_file_leaves_one_line_without_its_heading() {
+        ContextSnapshot snapshot = new ContextSnapshot("r1", Instant.EPOCH, List.of(
+                file("MISSION.md", "Own my data."),
+                new ContextFile("BELIEFS.md", "Private beliefs.", 16, "0".repeat(64), Privacy.LOCAL),
+                new ContextFile("DIARY.md", "Dear diary.", 11, "1".repeat(64), Privacy.NEVER)), List.of(), List.of());
+
+        String cloud = PromptComposer.compose(ContextSelection.of(snapshot, Privacy.PUBLIC).snapshot(), "You edit.");
+
+        assertThat(cloud).isEqualTo("# USER CONTEXT (TELOS LAYER)\n\n## Mission\nOwn my data.\n\n"
+                + ContextSelection.WITHHELD_NOTICE + "\n\n---\n\n# AGENT INSTRUCTIONS\nYou edit.\n");
+        assertThat(PromptComposer.compose(ContextSelection.of(snapshot, Privacy.LOCAL).snapshot(), "You edit."))
+                .contains("## Core Beliefs & Constraints\nPrivate beliefs.").doesNotContain("Dear diary").doesNotContain("Diary");
+    }
+
+    @Test
+    void ends_with_the_agent_block_you_are_role_backstory_and_personal_goal_as_the_original_framework_did() {
+        ContextSnapshot snapshot = new ContextSnapshot("r1", Instant.EPOCH, List.of(file("MISSION.md", "Own my data.")), List.of(), List.of());
+        String prompt = PromptComposer.compose(snapshot,
+                new PromptComposer.Agent("Developmental Editor", "A critical editor focused on story arcs.", "Review the scene for pacing."));
+        assertThat(prompt).endsWith("""
+                ---
+
+                # AGENT INSTRUCTIONS
+                You are Developmental Editor.
+                A critical editor focused on story arcs.
+                Your personal goal is: Review the scene for pacing.
+                """);
+    }
+
+    @Test
+    void an_agent_line_whose_field_is_empty_is_left_out_not_sent_as_an_empty_line() {
+        ContextSnapshot snapshot = new ContextSnapshot("r1", Instant.EPOCH, List.of(file("MISSION.md", "Own my data.")), List.of(), List.of());
+        assertThat(PromptComposer.compose(snapshot, new PromptComposer.Agent("Editor.", "  ", "Cut filler")))
+                .endsWith("# AGENT INSTRUCTIONS\nYou are Editor.\nYour personal goal is: Cut filler\n");
+        assertThat(PromptComposer.compose(snapshot, new PromptComposer.Agent(null, "", null)))
+                .endsWith("# AGENT INSTRUCTIONS\n");
+        assertThat(PromptComposer.compose(snapshot, new PromptComposer.Agent(null, "Just a backstory.", " ")))
+                .endsWith("# AGENT INSTRUCTIONS\nJust a backstory.\n");
+    }
 }

@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
@@ -45,10 +46,10 @@ class JournalTest {
         journal.append(entry("Second run", NOON.plusSeconds(65)));
 
         String day = Files.readString(logs.resolve("2026-03-14.md"));
-        assertThat(day).startsWith("# Brain Trust journal — 2026-03-14\n");
+        assertThat(day).startsWith("# Brain Trust journal — 2026-03-14 (Z)\n");
         assertThat(day.split("# Brain Trust journal", -1)).hasSize(2);
         assertThat(day).contains("""
-                ## 12:00:00 — Research brief — succeeded
+                ## 12:00:00+00:00 — Research brief — succeeded
 
                 - Run: run-1
                 - Agents: Researcher, Writer
@@ -58,7 +59,7 @@ class JournalTest {
 
                 > The final output text.
                 """);
-        assertThat(day).contains("## 12:01:05 — Second run — succeeded");
+        assertThat(day).contains("## 12:01:05+00:00 — Second run — succeeded");
     }
 
     @Test
@@ -104,7 +105,7 @@ class JournalTest {
 
         String day = Files.readString(logs.resolve("2026-03-14.md"));
         assertThat(day.split("# Brain Trust journal", -1)).hasSize(2);
-        Matcher whole = Pattern.compile("## 12:00:00 — (here|there)-\\d+ — succeeded\n\n- Run: run-1\n- Agents: Researcher, Writer\n"
+        Matcher whole = Pattern.compile("## 12:00:00\\+00:00 — (here|there)-\\d+ — succeeded\n\n- Run: run-1\n- Agents: Researcher, Writer\n"
                 + "- Duration: 12.3 s\n- Status: succeeded\n- Context revision: abc123\n\n> The final output text.\n").matcher(day);
         int count = 0;
         while (whole.find()) {
@@ -112,6 +113,44 @@ class JournalTest {
         }
         assertThat(count).isEqualTo(50);
         assertThat(day.split("\n## ", -1)).hasSize(51);
+    }
+
+    @Test
+    void the_night_the_clocks_go_back_gives_two_headings_an_hour_apart_with_their_offsets() throws Exception {
+        ZoneId berlin = ZoneId.of("Europe/Berlin"); // 2026-10-25: 03:00 CEST becomes 02:00 CET
+        Instant beforeChange = Instant.parse("2026-10-25T00:30:00Z");
+        Instant afterChange = Instant.parse("2026-10-25T01:30:00Z");
+        Journal journal = new Journal(logs, Clock.fixed(afterChange, berlin));
+        journal.append(entry("before", beforeChange));
+        journal.append(entry("after", afterChange));
+
+        String day = Files.readString(logs.resolve("2026-10-25.md"));
+        assertThat(day).startsWith("# Brain Trust journal — 2026-10-25 (Europe/Berlin)\n")
+                .contains("## 02:30:00+02:00 — before — succeeded", "## 02:30:00+01:00 — after — succeeded");
+    }
+
+    @Test
+    void the_clocks_going_forward_skip_an_hour_without_losing_an_entry() throws Exception {
+        ZoneId newYork = ZoneId.of("America/New_York"); // 2026-03-08: 02:00 EST becomes 03:00 EDT
+        Journal journal = new Journal(logs, Clock.fixed(NOON, newYork));
+        journal.append(entry("last of winter time", Instant.parse("2026-03-08T06:59:59Z")));
+        journal.append(entry("first of summer time", Instant.parse("2026-03-08T07:00:00Z")));
+        assertThat(Files.readString(logs.resolve("2026-03-08.md")))
+                .contains("## 01:59:59-05:00 — last of winter time", "## 03:00:00-04:00 — first of summer time");
+    }
+
+    @Test
+    void the_day_of_an_entry_is_the_day_in_the_configured_zone_not_in_utc() throws Exception {
+        Instant lateEvening = Instant.parse("2026-03-31T22:30:00Z"); // already April 1st in Berlin, still March 31st in UTC
+        new Journal(logs, Clock.fixed(lateEvening, ZoneId.of("Europe/Berlin"))).append(entry("in Berlin", lateEvening));
+        new Journal(logs, Clock.fixed(lateEvening, ZoneOffset.UTC)).append(entry("in UTC", lateEvening));
+        new Journal(logs, Clock.fixed(lateEvening, ZoneId.of("Pacific/Auckland"))).append(entry("in Auckland", lateEvening));
+
+        assertThat(Files.readString(logs.resolve("2026-04-01.md"))).contains("## 00:30:00+02:00 — in Berlin")
+                .doesNotContain("in UTC");
+        assertThat(Files.readString(logs.resolve("2026-03-31.md"))).contains("## 22:30:00+00:00 — in UTC");
+        assertThat(Files.readString(logs.resolve("2026-04-01.md"))).contains("## 11:30:00+13:00 — in Auckland");
+        assertThat(new Journal(logs, Clock.fixed(lateEvening, ZoneId.of("Europe/Berlin"))).today()).isEqualTo(LocalDate.parse("2026-04-01"));
     }
 
     /** The second process: appends N entries to the journal in the given folder from several threads. */

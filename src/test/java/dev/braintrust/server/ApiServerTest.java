@@ -100,7 +100,39 @@ class ApiServerTest {
         assertThat(body.path("contextAgeSeconds").asLong()).isBetween(0L, 60L);
         assertThat(body.path("skillCount").asInt()).isEqualTo(3);
         assertThat(body.path("skills").toString()).contains("calculator", "current_time", "word_count");
-        assertThat(body.path("providers").toString()).contains("ollama");
+        assertThat(body.path("timeZone").asText()).isEqualTo(java.time.ZoneId.systemDefault().getId());
+    }
+
+    @Test
+    void status_lists_ollama_only_when_it_answers_and_says_when_the_default_model_cannot_run(@TempDir Path otherHome)
+            throws Exception {
+        String closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = "http://127.0.0.1:" + socket.getLocalPort();
+        }
+        try (TestServer s = TestServer.start(otherHome, Map.of("OLLAMA_BASE_URL", closed))) {
+            JsonNode body = json(s.get("/api/v1/status"));
+            assertThat(body.path("providers")).isEmpty();
+            JsonNode models = body.path("models");
+            assertThat(models.path("defaultModel").asText()).isEqualTo("gpt-4o-mini");
+            assertThat(models.path("defaultProblem").asText()).isEqualTo("the default model gpt-4o-mini needs OpenAI, which has no key");
+            assertThat(models.path("fixes").toString()).contains("Set OPENAI_API_KEY", "OPENAI_BASE_URL",
+                    "BRAIN_TRUST_DEFAULT_MODEL=ollama:llama3.2");
+            assertThat(models.path("ollama").asText()).startsWith("does not answer at " + closed + " (OLLAMA_BASE_URL)");
+            assertThat(models.path("aliases").path("claude-3-5-sonnet").asText()).isEqualTo("claude-sonnet-4-5");
+            assertThat(body.path("warnings").toString()).contains("no model can run for agents that name none");
+        }
+        try (dev.braintrust.testing.LlmStandIn ollama = new dev.braintrust.testing.LlmStandIn();
+             TestServer s = TestServer.start(otherHome, Map.of("OLLAMA_BASE_URL", ollama.ollamaBaseUrl(),
+                     "BRAIN_TRUST_DEFAULT_MODEL", "ollama:llama3.2"))) {
+            JsonNode body = json(s.get("/api/v1/status"));
+            assertThat(body.path("providers").toString()).isEqualTo("[\"ollama\"]");
+            assertThat(body.path("models").path("defaultProblem").isNull()).isTrue();
+            assertThat(body.path("models").path("defaultRoute").asText()).isEqualTo("ollama:llama3.2 (Ollama)");
+            assertThat(body.path("models").path("ollama").asText()).contains("1 model: llama3.2:latest");
+            assertThat(body.path("warnings").toString()).doesNotContain("no model can run");
+            assertThat(ollama.requestCount()).as("a probe is no model call").isZero();
+        }
     }
 
     @Test
@@ -163,6 +195,25 @@ class ApiServerTest {
         assertThat(calculator.path("file").asText()).isEqualTo("calculator.py");
         assertThat(body.path("skipped").get(0).path("file").asText()).isEqualTo("notes.sh");
         assertThat(body.path("skipped").get(0).path("reason").asText()).contains("chmod +x");
+        assertThat(calculator.path("env").isArray()).isTrue();
+        assertThat(body.path("passed").toString()).contains("\"PATH\"", "\"HOME\"", "\"LANG\"");
+        assertThat(body.path("isolation").asText()).isIn("namespace", "session");
+    }
+
+    @Test
+    void skills_are_listed_with_the_variables_they_declare_and_whether_each_is_set() throws Exception {
+        Path script = home.resolve("skills/search.sh");
+        Files.writeString(script, "#!/bin/sh\n# ENV: PAI_HOME, MISSING_KEY\n");
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        t.brainTrust.skills().invalidate();
+        JsonNode search = null;
+        for (JsonNode skill : json(t.get("/api/v1/skills")).path("skills")) {
+            if (skill.path("name").asText().equals("search")) {
+                search = skill;
+            }
+        }
+        assertThat(search).isNotNull();
+        assertThat(search.path("env").toString()).isEqualTo("[{\"name\":\"PAI_HOME\",\"set\":true},{\"name\":\"MISSING_KEY\",\"set\":false}]");
     }
 
     @Test

@@ -83,6 +83,24 @@ class DashboardRoutesTest {
     }
 
     @Test
+    void the_root_answers_the_originals_json_to_a_json_client_and_the_page_to_a_browser() throws Exception {
+        try (TestServer t = TestServer.start(home, Map.of())) {
+            HttpResponse<String> json = t.get("/", "Accept", "application/json");
+            assertThat(json.statusCode()).isEqualTo(200);
+            assertThat(json.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+            JsonNode body = Json.mapper().readTree(json.body());
+            assertThat(body.path("status").asText()).isEqualTo("active");
+            assertThat(body.path("message").asText()).isNotBlank();
+            assertThat(json.headers().allValues("Vary")).anySatisfy(v -> assertThat(v).contains("Accept"));
+
+            HttpResponse<String> browser = t.get("/", "Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+            assertThat(browser.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/html"));
+            assertThat(browser.body()).contains("<script type=\"module\" src=\"/js/app.js\"></script>");
+            assertThat(t.get("/", "Accept", "*/*").body()).contains("<!doctype html>");
+        }
+    }
+
+    @Test
     void the_dashboard_names_no_other_host_and_runs_no_inline_script() throws IOException {
         Pattern url = Pattern.compile("(?i)\\b(?:https?:)?//[a-z0-9.-]+");
         try (Stream<Path> files = Files.walk(UI)) {

@@ -89,7 +89,7 @@ class DashboardRunTest {
         assertThat(x("writer-a")).isEqualTo(x("writer-b")).isLessThan(x("editor"));
         assertThat(x("reader-skeptic")).isEqualTo(x("reader-busy")).isEqualTo(x("reader-newcomer")).isGreaterThan(x("editor"));
         assertThat(x("final-editor")).isGreaterThan(x("reader-busy"));
-        assertThat(browser.all(PIPELINE_NODES)).allSatisfy(n -> assertThat(n.getAttribute("data-status")).isEqualTo("waiting"));
+        assertThat(browser.all(PIPELINE_NODES)).allSatisfy(n -> assertThat(n.getAttribute("data-status")).isEqualTo("idle"));
         browser.screenshot("workflow-desktop");
     }
 

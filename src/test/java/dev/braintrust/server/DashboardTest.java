@@ -46,7 +46,14 @@ class DashboardTest {
 
     @BeforeAll
     void start() {
-        t = TestServer.start(home);
+        new dev.braintrust.home.PaiHome(home).init();
+        dev.braintrust.testing.TestHome.skill(home, "search.sh", """
+                #!/bin/sh
+                # DESCRIPTION: Search the web
+                # ENV: SERPAPI_API_KEY, MISSING_KEY
+                echo "searched with ${#SERPAPI_API_KEY} characters of key"
+                """);
+        t = TestServer.start(home, java.util.Map.of("SERPAPI_API_KEY", "serp-secret-value"));
         t.brainTrust.watchForChanges();
         browser = Browser.start();
     }
@@ -74,8 +81,10 @@ class DashboardTest {
         open("");
         WebElement mode = browser.waitForText("#mode", "Local mode");
         assertThat(mode.getText()).contains("source of truth is the folder " + home.toAbsolutePath().normalize());
-        assertThat(browser.find("#skill-count").getText()).isEqualTo("3");
-        assertThat(browser.waitForText("#providers", "ollama").getText()).contains("ollama");
+        assertThat(browser.find("#skill-count").getText()).isEqualTo("4");
+        String ollama = browser.find("#ollama").getText();
+        assertThat(browser.find("#providers").getText().contains("ollama")).as("ollama is listed only when it answers: " + ollama)
+                .isEqualTo(ollama.startsWith("answers"));
         browser.waitForText("#ready-state", "ready");
         assertThat(browser.find("#context-summary").getText()).contains("MISSION.md", "Revision");
         assertThat(browser.find("#mode-badge").getText()).isEqualTo("local mode");
@@ -149,6 +158,19 @@ class DashboardTest {
         browser.find("form[data-skill='word_count'] button[type='submit']").click();
         WebElement output = browser.waitForText("#skill-word_count .skill-output", "words=3");
         assertThat(output.getText()).contains("ok", "Exit code");
+    }
+
+    @Test
+    void each_skill_shows_the_secrets_it_receives_and_which_are_missing_never_their_values() {
+        open("skills");
+        WebElement search = browser.waitForText("#skill-search", "Receives");
+        assertThat(search.findElement(org.openqa.selenium.By.cssSelector(".skill-env")).getText())
+                .isEqualTo("Receives SERPAPI_API_KEY, MISSING_KEY (not set on this server)");
+        assertThat(browser.find("#skill-word_count .skill-env").getText()).isEqualTo("Receives no secret.");
+        assertThat(browser.find("#skills-env").getText()).contains("PATH, HOME", "PAI_HOME", "# ENV:");
+        assertThat(browser.driver().getPageSource()).doesNotContain("serp-secret-value");
+        browser.find("form[data-skill='search'] button[type='submit']").click();
+        browser.waitForText("#skill-search .skill-output", "searched with 17 characters of key");
     }
 
     @Test

@@ -89,7 +89,8 @@ class RunRoutesTest {
         assertThat(run.get("steps")).hasSize(2);
         JsonNode editor = run.get("steps").get(1);
         assertThat(editor.get("agent").asText()).isEqualTo("Editor");
-        assertThat(editor.get("systemPrompt").asText()).contains(TestHome.MISSION).endsWith("You edit.\n");
+        assertThat(editor.get("systemPrompt").asText()).contains(TestHome.MISSION)
+                .endsWith("# AGENT INSTRUCTIONS\nYou are Editor.\nYou edit.\nYour personal goal is: Polish it\n");
         assertThat(editor.get("task").asText()).contains("## Writer\nRough haiku");
         assertThat(editor.get("revision").asText()).isEqualTo(body.get("revision").asText());
 
@@ -99,10 +100,14 @@ class RunRoutesTest {
     }
 
     @Test
-    void a_failed_run_is_reported_in_the_body_and_a_bad_workflow_is_a_400_before_any_model_call() throws Exception {
+    void a_failed_run_answers_500_with_the_same_body_and_a_bad_workflow_is_a_400_before_any_model_call() throws Exception {
         llm.script(call -> Reply.error(400, "{\"error\":{\"message\":\"refused\"}}"));
-        JsonNode failed = json(post("/api/v1/run-workflow", PAIR));
+        HttpResponse<String> failedResponse = post("/api/v1/run-workflow", PAIR);
+        assertThat(failedResponse.statusCode()).as("the original answered 500, and its scripts check only that").isEqualTo(500);
+        JsonNode failed = json(failedResponse);
         assertThat(failed.get("status").asText()).isEqualTo("error");
+        assertThat(failed.get("agent_count").asInt()).isEqualTo(2);
+        assertThat(failed.get("runId").asText()).isNotBlank();
         assertThat(failed.get("runStatus").asText()).isEqualTo("failed");
         assertThat(failed.get("error").asText()).contains("Writer").contains("refused");
         int calls = llm.requestCount();
@@ -128,6 +133,25 @@ class RunRoutesTest {
         assertThat(dry.get("agents").get(0).get("systemPrompt").asText()).startsWith("# USER CONTEXT (TELOS LAYER)");
         assertThat(llm.requestCount()).isZero();
         assertThat(json(get("/api/v1/runs")).get("runs")).isEmpty();
+    }
+
+    @Test
+    void a_run_that_times_out_answers_500_while_runs_still_answers_202_and_a_refused_workflow_400() throws Exception {
+        Path home = TestHome.create(dir.resolve("slow-home"));
+        TestHome.noSkills(home);
+        llm.script(call -> Reply.text("late").after(10_000));
+        try (TestServer slow = TestServer.start(home, TestHome.env(home, llm, Map.of("BRAIN_TRUST_RUN_TIMEOUT", "300ms")))) {
+            HttpResponse<String> timedOut = slow.post("/api/v1/run-workflow", PAIR);
+            assertThat(timedOut.statusCode()).isEqualTo(500);
+            assertThat(json(timedOut).get("status").asText()).isEqualTo("error");
+            assertThat(json(timedOut).get("runStatus").asText()).isEqualTo("timed_out");
+            assertThat(json(timedOut).get("error").asText()).contains("BRAIN_TRUST_RUN_TIMEOUT");
+
+            assertThat(slow.post("/api/v1/runs", PAIR).statusCode()).isEqualTo(202);
+            HttpResponse<String> unknownModel = slow.post("/api/v1/run-workflow", PAIR.replace("\"goal\": \"Polish it\"",
+                    "\"goal\": \"Polish it\", \"model\": \"mystery-1\""));
+            assertThat(unknownModel.statusCode()).isEqualTo(400);
+        }
     }
 
     @Test

@@ -225,15 +225,17 @@ class SyncRoutesTest {
         Map<String, String> env = Map.of("HOME", dir.toString(), "PAI_HOME", dir.resolve("home").toString(),
                 "BRAIN_TRUST_GIT_URL", remote.url(), "BRAIN_TRUST_PORT", String.valueOf(server.port()),
                 "BRAIN_TRUST_API_KEY", API_KEY);
-        dev.braintrust.cli.CliRun run = dev.braintrust.cli.CliRun.run(env, "sync");
+        String url = "http://127.0.0.1:" + server.port(); // started in-process, so not in state/server.json: named with --url
+        dev.braintrust.cli.CliRun run = dev.braintrust.cli.CliRun.run(env, "sync", "--url", url);
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).contains("The server at 127.0.0.1:" + server.port() + " synced").contains("-> " + next);
+        assertThat(run.out()).startsWith("Asked the server at " + url + " (--url) to sync: ").contains("-> " + next);
         assertThat(json(send("GET", "/api/v1/context", null, "X-API-Key", API_KEY)).path("revision").asText()).isEqualTo(next);
         Map<String, String> wrongKey = new HashMap<>(env);
         wrongKey.put("BRAIN_TRUST_API_KEY", "not-the-key-0123456789abcdef");
-        dev.braintrust.cli.CliRun refused = dev.braintrust.cli.CliRun.run(wrongKey, "sync");
+        dev.braintrust.cli.CliRun refused = dev.braintrust.cli.CliRun.run(wrongKey, "sync", "--url", url);
         assertThat(refused.exitCode()).isEqualTo(1);
-        assertThat(refused.err()).contains("could not sync").contains("--once");
+        assertThat(refused.err()).contains("the server at " + url + " (--url) refused the request (HTTP 403): set BRAIN_TRUST_API_KEY")
+                .contains("--once");
     }
 
     @Test

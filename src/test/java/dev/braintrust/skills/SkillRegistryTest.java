@@ -109,4 +109,56 @@ class SkillRegistryTest {
     void a_missing_skills_folder_means_no_skills() {
         assertThat(new SkillRegistry(() -> dir.resolve("absent"), Duration.ofHours(1)).list()).isEmpty();
     }
+
+    @Test
+    void env_headers_declare_the_variables_a_skill_receives() {
+        Files2.script(dir.resolve("search.py"), """
+                #!/usr/bin/env python3
+                # NAME: web_search
+                # ENV: SERPAPI_API_KEY
+                # ENV: PROXY_URL, CACHE_DIR SERPAPI_API_KEY
+                """);
+        assertThat(registry().find("web_search").env()).containsExactly("SERPAPI_API_KEY", "PROXY_URL", "CACHE_DIR");
+    }
+
+    @Test
+    void a_skill_asking_for_the_servers_own_credentials_is_skipped_saying_why() {
+        Files2.script(dir.resolve("greedy.sh"), "#!/bin/sh\n# ENV: BRAIN_TRUST_API_KEY\n");
+        Files2.script(dir.resolve("hook.sh"), "#!/bin/sh\n# ENV: WEBHOOK_SECRET\n");
+        Files2.script(dir.resolve("typo.sh"), "#!/bin/sh\n# ENV: NOT-A-NAME\n");
+        SkillRegistry registry = registry();
+        assertThat(registry.list()).isEmpty();
+        assertThat(registry.skipped()).extracting(SkippedScript::reason)
+                .anySatisfy(r -> assertThat(r).contains("BRAIN_TRUST_API_KEY, a setting of the server itself"))
+                .anySatisfy(r -> assertThat(r).contains("WEBHOOK_SECRET"))
+                .anySatisfy(r -> assertThat(r).contains("'NOT-A-NAME', which is not a variable name"));
+    }
+
+    @Test
+    void a_named_pipe_in_skills_is_skipped_and_never_opened() throws Exception {
+        Files2.script(dir.resolve("ok.sh"), "#!/bin/sh\n");
+        Path pipe = dir.resolve("pipe.sh");
+        assertThat(new ProcessBuilder("mkfifo", "-m", "0755", pipe.toString()).start().waitFor()).isZero();
+        SkillRegistry registry = registry();
+        assertThat(org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(5), registry::list))
+                .extracting(Skill::name).containsExactly("ok");
+        assertThat(registry.skipped()).anySatisfy(s -> assertThat(s.file()).isEqualTo("pipe.sh"))
+                .anySatisfy(s -> assertThat(s.reason()).contains("not a regular file"));
+    }
+
+    @Test
+    void the_header_of_a_huge_script_is_read_from_its_first_bytes_only() throws Exception {
+        Path big = dir.resolve("big.sh");
+        try (var out = java.nio.file.Files.newBufferedWriter(big)) {
+            out.write("#!/bin/sh\n# NAME: big_one\n# DESCRIPTION: a header then one 30 MB line\n#");
+            char[] line = new char[1024 * 1024];
+            java.util.Arrays.fill(line, 'x');
+            for (int i = 0; i < 30; i++) {
+                out.write(line);
+            }
+        }
+        java.nio.file.Files.setPosixFilePermissions(big, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertThat(SkillRegistry.headerLines(big)).hasSize(3);
+        assertThat(registry().find("big_one").description()).isEqualTo("a header then one 30 MB line");
+    }
 }

@@ -190,20 +190,24 @@ class GitMirrorTest {
     }
 
     @Test
-    void overwrites_local_edits_on_the_server_with_the_next_sync() throws Exception {
+    void overwrites_local_edits_on_the_server_with_the_next_sync_after_moving_them_aside() throws Exception {
         try (GitMirror mirror = open()) {
             mirror.sync("test");
             Files.writeString(home.resolve("context/MISSION.md"), "edited on the server");
             Files.delete(home.resolve("context/GOALS.md"));
             Files.writeString(home.resolve("context/NEW.md"), "an untracked file that the next commit adds too");
             remote.commitAndPush("next", "context/BELIEFS.md", "beliefs v2", "context/NEW.md", "from the repository");
-            mirror.sync("test");
+            SyncResult r = mirror.sync("test");
             assertThat(Files.readString(home.resolve("context/MISSION.md"))).isEqualTo("mission v1");
             assertThat(Files.readString(home.resolve("context/GOALS.md"))).isEqualTo("goals v1");
             assertThat(Files.readString(home.resolve("context/NEW.md"))).isEqualTo("from the repository");
             try (Git git = Git.open(home.toFile())) {
                 assertThat(git.status().call().isClean()).isTrue();
             }
+            assertThat(r.keptAside().paths()).containsExactlyInAnyOrder("context/MISSION.md", "context/NEW.md");
+            Path aside = home.resolve(r.keptAside().folder());
+            assertThat(aside.resolve("context/MISSION.md")).hasContent("edited on the server");
+            assertThat(aside.resolve("context/NEW.md")).hasContent("an untracked file that the next commit adds too");
         }
     }
 
@@ -348,6 +352,42 @@ class GitMirrorTest {
             mirror.sync("test");
             assertThat(before).as("with no retired lifetime, checkouts older than the previous one are removed").doesNotExist();
             assertThat(after).as("the previous checkout is kept for skills still running").exists();
+        }
+    }
+
+    @Test
+    void a_skill_runs_in_a_checkout_of_the_whole_commit_but_logs_and_state() throws Exception {
+        remote.commit("notes, nested folders, and folders that belong to the server",
+                "notes/todo.md", "call the bank", "notes/2026/january.md", "resolutions", "README.md", "hello v2",
+                "logs/2026-01-01.md", "a journal in the repository", "state/brain-trust.db", "a database in the repository",
+                "skills/notes.sh", "#!/bin/sh\n# NAME: notes\ncat notes/todo.md notes/2026/january.md README.md\n"
+                        + "test -e logs || echo no-logs; test -e state || echo no-state\n");
+        remote.executable("skills/notes.sh");
+        remote.commitAll("make notes executable");
+        remote.push();
+        try (GitMirror mirror = open()) {
+            mirror.sync("test");
+            Path checkout = mirror.skillsFolder().getParent();
+            assertThat(checkout.resolve("notes/2026/january.md")).hasContent("resolutions");
+            assertThat(checkout.resolve("README.md")).hasContent("hello v2");
+            assertThat(checkout.resolve("logs")).doesNotExist();
+            assertThat(checkout.resolve("state")).doesNotExist();
+            dev.braintrust.skills.SkillRegistry registry = new dev.braintrust.skills.SkillRegistry(mirror::skillsFolder,
+                    java.time.Duration.ofMinutes(1));
+            try (dev.braintrust.skills.SkillRunner runner = new dev.braintrust.skills.SkillRunner(java.time.Duration.ofSeconds(10), 65536)) {
+                dev.braintrust.skills.SkillResult result = runner.run(registry.find("notes"), Map.of());
+                assertThat(result.output()).as(result.stderrTail()).isEqualTo("call the bankresolutionshello v2no-logs\nno-state\n");
+            }
+            remote.commitAndPush("one note changes", "notes/todo.md", "call the bank again");
+            mirror.sync("test");
+            Path next = mirror.skillsFolder().getParent();
+            assertThat(next.resolve("notes/todo.md")).hasContent("call the bank again");
+            assertThat(checkout.resolve("notes/todo.md")).as("the previous checkout is untouched").hasContent("call the bank");
+            assertThat(Files.getAttribute(next.resolve("notes/2026/january.md"), "unix:ino"))
+                    .as("an unchanged file is shared with the previous checkout, not written again")
+                    .isEqualTo(Files.getAttribute(checkout.resolve("notes/2026/january.md"), "unix:ino"));
+            assertThat(Files.getAttribute(next.resolve("notes/todo.md"), "unix:ino"))
+                    .isNotEqualTo(Files.getAttribute(checkout.resolve("notes/todo.md"), "unix:ino"));
         }
     }
 }

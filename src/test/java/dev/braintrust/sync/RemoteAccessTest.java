@@ -224,7 +224,7 @@ class RemoteAccessTest {
                 try (GitMirror mirror = GitMirror.open(home, GitRemote.of(config))) {
                     assertThatThrownBy(() -> mirror.sync("test"))
                             .isInstanceOf(BrainTrustException.Unavailable.class)
-                            .hasMessageContaining(ssh.url("remote.git").replace("git@", ""))
+                            .hasMessageContaining("[127.0.0.1]:" + ssh.port())
                             .hasMessageContaining("BRAIN_TRUST_GIT_KNOWN_HOSTS");
                     assertThat(mirror.hasSnapshot()).isFalse();
                 }
@@ -247,10 +247,19 @@ class RemoteAccessTest {
             try (GitMirror mirror = GitMirror.open(home, GitRemote.of(config))) {
                 assertThatThrownBy(() -> mirror.sync("test"))
                         .isInstanceOf(BrainTrustException.Unavailable.class)
-                        .hasMessageContaining("refused the credentials")
+                        .hasMessageContaining("the repository " + ssh.url("remote.git") + " refused the credentials")
                         .hasMessageContaining("BRAIN_TRUST_GIT_SSH_KEY");
             }
         }
+    }
+
+    @Test
+    void messages_keep_the_user_of_an_ssh_url_and_drop_every_password_and_http_user() {
+        assertThat(GitUrls.redact("cannot fetch from ssh://git@example.org/me/home.git: timeout"))
+                .isEqualTo("cannot fetch from ssh://git@example.org/me/home.git: timeout");
+        assertThat(GitUrls.redact("ssh://git:hunter2@example.org/me/home.git")).isEqualTo("ssh://git@example.org/me/home.git");
+        assertThat(GitUrls.redact("https://x-access-token:" + TOKEN + "@example.org/me/home.git and https://" + TOKEN + "@example.org/x"))
+                .isEqualTo("https://example.org/me/home.git and https://example.org/x");
     }
 
     @Test

@@ -149,19 +149,63 @@ class SyncServiceTest {
     }
 
     @Test
-    void backs_off_after_failures() {
+    void backs_off_after_failures_but_never_waits_longer_than_the_interval() {
         Duration fiveMinutes = Duration.ofMinutes(5);
         assertThat(SyncService.delayAfter(0, fiveMinutes)).isEqualTo(fiveMinutes);
         assertThat(SyncService.delayAfter(1, fiveMinutes)).isEqualTo(Duration.ofSeconds(5));
         assertThat(SyncService.delayAfter(2, fiveMinutes)).isEqualTo(Duration.ofSeconds(10));
-        assertThat(SyncService.delayAfter(7, fiveMinutes)).isEqualTo(Duration.ofSeconds(320));
-        assertThat(SyncService.delayAfter(8, fiveMinutes)).isEqualTo(Duration.ofMinutes(10));
-        assertThat(SyncService.delayAfter(60, fiveMinutes)).isEqualTo(Duration.ofMinutes(10));
+        assertThat(SyncService.delayAfter(6, fiveMinutes)).isEqualTo(Duration.ofSeconds(160));
+        assertThat(SyncService.delayAfter(7, fiveMinutes)).as("320 s, capped").isEqualTo(fiveMinutes);
+        assertThat(SyncService.delayAfter(60, fiveMinutes)).isEqualTo(fiveMinutes);
         Duration oneSecond = Duration.ofSeconds(1);
         assertThat(SyncService.delayAfter(1, oneSecond)).isEqualTo(oneSecond);
-        assertThat(SyncService.delayAfter(4, oneSecond)).isEqualTo(Duration.ofSeconds(8));
+        assertThat(SyncService.delayAfter(4, oneSecond)).isEqualTo(oneSecond);
+        Duration minute = Duration.ofMinutes(1);
+        assertThat(SyncService.delayAfter(4, minute)).isEqualTo(Duration.ofSeconds(40));
+        assertThat(SyncService.delayAfter(5, minute)).isEqualTo(minute);
         Duration hourly = Duration.ofHours(1);
+        assertThat(SyncService.delayAfter(10, hourly)).isEqualTo(Duration.ofSeconds(5 * 512));
         assertThat(SyncService.delayAfter(30, hourly)).isEqualTo(hourly);
+    }
+
+    @Test
+    void says_cloning_during_the_first_clone_then_the_failure_once_an_attempt_failed() throws Exception {
+        open(Duration.ZERO);
+        String url = remote.url();
+        assertThat(service.readinessProblem()).isEqualTo("no snapshot yet: " + url + " has not been cloned into " + home
+                + "; start the server, or run 'brain-trust sync --once'");
+        try (dev.braintrust.testing.LogCapture logs = new dev.braintrust.testing.LogCapture()) {
+            try (FileMutex held = FileMutex.acquire(home.resolve("state/sync/sync.lock"), Duration.ofSeconds(5))) {
+                service.start(); // the first sync waits for the lock: the clone is under way
+                assertThat(service.readinessProblem()).isEqualTo("cloning " + url + " (first start)");
+                assertThat(service.cloningFirst()).isTrue();
+                org.assertj.core.api.Assertions.assertThatThrownBy(context::snapshot)
+                        .hasMessage("cloning " + url + " (first start)");
+            }
+            Poll.until(Duration.ofSeconds(30), "the first clone", service::ready);
+            remote.commitAndPush("one more", "context/GOALS.md", "g2");
+            service.syncNow("test");
+            assertThat(logs.lines()).anyMatch(l -> l.contains("cloning " + url + " (first start), branch main, into " + home))
+                    .anyMatch(l -> l.contains("(3 paths changed, "))
+                    .anyMatch(l -> l.contains("(1 path changed, "))
+                    .noneMatch(l -> l.startsWith("WARN"));
+        }
+        assertThat(service.readinessProblem()).isNull();
+        service.close();
+        mirror.close();
+        service = null;
+
+        Path other = dir.resolve("other-home");
+        GitRemote gone = GitRemote.of(Config.fromEnv(Map.of("HOME", dir.toString(),
+                "BRAIN_TRUST_GIT_URL", dir.resolve("gone.git").toString())));
+        try (GitMirror failing = GitMirror.open(other, gone);
+             SyncService failingService = new SyncService(failing, journal, () -> { }, Duration.ZERO, null, Clock.systemUTC())) {
+            failingService.start();
+            Poll.until(Duration.ofSeconds(30), "the first attempt to fail", () -> failingService.status().lastOutcome() != null);
+            assertThat(failingService.readinessProblem()).startsWith("no snapshot yet: the first sync from " + dir.resolve("gone.git")
+                    + " failed: no repository at");
+            assertThat(failingService.cloningFirst()).isFalse();
+        }
     }
 
     @Test

@@ -61,7 +61,7 @@ class DagExecutionTest {
         assertThat(callFor("a").task()).isEqualTo("do a");
         assertThat(callFor("b").task()).isEqualTo("do b\n\n---\n\n# OUTPUTS OF EARLIER AGENTS\n\n## A\nout:a\n");
         assertThat(callFor("c").task()).contains("## B\nout:b").doesNotContain("out:a");
-        assertThat(callFor("c").system()).contains(TestHome.MISSION).endsWith("# AGENT INSTRUCTIONS\nYou are agent c.\n");
+        assertThat(callFor("c").system()).contains(TestHome.MISSION).endsWith("# AGENT INSTRUCTIONS\nYou are Role c.\nYou are agent c.\nYour personal goal is: do c\n");
         assertThat(run.steps()).extracting(StepRecord::nodeId).containsExactly("a", "b", "c");
         assertThat(run.steps()).allSatisfy(s -> {
             assertThat(s.status()).isEqualTo(StepStatus.SUCCEEDED);
@@ -215,7 +215,8 @@ class DagExecutionTest {
         }
         RunRecord run = run(Graphs.of("Offline", List.of("a")),
                 Map.of("OPENAI_BASE_URL", "http://127.0.0.1:" + closedPort + "/v1"), Graphs::echo);
-        assertThat(step(run, "a").error()).isEqualTo("cannot reach OpenAI: is the server running and its base URL right?");
+        assertThat(step(run, "a").error()).isEqualTo("cannot reach OpenAI at http://127.0.0.1:" + closedPort
+                + "/v1 (OPENAI_BASE_URL): is the server running and OPENAI_BASE_URL right?");
         assertThat(step(run, "a").attempts()).isEqualTo(1);
     }
 

@@ -63,7 +63,7 @@ class ProvidersTest {
             assertThat(call.system()).startsWith("# USER CONTEXT (TELOS LAYER)")
                     .contains("## Mission\n" + TestHome.MISSION)
                     .contains("## Core Beliefs & Constraints\n" + TestHome.BELIEFS)
-                    .contains("# AGENT INSTRUCTIONS\nYou count things carefully.");
+                    .endsWith("# AGENT INSTRUCTIONS\nYou are Analyst.\nYou count things carefully.\n");
             assertThat(call.task()).isEqualTo("How many words are in 'one two three'?");
             assertThat(call.tools()).containsExactly("word_count");
             if (keyHeader != null) {

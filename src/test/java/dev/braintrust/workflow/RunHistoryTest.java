@@ -2,6 +2,7 @@ package dev.braintrust.workflow;
 
 import dev.braintrust.BrainTrust;
 import dev.braintrust.BrainTrustException;
+import dev.braintrust.context.PromptComposer;
 import dev.braintrust.journal.RunRecord;
 import dev.braintrust.journal.RunStatus;
 import dev.braintrust.journal.RunSummary;
@@ -124,8 +125,8 @@ class RunHistoryTest {
             assertThat(dry.revision()).isEqualTo(bt.context().snapshot().revision());
             assertThat(dry.agents()).extracting(DryRun.Agent::name).containsExactly("Researcher", "Writer", "Editor");
             DryRun.Agent writer = dry.agents().get(1);
-            assertThat(writer.systemPrompt()).isEqualTo(bt.context().composePrompt(
-                    "You write plainly for a technical reader who is short of time."));
+            assertThat(writer.systemPrompt()).isEqualTo(bt.context().composePrompt(new PromptComposer.Agent("Essay writer",
+                    "You write plainly for a technical reader who is short of time.", "Turn research notes into a clear one-page brief")));
             assertThat(writer.task()).isEqualTo("Turn research notes into a clear one-page brief\n\n---\n\n"
                     + "# OUTPUTS OF EARLIER AGENTS\n\n## Researcher\n<the output of Researcher>\n");
             assertThat(dry.agents().get(0).task()).startsWith("List the five most important things");

@@ -40,4 +40,23 @@ class WorkflowLibraryTest {
         }
         assertThatThrownBy(() -> library.read("absent")).isInstanceOf(BrainTrustException.NotFound.class);
     }
+
+    @Test
+    void a_workflow_over_the_file_limit_or_not_a_file_is_reported_and_never_read() throws Exception {
+        Files2.write(dir.resolve("ok.json"), "{\"nodes\":[],\"edges\":[]}");
+        Files2.write(dir.resolve("huge.json"), "{\"nodes\":[" + " ".repeat(3000) + "]}");
+        Path pipe = dir.resolve("pipe.json");
+        assertThat(new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor()).isZero();
+        WorkflowLibrary library = new WorkflowLibrary(() -> dir, 2000);
+
+        var listed = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5), library::list);
+        assertThat(listed).extracting(SavedWorkflow::name).containsExactly("huge", "ok", "pipe");
+        assertThat(listed.get(0).problem()).contains("workflows/huge.json is 3012 bytes, over the limit of 2000 bytes")
+                .contains("BRAIN_TRUST_CONTEXT_FILE_LIMIT");
+        assertThat(listed.get(2).problem()).contains("workflows/pipe.json is not a regular file");
+        assertThatThrownBy(() -> library.read("huge")).isInstanceOf(BrainTrustException.BadInput.class)
+                .hasMessageContaining("over the limit");
+        assertThatThrownBy(() -> library.read("pipe")).isInstanceOf(BrainTrustException.BadInput.class)
+                .hasMessageContaining("not a regular file");
+    }
 }
