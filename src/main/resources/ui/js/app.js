@@ -57,6 +57,7 @@ async function route() {
     if (current.cleanup) current.cleanup();
     current = null;
   }
+  for (const more of document.querySelectorAll('.nav details[open]')) more.open = false;
   for (const link of document.querySelectorAll('.nav a')) {
     const active = link.dataset.page === (page || 'overview');
     link.classList.toggle('active', active);
