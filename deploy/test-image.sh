@@ -483,7 +483,7 @@ EOF
   (cd "$k" && podman kube play --replace rendered.yaml) > "$WORK/kube.log" 2>&1 || { cat "$WORK/kube.log"; fail "podman kube play"; }
   local ctr=brain-trust-pod-0-brain-trust deadline=$((SECONDS + 120)) ready=
   while [ "$SECONDS" -lt "$deadline" ]; do
-    ready=$(podman exec "$ctr" curl -s http://127.0.0.1:8000/ready 2>/dev/null || true)
+    ready=$(podman exec "$ctr" curl -s -H "X-API-Key: $KEY" http://127.0.0.1:8000/ready 2>/dev/null || true)
     jq_ok "$ready" '.status == "ready"' && break
     sleep 1
   done
