@@ -73,12 +73,7 @@ public final class ApiServer implements AutoCloseable {
         readiness.require("context", () -> firstSnapshotProblem(context, brainTrust));
         readiness.require("run database", this::runDatabaseProblem);
         this.runRoutes = new RunRoutes(brainTrust::runs, bodies, mapper);
-        brainTrust.sync().ifPresent(sync -> {
-            readiness.require("sync", sync::readinessProblem);
-            readiness.degradedWhen("sync", sync::readinessFailure);
-            readiness.heldBackWhen("sync", sync::readinessPinned);
-            readiness.report("sync", sync::readinessReport);
-        });
+        brainTrust.truth().addReadiness(readiness);
     }
 
     /**
@@ -103,7 +98,7 @@ public final class ApiServer implements AutoCloseable {
                 new SyncRoutes(brainTrust, bodies),
                 new HistoryRoutes(brainTrust.history(), bodies),
                 new MetricsRoutes(metrics),
-                new DashboardRoutes(brainTrust.context(), brainTrust.workflows(), config.cloudMode(), bodies,
+                new DashboardRoutes(brainTrust.context(), brainTrust.workflows(), brainTrust.truth()::whyReadOnly, bodies,
                         workflow -> brainTrust.runs().plan(Workflow.fromJson(workflow, "workflow"))),
                 new Dashboard(),
                 new AutomationRoutes(brainTrust, bodies)));
@@ -277,7 +272,7 @@ public final class ApiServer implements AutoCloseable {
             context.snapshot();
             return null;
         } catch (BrainTrustException e) {
-            if (!brainTrust.sync().map(dev.braintrust.sync.SyncService::cloningFirst).orElse(false)) {
+            if (!brainTrust.truth().startingUp()) {
                 log.warn("context not loaded: {}", e.getMessage()); // a first clone under way is no problem: it logs itself
             }
             return "no context snapshot has loaded yet: " + e.getMessage();
