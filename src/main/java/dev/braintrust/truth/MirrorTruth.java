@@ -36,10 +36,9 @@ import java.util.function.Supplier;
  */
 final class MirrorTruth implements SourceOfTruth {
     private static final Logger log = LoggerFactory.getLogger(MirrorTruth.class);
-    /** How often a client of a home looks for a commit the server synced to. */
-    static final Duration FOLLOW_INTERVAL = Duration.ofSeconds(1);
 
     private final Clock clock;
+    private final Duration followInterval;
     private final GitMirror mirror;
     private final SyncService sync;
     private final History history;
@@ -50,6 +49,7 @@ final class MirrorTruth implements SourceOfTruth {
 
     MirrorTruth(Config config, PaiHome home, Journal journal, Clock clock, boolean clientOfHome, Runnable onChange) {
         this.clock = clock;
+        this.followInterval = config.limits().followInterval();
         this.clientOfHome = clientOfHome;
         this.onChange = onChange;
         this.mirror = GitMirror.open(home.root(), GitRemote.of(config), config.skillTimeout().plusSeconds(30));
@@ -114,7 +114,7 @@ final class MirrorTruth implements SourceOfTruth {
             t.setDaemon(true);
             return t;
         });
-        long every = FOLLOW_INTERVAL.toMillis();
+        long every = followInterval.toMillis();
         follower.scheduleWithFixedDelay(() -> {
             try {
                 if (mirror.followHead()) {
