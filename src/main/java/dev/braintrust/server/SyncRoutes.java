@@ -30,7 +30,7 @@ final class SyncRoutes implements Routes {
                 ctx.header("Connection", "close"); // a body refused for load is not read, not even to drain it
             }
             ctx.status(answer.status()).json(answer.body());
-        });
+        }, Access.OPEN);
         routes.post("/api/v1/sync", ctx -> {
             WebhookResponse answer = brainTrust.truth().syncForApi("api"); // a failed sync throws Unavailable: 503
             ctx.status(answer.status()).json(answer.body());
