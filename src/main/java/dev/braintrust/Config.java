@@ -110,6 +110,21 @@ public record Config(
     public static final int DEFAULT_WEBHOOK_BODY_BYTES = 25 * 1024 * 1024;
     /** The largest JSON request body the API reads. */
     public static final int DEFAULT_JSON_BODY_BYTES = 1024 * 1024;
+    /** The largest MCP message read over Streamable HTTP. */
+    public static final int DEFAULT_MCP_MESSAGE_BYTES = 1024 * 1024;
+    /** How long a webhook delivery waits for a place among those read at once, and the longest its body may take. */
+    public static final Duration DEFAULT_WEBHOOK_WAIT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_WEBHOOK_BODY_DEADLINE = Duration.ofSeconds(60);
+    /** The longest one notification delivery attempt may take. */
+    public static final Duration DEFAULT_NOTIFY_ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
+    /** How long the Ollama probe waits for an answer, and how long its answer is believed. */
+    public static final Duration DEFAULT_OLLAMA_PROBE_TIMEOUT = Duration.ofMillis(800);
+    public static final Duration DEFAULT_OLLAMA_PROBE_CACHE = Duration.ofSeconds(30);
+    /** How often a streamed OpenAI-compatible answer sends a keep-alive comment while the model thinks. */
+    public static final Duration DEFAULT_COMPLETION_KEEP_ALIVE = Duration.ofSeconds(15);
+    /** How long the CLI waits to reach a running server (to find it; to hand it a command). */
+    public static final Duration DEFAULT_FIND_SERVER_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_ASK_SERVER_TIMEOUT = Duration.ofMillis(500);
 
     /**
      * How the server listens and whom it lets in.
