@@ -2,9 +2,7 @@ package dev.braintrust;
 
 import dev.braintrust.context.ContextService;
 import dev.braintrust.context.ContextSnapshot;
-import dev.braintrust.context.FolderContextSource;
 import dev.braintrust.history.History;
-import dev.braintrust.history.LocalHistory;
 import dev.braintrust.home.PaiHome;
 import dev.braintrust.journal.Journal;
 import dev.braintrust.journal.RunStore;
@@ -13,7 +11,6 @@ import dev.braintrust.schedule.ScheduleService;
 import dev.braintrust.skills.SkillRegistry;
 import dev.braintrust.skills.SkillRunner;
 import dev.braintrust.skills.Skill;
-import dev.braintrust.sync.FolderWatcher;
 import dev.braintrust.workflow.ModelAliases;
 import dev.braintrust.workflow.ModelGateway;
 import dev.braintrust.workflow.ModelRouter;
@@ -21,9 +18,9 @@ import dev.braintrust.workflow.ModelStatus;
 import dev.braintrust.workflow.OllamaProbe;
 import dev.braintrust.workflow.ProviderGateway;
 import dev.braintrust.workflow.RunService;
-import dev.braintrust.sync.GitMirror;
-import dev.braintrust.sync.GitRemote;
 import dev.braintrust.sync.SyncService;
+import dev.braintrust.truth.SourceOfTruth;
+import dev.braintrust.truth.Sources;
 import dev.braintrust.sync.WebhookResponse;
 import dev.braintrust.workflow.SavedWorkflow;
 import dev.braintrust.workflow.Prices;
@@ -32,7 +29,6 @@ import dev.braintrust.workflow.Workflow;
 import dev.braintrust.workflow.WorkflowLibrary;
 import dev.braintrust.journal.ModelCallRecord;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -48,8 +44,6 @@ import java.util.function.Consumer;
  * order. The server and the CLI are thin shells over the services this hands out.
  */
 public final class BrainTrust implements AutoCloseable {
-    /** How often a client of a cloud-mode home looks for a commit the server synced to. */
-    static final java.time.Duration FOLLOW_INTERVAL = java.time.Duration.ofSeconds(1);
     private final Config config;
     private final PaiHome home;
     private final Clock clock;
@@ -58,12 +52,7 @@ public final class BrainTrust implements AutoCloseable {
     private final SkillRunner skillRunner;
     private final WorkflowLibrary workflows;
     private final Journal journal;
-    private final GitMirror mirror;
-    private final SyncService sync;
-    private final SyncService.Webhook localWebhook;
-    private final History history;
-    /** Local mode only: the history that records versions of the folder. */
-    private final LocalHistory localHistory;
+    private final SourceOfTruth truth;
     private final ModelRouter modelRouter;
     private final OllamaProbe ollama;
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -81,33 +70,11 @@ public final class BrainTrust implements AutoCloseable {
         this.home = new PaiHome(config.home());
         home.checkUsable();
         this.journal = new Journal(home.logs(), clock);
-        if (config.cloudMode()) {
-            // Cloud mode: context from the mirror's current commit, skills and workflows from its checkout.
-            this.mirror = GitMirror.open(home.root(), GitRemote.of(config), config.skillTimeout().plusSeconds(30));
-            closeables.add(mirror);
-            this.context = new ContextService(mirror.contextSource(clock, config.contextLimits()), config.contextTtl());
-            this.skills = new SkillRegistry(mirror::skillsFolder, config.contextTtl());
-            this.workflows = new WorkflowLibrary(mirror::workflowsFolder, config.contextLimits().fileBytes());
-            this.sync = new SyncService(mirror, journal, context::invalidate, config.syncInterval(),
-                    config.webhookSecret(), clock);
-            closeables.add(sync);
-            this.localWebhook = null;
-            this.localHistory = null;
-            this.history = mirror.history(clock, config.contextLimits());
-        } else {
-            this.mirror = null;
-            this.sync = null;
-            // Local mode: versions of the folder recorded under state/history; a snapshot's revision is its version id.
-            this.localHistory = LocalHistory.open(home, config.history(), config.contextLimits(), clock);
-            closeables.add(localHistory);
-            this.history = localHistory;
-            this.context = new ContextService(localHistory.contextSource(
-                    new FolderContextSource(home.context(), clock, config.contextLimits())),
-                    config.contextTtl());
-            this.skills = new SkillRegistry(home::skills, config.contextTtl());
-            this.workflows = new WorkflowLibrary(home::workflows, config.contextLimits().fileBytes());
-            this.localWebhook = SyncService.webhookWithoutMirror(config.webhookSecret());
-        }
+        this.truth = Sources.open(config, home, journal, clock, clientOfHome, this::sourceChanged);
+        closeables.add(truth);
+        this.context = new ContextService(truth.contextSource(), config.contextTtl());
+        this.skills = new SkillRegistry(truth.skillsFolder(), config.contextTtl());
+        this.workflows = new WorkflowLibrary(truth.workflowsFolder(), config.contextLimits().fileBytes());
         this.skillRunner = new SkillRunner(config.skillTimeout(), config.skillOutputCap(), config.environment(),
                 config.skillIsolation());
         closeables.add(skillRunner);
@@ -175,23 +142,11 @@ public final class BrainTrust implements AutoCloseable {
      * @throws BrainTrustException.Unavailable when the operating system refuses a watch
      */
     public void watchForChanges() {
-        if (sync != null && clientOfHome) {
-            followMirror();
-            return;
-        }
-        if (sync != null) {
-            sync.start();
-            return;
-        }
-        try {
-            closeables.add(new FolderWatcher(home.root(), PaiHome.SYNCED_FOLDERS, () -> {
-                context.invalidate();
-                localHistory.changed();
-            }));
-            localHistory.startMaintenance();
-        } catch (IOException e) {
-            throw new BrainTrustException.Unavailable("cannot watch " + home.root() + " for changes: " + e.getMessage(), e);
-        }
+        truth.watch();
+    }
+
+    private void sourceChanged() {
+        context.invalidate();
     }
 
     public Config config() {
@@ -241,10 +196,8 @@ public final class BrainTrust implements AutoCloseable {
             ModelGateway gateway = new ProviderGateway(config.models(), config.modelTimeout());
             closeables.add(gateway);
             RunService opened = new RunService(config, context, skills, skillRunner, workflows, store, journal, gateway, clock, ollama,
-                    history::open);
-            if (localHistory != null) {
-                localHistory.keepRevisionsFrom(store::revisionsInUse);
-            }
+                    truth.history()::open);
+            truth.keepRevisionsFrom(store::revisionsInUse);
             modelCallListeners.forEach(opened::onModelCall);
             Notifier notifier = new Notifier(config, opened, store.notifications(), workflows, clock);
             closeables.add(notifier);
@@ -270,36 +223,22 @@ public final class BrainTrust implements AutoCloseable {
      * revision a run recorded is a version id here (replays open it).
      */
     public History history() {
-        return history;
+        return truth.history();
     }
 
-    /** Cloud mode, as a client of the home: picks up the commits the server syncs to, by looking at the home's HEAD. */
-    private void followMirror() {
-        java.util.concurrent.ScheduledExecutorService follower = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "mirror-follower");
-            t.setDaemon(true);
-            return t;
-        });
-        follower.scheduleWithFixedDelay(() -> {
-            try {
-                if (mirror.followHead()) {
-                    context.invalidate();
-                }
-            } catch (RuntimeException e) {
-                org.slf4j.LoggerFactory.getLogger(BrainTrust.class).warn("following the home's commit: {}", e.toString());
-            }
-        }, FOLLOW_INTERVAL.toMillis(), FOLLOW_INTERVAL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        closeables.add(follower::shutdownNow);
+    /** Where context, skills and workflows come from, and all that differs with it (see {@link SourceOfTruth}). */
+    public SourceOfTruth truth() {
+        return truth;
     }
 
     /** The sync service in cloud mode; empty in local mode. */
     public Optional<SyncService> sync() {
-        return Optional.ofNullable(sync);
+        return truth.syncService();
     }
 
     /** Serves a webhook delivery (see {@link SyncService#handleWebhook}); in local mode it is checked, then answered 409. */
     public WebhookResponse webhook(Map<String, String> headers, InputStream body) {
-        return sync != null ? sync.handleWebhook(headers, body) : localWebhook.handle(headers, body);
+        return truth.webhook(headers, body);
     }
 
     public StatusReport status() {
@@ -307,10 +246,7 @@ public final class BrainTrust implements AutoCloseable {
         try {
             snapshot = context.snapshot();
         } catch (BrainTrustException.Unavailable e) {
-            if (sync == null) {
-                throw e;
-            }
-            snapshot = new ContextSnapshot(null, clock.instant(), List.of(), List.of(), List.of(e.getMessage())); // not cloned yet
+            snapshot = truth.whenNoSnapshot(e);
         }
         List<String> warnings = new ArrayList<>(snapshot.warnings());
         List<SavedWorkflow> saved = workflows.list();
@@ -338,7 +274,7 @@ public final class BrainTrust implements AutoCloseable {
         Prices prices = Prices.read(pricesFile);
         warnings.addAll(prices.problems());
         return new StatusReport(
-                config.cloudMode() ? "cloud" : "local",
+                truth.mode(),
                 home.root(),
                 sourceOfTruth(),
                 snapshot.revision(),
@@ -350,7 +286,7 @@ public final class BrainTrust implements AutoCloseable {
                 saved.stream().filter(SavedWorkflow::usable).map(SavedWorkflow::name).toList(),
                 warnings,
                 models.providers(),
-                sync == null ? null : sync.status(),
+                truth.syncStatus(),
                 models,
                 clock.getZone().getId(),
                 PrivacyReport.of(config, snapshot, readable),
@@ -379,9 +315,7 @@ public final class BrainTrust implements AutoCloseable {
 
     /** The source of truth in words: the folder, or the repository (never with a credential) and its branch. */
     public String sourceOfTruth() {
-        return mirror != null
-                ? "the git repository " + mirror.remote().displayUrl() + " (branch " + mirror.remote().branch() + ")"
-                : "the folder " + home.root();
+        return truth.describe();
     }
 
     /** Model providers that can be used: those with a key, and Ollama when it answers. */

@@ -23,39 +23,20 @@ import java.util.regex.Pattern;
  * start-up. Nothing else in the program reads environment variables. Each secret can also be
  * given as a file through the same name with {@code _FILE} appended (for container secrets).
  *
+ * <p>Grouped as the parts of the program use them: {@link Server}, {@link Git}, {@link Database}, {@link ModelKeys
+ * models}, {@link Limits}, and the rest. Every default is here, in the {@code DEFAULT_} constants; {@link #fromEnv}
+ * is the one place a configuration is built. A timeout of zero or less is refused at start, naming its variable.
+ * The flat accessors ({@link #host()}, {@link #gitUrl()}, {@link #runTimeout()}...) are shorthands for the groups'.
+ *
  * @param home            PAI_HOME, default {@code ~/.pai}
- * @param host            BRAIN_TRUST_HOST, default 127.0.0.1
- * @param port            BRAIN_TRUST_PORT, default 8000
- * @param apiKey          BRAIN_TRUST_API_KEY; null means loopback-only, no key asked
- * @param webhookSecret   WEBHOOK_SECRET; null disables the webhook (503)
- * @param gitUrl          BRAIN_TRUST_GIT_URL; set means cloud mode
- * @param gitBranch       BRAIN_TRUST_GIT_BRANCH, default main
- * @param gitToken        BRAIN_TRUST_GIT_TOKEN for HTTPS remotes
- * @param gitUsername     BRAIN_TRUST_GIT_USERNAME, default x-access-token
- * @param gitSshKey       BRAIN_TRUST_GIT_SSH_KEY, a private key file for SSH remotes
- * @param gitKnownHosts   BRAIN_TRUST_GIT_KNOWN_HOSTS, default ~/.ssh/known_hosts
- * @param syncInterval    BRAIN_TRUST_SYNC_INTERVAL, default 5 min; zero turns periodic sync off
- * @param contextTtl      BRAIN_TRUST_CONTEXT_TTL, default 60 s: the longest a cached snapshot lives
- * @param dbUrl           BRAIN_TRUST_DB_URL; null means SQLite at state/brain-trust.db
- * @param dbUser          BRAIN_TRUST_DB_USER
- * @param dbPassword      BRAIN_TRUST_DB_PASSWORD
- * @param defaultModel    BRAIN_TRUST_DEFAULT_MODEL, default gpt-4o-mini
- * @param models          model provider keys, endpoints and retry policy
- * @param maxParallel     BRAIN_TRUST_MAX_PARALLEL, default 4 agents at once
- * @param maxToolRounds   BRAIN_TRUST_MAX_TOOL_ROUNDS, default 5 tool-call rounds per agent
- * @param modelTimeout    BRAIN_TRUST_MODEL_TIMEOUT, default 120 s per model call
- * @param runTimeout      BRAIN_TRUST_RUN_TIMEOUT, default 30 min per workflow run
- * @param skillTimeout    BRAIN_TRUST_SKILL_TIMEOUT, default 30 s per skill run
- * @param skillOutputCap  BRAIN_TRUST_SKILL_OUTPUT_LIMIT, default 64 KiB of captured output
- * @param corsOrigins     BRAIN_TRUST_CORS_ORIGINS, comma-separated; default none
- * @param logFormat       BRAIN_TRUST_LOG_FORMAT: text (default) or json
+ * @param server          how the server listens and whom it lets in (see {@link Server})
+ * @param git             the repository cloud mode follows (see {@link Git}); its url unset means local mode
+ * @param database        the run database (see {@link Database})
+ * @param models          model provider keys, endpoints, the default model and the retry policy (see {@link ModelKeys})
+ * @param limits          how long, how much and how often (see {@link Limits})
  * @param automation      schedules, triggers, notifications and approvals (see {@link Automation})
- * @param trustedProxies  BRAIN_TRUST_TRUSTED_PROXIES, comma-separated addresses or CIDRs (e.g. 127.0.0.1, 10.0.0.0/8)
- *                        whose X-Forwarded-For is believed; default none (the peer address is the client)
  * @param contextLimits   BRAIN_TRUST_CONTEXT_FILE_LIMIT (default 1 MiB) and BRAIN_TRUST_CONTEXT_LIMIT (default 8 MiB):
  *                        the largest context or workflow file read, and the most context a snapshot holds
- * @param timeZone        BRAIN_TRUST_TIMEZONE, an IANA zone such as Europe/Berlin; default the system's zone.
- *                        The journal's days and times are in this zone
  * @param skillIsolation  BRAIN_TRUST_SKILL_ISOLATION: auto (default: a PID namespace when the system allows one,
  *                        else a session of its own), namespace (required) or session
  * @param environment     the variables the program was given, for the ones a skill's header declares ({@code # ENV:})
@@ -65,35 +46,13 @@ import java.util.regex.Pattern;
  */
 public record Config(
         Path home,
-        String host,
-        int port,
-        Secret apiKey,
-        Secret webhookSecret,
-        String gitUrl,
-        String gitBranch,
-        Secret gitToken,
-        String gitUsername,
-        Path gitSshKey,
-        Path gitKnownHosts,
-        Duration syncInterval,
-        Duration contextTtl,
-        String dbUrl,
-        String dbUser,
-        Secret dbPassword,
-        String defaultModel,
+        Server server,
+        Git git,
+        Database database,
         ModelKeys models,
-        int maxParallel,
-        int maxToolRounds,
-        Duration modelTimeout,
-        Duration runTimeout,
-        Duration skillTimeout,
-        int skillOutputCap,
-        List<String> corsOrigins,
-        String logFormat,
+        Limits limits,
         Automation automation,
-        List<String> trustedProxies,
         ContextLimits contextLimits,
-        ZoneId timeZone,
         String skillIsolation,
         Environment environment,
         Egress egress,
@@ -132,13 +91,255 @@ public record Config(
     public static final Duration DEFAULT_TRIGGER_DEBOUNCE = Duration.ofSeconds(2);
     public static final Duration DEFAULT_HISTORY_KEEP = Duration.ofDays(90);
     public static final Duration DEFAULT_HISTORY_QUIET = Duration.ofSeconds(2);
+    /** How long Jetty lets requests in flight finish when the server stops. */
+    public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(30);
+    /** How long event streams get to send their end before they are closed, when the server stops. */
+    public static final Duration DEFAULT_STREAM_GRACE = Duration.ofSeconds(2);
+    /** How long the runs of a stopping process get to end, recorded as interrupted. */
+    public static final Duration DEFAULT_RUN_SHUTDOWN_GRACE = Duration.ofSeconds(5);
+    /** How often an open event stream sends a comment, so proxies keep it open. */
+    public static final Duration DEFAULT_EVENT_HEARTBEAT = Duration.ofSeconds(15);
+    /** How often a client of a cloud-mode home looks for a commit the server synced to. */
+    public static final Duration DEFAULT_FOLLOW_INTERVAL = Duration.ofSeconds(1);
+    /** How often a process marks its runs alive in the run database, and when a silent owner counts as gone. */
+    public static final Duration DEFAULT_RUN_HEARTBEAT = Duration.ofSeconds(15);
+    public static final Duration DEFAULT_RUN_STALE_AFTER = Duration.ofMinutes(2);
+    /** The longest one fetch or clone of the repository may take. */
+    public static final Duration DEFAULT_GIT_TIMEOUT = Duration.ofSeconds(60);
+    /** The largest webhook delivery read (GitHub's own limit is 25 MB). */
+    public static final int DEFAULT_WEBHOOK_BODY_BYTES = 25 * 1024 * 1024;
+    /** The largest JSON request body the API reads. */
+    public static final int DEFAULT_JSON_BODY_BYTES = 1024 * 1024;
+    /** The largest MCP message read over Streamable HTTP. */
+    public static final int DEFAULT_MCP_MESSAGE_BYTES = 1024 * 1024;
+    /** How long a webhook delivery waits for a place among those read at once, and the longest its body may take. */
+    public static final Duration DEFAULT_WEBHOOK_WAIT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_WEBHOOK_BODY_DEADLINE = Duration.ofSeconds(60);
+    /** The longest one notification delivery attempt may take. */
+    public static final Duration DEFAULT_NOTIFY_ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
+    /** How long the Ollama probe waits for an answer, and how long its answer is believed. */
+    public static final Duration DEFAULT_OLLAMA_PROBE_TIMEOUT = Duration.ofMillis(800);
+    public static final Duration DEFAULT_OLLAMA_PROBE_CACHE = Duration.ofSeconds(30);
+    /** How often a streamed OpenAI-compatible answer sends a keep-alive comment while the model thinks. */
+    public static final Duration DEFAULT_COMPLETION_KEEP_ALIVE = Duration.ofSeconds(15);
+    /** How long the CLI waits to reach a running server (to find it; to hand it a command). */
+    public static final Duration DEFAULT_FIND_SERVER_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_ASK_SERVER_TIMEOUT = Duration.ofMillis(500);
 
-    public Config {
-        corsOrigins = List.copyOf(corsOrigins);
-        trustedProxies = List.copyOf(trustedProxies);
-        if (port < 0 || port > 65535) {
-            throw new BrainTrustException.BadConfig("BRAIN_TRUST_PORT must be between 0 and 65535, not " + port);
+    /**
+     * How the server listens and whom it lets in.
+     *
+     * @param host           BRAIN_TRUST_HOST, default 127.0.0.1
+     * @param port           BRAIN_TRUST_PORT, default 8000
+     * @param apiKey         BRAIN_TRUST_API_KEY; null means loopback-only, no key asked
+     * @param webhookSecret  WEBHOOK_SECRET; null disables the webhook (503)
+     * @param corsOrigins    BRAIN_TRUST_CORS_ORIGINS, comma-separated; default none
+     * @param trustedProxies BRAIN_TRUST_TRUSTED_PROXIES, comma-separated addresses or CIDRs (e.g. 127.0.0.1, 10.0.0.0/8)
+     *                       whose X-Forwarded-For is believed; default none (the peer address is the client)
+     * @param logFormat      BRAIN_TRUST_LOG_FORMAT: text (default) or json
+     * @param timeZone       BRAIN_TRUST_TIMEZONE, an IANA zone such as Europe/Berlin; default the system's zone.
+     *                       The journal's days and times are in this zone
+     */
+    public record Server(String host, int port, Secret apiKey, Secret webhookSecret, List<String> corsOrigins,
+                         List<String> trustedProxies, String logFormat, ZoneId timeZone) {
+        public Server {
+            corsOrigins = List.copyOf(corsOrigins);
+            trustedProxies = List.copyOf(trustedProxies);
+            if (port < 0 || port > 65535) {
+                throw new BrainTrustException.BadConfig("BRAIN_TRUST_PORT must be between 0 and 65535, not " + port);
+            }
         }
+    }
+
+    /**
+     * The repository cloud mode follows.
+     *
+     * @param url          BRAIN_TRUST_GIT_URL; set means cloud mode
+     * @param branch       BRAIN_TRUST_GIT_BRANCH, default main
+     * @param token        BRAIN_TRUST_GIT_TOKEN for HTTPS remotes
+     * @param username     BRAIN_TRUST_GIT_USERNAME, default x-access-token
+     * @param sshKey       BRAIN_TRUST_GIT_SSH_KEY, a private key file for SSH remotes
+     * @param knownHosts   BRAIN_TRUST_GIT_KNOWN_HOSTS, default ~/.ssh/known_hosts
+     * @param syncInterval BRAIN_TRUST_SYNC_INTERVAL, default 5 min; zero turns periodic sync off
+     */
+    public record Git(String url, String branch, Secret token, String username, Path sshKey, Path knownHosts,
+                      Duration syncInterval) {
+    }
+
+    /**
+     * The run database.
+     *
+     * @param url      BRAIN_TRUST_DB_URL; null means SQLite at state/brain-trust.db
+     * @param user     BRAIN_TRUST_DB_USER
+     * @param password BRAIN_TRUST_DB_PASSWORD
+     */
+    public record Database(String url, String user, Secret password) {
+    }
+
+    /**
+     * How long, how much and how often. The first ones come from variables; the others are the fixed defaults
+     * of the server (kept here so that every default is in one place).
+     *
+     * @param contextTtl       BRAIN_TRUST_CONTEXT_TTL, default 60 s: the longest a cached snapshot lives
+     * @param maxParallel      BRAIN_TRUST_MAX_PARALLEL, default 4 agents at once
+     * @param maxToolRounds    BRAIN_TRUST_MAX_TOOL_ROUNDS, default 5 tool-call rounds per agent
+     * @param modelTimeout     BRAIN_TRUST_MODEL_TIMEOUT, default 120 s per model call
+     * @param runTimeout       BRAIN_TRUST_RUN_TIMEOUT, default 30 min per workflow run
+     * @param skillTimeout     BRAIN_TRUST_SKILL_TIMEOUT, default 30 s per skill run
+     * @param skillOutputCap   BRAIN_TRUST_SKILL_OUTPUT_LIMIT, default 64 KiB of captured output
+     * @param gitTimeout       {@link #DEFAULT_GIT_TIMEOUT}
+     * @param stopTimeout      {@link #DEFAULT_STOP_TIMEOUT}
+     * @param streamGrace      {@link #DEFAULT_STREAM_GRACE}
+     * @param runShutdownGrace {@link #DEFAULT_RUN_SHUTDOWN_GRACE}
+     * @param eventHeartbeat   {@link #DEFAULT_EVENT_HEARTBEAT}
+     * @param followInterval   {@link #DEFAULT_FOLLOW_INTERVAL}
+     * @param runHeartbeat     {@link #DEFAULT_RUN_HEARTBEAT}
+     * @param runStaleAfter    {@link #DEFAULT_RUN_STALE_AFTER}
+     * @param webhookBodyBytes {@link #DEFAULT_WEBHOOK_BODY_BYTES}
+     * @param jsonBodyBytes    {@link #DEFAULT_JSON_BODY_BYTES}
+     */
+    public record Limits(Duration contextTtl, int maxParallel, int maxToolRounds, Duration modelTimeout, Duration runTimeout,
+                         Duration skillTimeout, int skillOutputCap, Duration gitTimeout, Duration stopTimeout,
+                         Duration streamGrace, Duration runShutdownGrace, Duration eventHeartbeat, Duration followInterval,
+                         Duration runHeartbeat, Duration runStaleAfter, int webhookBodyBytes, int jsonBodyBytes) {
+        public Limits {
+            positive("BRAIN_TRUST_MODEL_TIMEOUT", modelTimeout);
+            positive("BRAIN_TRUST_RUN_TIMEOUT", runTimeout);
+            positive("BRAIN_TRUST_SKILL_TIMEOUT", skillTimeout);
+            positive("the git timeout", gitTimeout);
+            positive("the stop timeout", stopTimeout);
+            positive("the stream grace period", streamGrace);
+            positive("the runs' shutdown grace period", runShutdownGrace);
+            positive("the event stream heartbeat", eventHeartbeat);
+            positive("the follow interval", followInterval);
+            positive("the run heartbeat", runHeartbeat);
+            positive("the stale-run time", runStaleAfter);
+            if (contextTtl.isNegative()) {
+                throw new BrainTrustException.BadConfig("BRAIN_TRUST_CONTEXT_TTL must be 0 or a positive duration such as 60s");
+            }
+        }
+
+        /** The defaults, with the given timeouts: what the variables leave alone. */
+        static Limits of(Duration contextTtl, int maxParallel, int maxToolRounds, Duration modelTimeout, Duration runTimeout,
+                         Duration skillTimeout, int skillOutputCap) {
+            return new Limits(contextTtl, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout, skillOutputCap,
+                    DEFAULT_GIT_TIMEOUT, DEFAULT_STOP_TIMEOUT, DEFAULT_STREAM_GRACE, DEFAULT_RUN_SHUTDOWN_GRACE,
+                    DEFAULT_EVENT_HEARTBEAT, DEFAULT_FOLLOW_INTERVAL, DEFAULT_RUN_HEARTBEAT, DEFAULT_RUN_STALE_AFTER,
+                    DEFAULT_WEBHOOK_BODY_BYTES, DEFAULT_JSON_BODY_BYTES);
+        }
+
+        private static void positive(String name, Duration timeout) {
+            if (timeout == null || timeout.isZero() || timeout.isNegative()) {
+                throw new BrainTrustException.BadConfig(name + " must be a positive duration such as 30s or 5m, not "
+                        + (timeout == null ? "unset" : Duration.ZERO.equals(timeout) ? "0" : timeout.toString()));
+            }
+        }
+    }
+
+    // ---- shorthands for the groups' settings ----------------------------------------------------
+
+    public String host() {
+        return server.host();
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public Secret apiKey() {
+        return server.apiKey();
+    }
+
+    public Secret webhookSecret() {
+        return server.webhookSecret();
+    }
+
+    public List<String> corsOrigins() {
+        return server.corsOrigins();
+    }
+
+    public List<String> trustedProxies() {
+        return server.trustedProxies();
+    }
+
+    public String logFormat() {
+        return server.logFormat();
+    }
+
+    public ZoneId timeZone() {
+        return server.timeZone();
+    }
+
+    public String gitUrl() {
+        return git.url();
+    }
+
+    public String gitBranch() {
+        return git.branch();
+    }
+
+    public Secret gitToken() {
+        return git.token();
+    }
+
+    public String gitUsername() {
+        return git.username();
+    }
+
+    public Path gitSshKey() {
+        return git.sshKey();
+    }
+
+    public Path gitKnownHosts() {
+        return git.knownHosts();
+    }
+
+    public Duration syncInterval() {
+        return git.syncInterval();
+    }
+
+    public String dbUrl() {
+        return database.url();
+    }
+
+    public String dbUser() {
+        return database.user();
+    }
+
+    public Secret dbPassword() {
+        return database.password();
+    }
+
+    public String defaultModel() {
+        return models.defaultModel();
+    }
+
+    public Duration contextTtl() {
+        return limits.contextTtl();
+    }
+
+    public int maxParallel() {
+        return limits.maxParallel();
+    }
+
+    public int maxToolRounds() {
+        return limits.maxToolRounds();
+    }
+
+    public Duration modelTimeout() {
+        return limits.modelTimeout();
+    }
+
+    public Duration runTimeout() {
+        return limits.runTimeout();
+    }
+
+    public Duration skillTimeout() {
+        return limits.skillTimeout();
+    }
+
+    public int skillOutputCap() {
+        return limits.skillOutputCap();
     }
 
     /**
@@ -149,6 +350,7 @@ public record Config(
      * {@code retryBackoff} (BRAIN_TRUST_MODEL_RETRY_BACKOFF, default 1 s), then twice that, and so on.
      */
     public record ModelKeys(
+            String defaultModel,
             Secret openAiKey, String openAiBaseUrl,
             Secret anthropicKey, String anthropicBaseUrl,
             Secret geminiKey, String geminiBaseUrl,
@@ -274,7 +476,7 @@ public record Config(
     private static final Pattern BUDGET_COST = Pattern.compile("\\d{1,12}(\\.\\d{1,9})?");
 
     public boolean cloudMode() {
-        return gitUrl != null;
+        return git.url() != null;
     }
 
     /** Reads the configuration from the process environment. */
@@ -293,40 +495,46 @@ public record Config(
         Path home = Path.of(v.get("PAI_HOME", userHome + "/.pai")).toAbsolutePath().normalize();
         return new Config(
                 home,
-                v.get("BRAIN_TRUST_HOST", DEFAULT_HOST),
-                v.integer("BRAIN_TRUST_PORT", DEFAULT_PORT),
-                v.secret("BRAIN_TRUST_API_KEY"),
-                v.secret("WEBHOOK_SECRET"),
-                v.get("BRAIN_TRUST_GIT_URL", null),
-                v.get("BRAIN_TRUST_GIT_BRANCH", DEFAULT_BRANCH),
-                v.secret("BRAIN_TRUST_GIT_TOKEN"),
-                v.get("BRAIN_TRUST_GIT_USERNAME", DEFAULT_GIT_USERNAME),
-                v.path("BRAIN_TRUST_GIT_SSH_KEY"),
-                Path.of(v.get("BRAIN_TRUST_GIT_KNOWN_HOSTS", userHome + "/.ssh/known_hosts")),
-                v.duration("BRAIN_TRUST_SYNC_INTERVAL", DEFAULT_SYNC_INTERVAL),
-                v.duration("BRAIN_TRUST_CONTEXT_TTL", DEFAULT_CONTEXT_TTL),
-                v.get("BRAIN_TRUST_DB_URL", null),
-                v.get("BRAIN_TRUST_DB_USER", null),
-                v.secret("BRAIN_TRUST_DB_PASSWORD"),
-                v.get("BRAIN_TRUST_DEFAULT_MODEL", DEFAULT_MODEL),
+                new Server(
+                        v.get("BRAIN_TRUST_HOST", DEFAULT_HOST),
+                        v.integer("BRAIN_TRUST_PORT", DEFAULT_PORT),
+                        v.secret("BRAIN_TRUST_API_KEY"),
+                        v.secret("WEBHOOK_SECRET"),
+                        v.list("BRAIN_TRUST_CORS_ORIGINS"),
+                        v.list("BRAIN_TRUST_TRUSTED_PROXIES"),
+                        v.choice("BRAIN_TRUST_LOG_FORMAT", "text", "text", "json"),
+                        v.zone("BRAIN_TRUST_TIMEZONE")),
+                new Git(
+                        v.get("BRAIN_TRUST_GIT_URL", null),
+                        v.get("BRAIN_TRUST_GIT_BRANCH", DEFAULT_BRANCH),
+                        v.secret("BRAIN_TRUST_GIT_TOKEN"),
+                        v.get("BRAIN_TRUST_GIT_USERNAME", DEFAULT_GIT_USERNAME),
+                        v.path("BRAIN_TRUST_GIT_SSH_KEY"),
+                        Path.of(v.get("BRAIN_TRUST_GIT_KNOWN_HOSTS", userHome + "/.ssh/known_hosts")),
+                        v.duration("BRAIN_TRUST_SYNC_INTERVAL", DEFAULT_SYNC_INTERVAL)),
+                new Database(
+                        v.get("BRAIN_TRUST_DB_URL", null),
+                        v.get("BRAIN_TRUST_DB_USER", null),
+                        v.secret("BRAIN_TRUST_DB_PASSWORD")),
                 new ModelKeys(
+                        v.get("BRAIN_TRUST_DEFAULT_MODEL", DEFAULT_MODEL),
                         v.secret("OPENAI_API_KEY"), v.get("OPENAI_BASE_URL", null),
                         v.secret("ANTHROPIC_API_KEY"), v.get("ANTHROPIC_BASE_URL", null),
                         v.secret("GEMINI_API_KEY"), v.get("GEMINI_BASE_URL", null),
                         v.get("OLLAMA_BASE_URL", DEFAULT_OLLAMA_BASE_URL),
                         v.nonNegative("BRAIN_TRUST_MODEL_RETRIES", DEFAULT_MODEL_RETRIES),
                         v.duration("BRAIN_TRUST_MODEL_RETRY_BACKOFF", DEFAULT_MODEL_RETRY_BACKOFF)),
-                v.positive("BRAIN_TRUST_MAX_PARALLEL", DEFAULT_MAX_PARALLEL),
-                v.positive("BRAIN_TRUST_MAX_TOOL_ROUNDS", DEFAULT_MAX_TOOL_ROUNDS),
-                v.duration("BRAIN_TRUST_MODEL_TIMEOUT", DEFAULT_MODEL_TIMEOUT),
-                v.duration("BRAIN_TRUST_RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT),
-                v.duration("BRAIN_TRUST_SKILL_TIMEOUT", DEFAULT_SKILL_TIMEOUT),
-                v.positive("BRAIN_TRUST_SKILL_OUTPUT_LIMIT", DEFAULT_SKILL_OUTPUT_CAP),
-                v.list("BRAIN_TRUST_CORS_ORIGINS"),
-                v.choice("BRAIN_TRUST_LOG_FORMAT", "text", "text", "json"),
+                Limits.of(
+                        v.duration("BRAIN_TRUST_CONTEXT_TTL", DEFAULT_CONTEXT_TTL),
+                        v.positive("BRAIN_TRUST_MAX_PARALLEL", DEFAULT_MAX_PARALLEL),
+                        v.positive("BRAIN_TRUST_MAX_TOOL_ROUNDS", DEFAULT_MAX_TOOL_ROUNDS),
+                        v.timeout("BRAIN_TRUST_MODEL_TIMEOUT", DEFAULT_MODEL_TIMEOUT),
+                        v.timeout("BRAIN_TRUST_RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT),
+                        v.timeout("BRAIN_TRUST_SKILL_TIMEOUT", DEFAULT_SKILL_TIMEOUT),
+                        v.positive("BRAIN_TRUST_SKILL_OUTPUT_LIMIT", DEFAULT_SKILL_OUTPUT_CAP)),
                 new Automation(
                         v.positive("BRAIN_TRUST_MAX_SCHEDULED_RUNS", DEFAULT_MAX_SCHEDULED_RUNS),
-                        v.duration("BRAIN_TRUST_APPROVAL_TIMEOUT", DEFAULT_APPROVAL_TIMEOUT),
+                        v.timeout("BRAIN_TRUST_APPROVAL_TIMEOUT", DEFAULT_APPROVAL_TIMEOUT),
                         v.get("BRAIN_TRUST_NOTIFY_WEBHOOK", null),
                         v.secret("BRAIN_TRUST_NOTIFY_SECRET"),
                         v.get("BRAIN_TRUST_NOTIFY_NTFY", null),
@@ -336,10 +544,8 @@ public record Config(
                         v.get("BRAIN_TRUST_PUBLIC_URL", null),
                         v.duration("BRAIN_TRUST_TRIGGER_DEBOUNCE", DEFAULT_TRIGGER_DEBOUNCE),
                         v.triggerSecrets()),
-                v.list("BRAIN_TRUST_TRUSTED_PROXIES"),
                 new ContextLimits(v.bytes("BRAIN_TRUST_CONTEXT_FILE_LIMIT", ContextLimits.DEFAULT.fileBytes()),
                         v.bytes("BRAIN_TRUST_CONTEXT_LIMIT", ContextLimits.DEFAULT.totalBytes())),
-                v.zone("BRAIN_TRUST_TIMEZONE"),
                 v.choice("BRAIN_TRUST_SKILL_ISOLATION", "auto", "auto", "namespace", "session"),
                 Environment.of(env),
                 new Egress(
@@ -353,27 +559,28 @@ public record Config(
     }
 
     public Config withHome(Path newHome) {
-        return new Config(newHome.toAbsolutePath().normalize(), host, port, apiKey, webhookSecret, gitUrl, gitBranch,
-                gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
-                defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment,
-                egress, history);
+        return new Config(newHome.toAbsolutePath().normalize(), server, git, database, models, limits, automation, contextLimits,
+                skillIsolation, environment, egress, history);
     }
 
     public Config withListen(String newHost, int newPort) {
-        return new Config(home, newHost, newPort, apiKey, webhookSecret, gitUrl, gitBranch,
-                gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
-                defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment,
-                egress, history);
+        Server listening = new Server(newHost, newPort, server.apiKey(), server.webhookSecret(), server.corsOrigins(),
+                server.trustedProxies(), server.logFormat(), server.timeZone());
+        return new Config(home, listening, git, database, models, limits, automation, contextLimits, skillIsolation,
+                environment, egress, history);
     }
 
     public Config withGit(String newGitUrl, String newBranch) {
-        return new Config(home, host, port, apiKey, webhookSecret, newGitUrl, newBranch,
-                gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
-                defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment,
-                egress, history);
+        Git following = new Git(newGitUrl, newBranch, git.token(), git.username(), git.sshKey(), git.knownHosts(),
+                git.syncInterval());
+        return new Config(home, server, following, database, models, limits, automation, contextLimits, skillIsolation,
+                environment, egress, history);
+    }
+
+    /** The same configuration with other {@link Limits} (tests and benchmarks that shorten the server's waits). */
+    public Config withLimits(Limits newLimits) {
+        return new Config(home, server, git, database, models, newLimits, automation, contextLimits, skillIsolation,
+                environment, egress, history);
     }
 
     /** Parses "300", "300s", "5m", "1h", "90d", "500ms" and "0". */
@@ -452,6 +659,20 @@ public record Config(
         Duration duration(String name, Duration fallback) {
             String value = get(name, null);
             return value == null ? fallback : parseDuration(name, value);
+        }
+
+        /** A duration that bounds a wait: zero or less is refused, naming the variable. */
+        Duration timeout(String name, Duration fallback) {
+            String value = get(name, null);
+            if (value != null && (value.startsWith("-") || value.startsWith("+"))) {
+                throw new BrainTrustException.BadConfig(name + " must be a positive duration such as 30s or 5m, not '" + value + "'");
+            }
+            Duration timeout = duration(name, fallback);
+            if (timeout.isZero()) {
+                throw new BrainTrustException.BadConfig(name + " must be a positive duration such as 30s or 5m, not '" + value
+                        + "': a timeout of 0 would stop every call at once (to wait longer, give a longer time)");
+            }
+            return timeout;
         }
 
         Map<String, Secret> triggerSecrets() {

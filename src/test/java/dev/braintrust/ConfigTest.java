@@ -33,6 +33,52 @@ class ConfigTest {
     }
 
     @Test
+    void the_settings_are_grouped_and_every_default_is_in_config() {
+        Config c = Config.fromEnv(Map.of("HOME", "/home/me", "BRAIN_TRUST_GIT_URL", "https://example.org/me/pai.git",
+                "BRAIN_TRUST_DB_URL", "jdbc:postgresql://db/pai", "BRAIN_TRUST_MODEL_TIMEOUT", "90s"));
+        assertThat(c.server().host()).isEqualTo(c.host()).isEqualTo(Config.DEFAULT_HOST);
+        assertThat(c.git().url()).isEqualTo("https://example.org/me/pai.git");
+        assertThat(c.git().branch()).isEqualTo(Config.DEFAULT_BRANCH);
+        assertThat(c.database().url()).isEqualTo("jdbc:postgresql://db/pai");
+        assertThat(c.models().defaultModel()).isEqualTo(c.defaultModel()).isEqualTo(Config.DEFAULT_MODEL);
+        assertThat(c.limits().modelTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(c.limits().eventHeartbeat()).isEqualTo(Config.DEFAULT_EVENT_HEARTBEAT);
+        assertThat(c.limits().stopTimeout()).isEqualTo(Config.DEFAULT_STOP_TIMEOUT);
+        assertThat(c.limits().runShutdownGrace()).isEqualTo(Config.DEFAULT_RUN_SHUTDOWN_GRACE);
+        assertThat(c.limits().gitTimeout()).isEqualTo(Config.DEFAULT_GIT_TIMEOUT);
+        assertThat(c.limits().webhookBodyBytes()).isEqualTo(dev.braintrust.sync.SyncService.MAX_WEBHOOK_BYTES);
+        assertThat(c.withHome(dir).withListen("0.0.0.0", 9000).withGit(null, "main"))
+                .satisfies(moved -> {
+                    assertThat(moved.home()).isEqualTo(dir.toAbsolutePath().normalize());
+                    assertThat(moved.port()).isEqualTo(9000);
+                    assertThat(moved.cloudMode()).isFalse();
+                    assertThat(moved.limits()).isEqualTo(c.limits());
+                    assertThat(moved.database()).isEqualTo(c.database());
+                });
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+            "BRAIN_TRUST_MODEL_TIMEOUT, 0", "BRAIN_TRUST_RUN_TIMEOUT, 0m", "BRAIN_TRUST_SKILL_TIMEOUT, -1s",
+            "BRAIN_TRUST_APPROVAL_TIMEOUT, 0h", "BRAIN_TRUST_MODEL_TIMEOUT, -30"})
+    void a_timeout_of_zero_or_less_is_refused_naming_its_variable(String variable, String value) {
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("HOME", "/home/me", variable, value)))
+                .isInstanceOf(BrainTrustException.BadConfig.class)
+                .hasMessageStartingWith(variable + " must be a positive duration").hasMessageContaining("'" + value + "'");
+    }
+
+    @Test
+    void a_limit_built_in_code_refuses_a_zero_wait_too() {
+        Config c = Config.fromEnv(Map.of("HOME", "/home/me"));
+        Config.Limits l = c.limits();
+        assertThatThrownBy(() -> new Config.Limits(l.contextTtl(), l.maxParallel(), l.maxToolRounds(), l.modelTimeout(),
+                l.runTimeout(), l.skillTimeout(), l.skillOutputCap(), l.gitTimeout(), l.stopTimeout(), l.streamGrace(),
+                l.runShutdownGrace(), Duration.ZERO, l.followInterval(), l.runHeartbeat(), l.runStaleAfter(),
+                l.webhookBodyBytes(), l.jsonBodyBytes()))
+                .isInstanceOf(BrainTrustException.BadConfig.class).hasMessageContaining("heartbeat");
+    }
+
+    @Test
     void durations_accept_units() {
         assertThat(Config.parseDuration("X", "90")).isEqualTo(Duration.ofSeconds(90));
         assertThat(Config.parseDuration("X", "500ms")).isEqualTo(Duration.ofMillis(500));

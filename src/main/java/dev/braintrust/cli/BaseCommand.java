@@ -2,7 +2,6 @@ package dev.braintrust.cli;
 
 import dev.braintrust.BrainTrust;
 import dev.braintrust.Config;
-import dev.braintrust.home.InitReport;
 import dev.braintrust.home.PaiHome;
 import picocli.CommandLine;
 
@@ -32,12 +31,7 @@ abstract class BaseCommand implements Callable<Integer> {
      * described or used as a local home). Credentials still come from the environment.
      */
     Config followingThisHome(Config config) {
-        if (config.cloudMode()) {
-            return config;
-        }
-        return dev.braintrust.sync.GitMirror.followedBy(config.home())
-                .map(f -> config.withGit(f.url(), f.branch()))
-                .orElse(config);
+        return dev.braintrust.truth.Sources.followingThisHome(config);
     }
 
     PrintWriter out() {
@@ -52,10 +46,7 @@ abstract class BaseCommand implements Callable<Integer> {
     BrainTrust open(Config config) {
         PaiHome home = new PaiHome(config.home());
         home.checkUsable();
-        if (!home.isInitialized() && !config.cloudMode()) {
-            throw new dev.braintrust.BrainTrustException.BadConfig("no Brain Trust home at " + home.root()
-                    + "; run 'brain-trust init' to create one with examples (or set PAI_HOME)");
-        }
+        dev.braintrust.truth.Sources.requireHome(config, home);
         return BrainTrust.open(config);
     }
 
@@ -65,11 +56,10 @@ abstract class BaseCommand implements Callable<Integer> {
      */
     BrainTrust openCreatingHome(Config config) {
         PaiHome home = new PaiHome(config.home());
-        if (!home.isInitialized() && !config.cloudMode()) {
-            InitReport report = home.init();
+        dev.braintrust.truth.Sources.createHomeIfMissing(config, home).ifPresent(report -> {
             err().println("Created a new Brain Trust home at " + report.home() + " with example context, skills and workflows.");
             err().flush();
-        }
+        });
         return BrainTrust.open(config);
     }
 }

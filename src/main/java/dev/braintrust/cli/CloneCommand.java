@@ -5,7 +5,6 @@ import dev.braintrust.BrainTrustException;
 import dev.braintrust.Config;
 import dev.braintrust.sync.GitMirror;
 import dev.braintrust.sync.SyncResult;
-import dev.braintrust.sync.SyncService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -24,14 +23,13 @@ final class CloneCommand extends BaseCommand {
         config = config.withGit(url, config.gitBranch());
         String done;
         try (BrainTrust bt = BrainTrust.open(config)) {
-            SyncService sync = bt.sync().orElseThrow();
             SyncResult result;
             try {
-                result = sync.syncNow("clone");
+                result = bt.truth().syncNow("clone");
             } catch (BrainTrustException.Unavailable e) {
                 throw new BrainTrustException.Unavailable(forClone(e.getMessage()), e);
             }
-            done = SyncCommand.describe(sync.status().repository(), result) + " into " + config.home();
+            done = SyncCommand.describe(bt.truth().syncStatus().repository(), result) + " into " + config.home();
         }
         GitMirror.detach(config.home()); // a local home now: not a mirror that the next sync would overwrite
         out().println(done);

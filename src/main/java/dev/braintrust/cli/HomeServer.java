@@ -23,7 +23,7 @@ import java.util.Optional;
  * {@code state/server.json} records it (never whatever answers on a port: that may be another home's).
  */
 final class HomeServer {
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration CONNECT_TIMEOUT = dev.braintrust.Config.DEFAULT_FIND_SERVER_TIMEOUT;
 
     /**
      * @param url  the base URL, e.g. {@code http://127.0.0.1:8000}

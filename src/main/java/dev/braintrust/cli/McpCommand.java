@@ -48,10 +48,7 @@ final class McpCommand extends BaseCommand {
         dev.braintrust.Config config = config();
         PaiHome home = new PaiHome(config.home());
         home.checkUsable();
-        if (!home.isInitialized() && !config.cloudMode()) {
-            throw new BrainTrustException.BadConfig("no Brain Trust home at " + home.root()
-                    + "; run 'brain-trust init' to create one with examples (or set PAI_HOME)");
-        }
+        dev.braintrust.truth.Sources.requireHome(config, home);
         return BrainTrust.openAsClient(config);
     }
 }

@@ -1,7 +1,6 @@
 package dev.braintrust.cli;
 
 import dev.braintrust.BrainTrust;
-import dev.braintrust.BrainTrustException;
 import dev.braintrust.Config;
 import dev.braintrust.sync.GitMirror;
 import picocli.CommandLine.Command;
@@ -21,10 +20,8 @@ final class PinCommand extends BaseCommand {
     @Override
     public Integer call() throws Exception {
         Config config = config();
-        if (!config.cloudMode()) {
-            throw new BrainTrustException.BadConfig("pin is for cloud mode (BRAIN_TRUST_GIT_URL set), where a repository is the "
-                    + "source of truth; in local mode restore a version instead: brain-trust restore <id> [file...]");
-        }
+        dev.braintrust.truth.Sources.requireRepository(config, "pin is for cloud mode (BRAIN_TRUST_GIT_URL set), where a "
+                + "repository is the source of truth; in local mode restore a version instead: brain-trust restore <id> [file...]");
         ServerCall.Answer answer = ServerCall.send(config, "POST", "/api/v1/sync/pin",
                 dev.braintrust.Json.mapper().createObjectNode().put("commit", commit).toString());
         if (answer != null) {
@@ -36,7 +33,7 @@ final class PinCommand extends BaseCommand {
             return answer.status() == 404 || answer.status() == 400 ? Main.BAD_INPUT : Main.FAILED;
         }
         try (BrainTrust bt = open(config)) {
-            GitMirror.PinState pin = bt.sync().orElseThrow().pin(commit, "cli");
+            GitMirror.PinState pin = bt.truth().pin(commit, "cli");
             out().println("The home is " + pin.note() + ". A server started on it serves this commit.");
             return Main.OK;
         }

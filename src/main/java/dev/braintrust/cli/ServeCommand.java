@@ -52,7 +52,7 @@ final class ServeCommand extends BaseCommand {
                 bt.startAutomation(); // schedules, triggers, and the runs waiting for approval
                 try (ApiServer server = new ApiServer(bt).withRoutes(mcp.httpRoutes()).withRoutes(new OpenAiEndpoint(bt)).start()) {
                     claim.publish(new ServerRecord(clientUrl(server), ProcessHandle.current().pid(),
-                            config.cloudMode() ? "cloud" : "local", Instant.now(), bt.sourceOfTruth()));
+                            bt.truth().mode(), Instant.now(), bt.sourceOfTruth()));
                     Runtime.getRuntime().addShutdownHook(hook);
                     out().println("Brain Trust is serving on " + server.url() + " (home " + bt.home().root()
                             + (config.apiKey() == null ? ", no API key: local clients only" : ", API key required") + ")");

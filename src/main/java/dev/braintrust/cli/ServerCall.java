@@ -18,7 +18,7 @@ import java.time.Duration;
  * it does it in its own memory: a pin must be the running server's, not a copy's.
  */
 final class ServerCall {
-    private static final Duration CONNECT_TIMEOUT = Duration.ofMillis(500);
+    private static final Duration CONNECT_TIMEOUT = dev.braintrust.Config.DEFAULT_ASK_SERVER_TIMEOUT;
 
     /** The server's answer: status and JSON body (null when it was not JSON). */
     record Answer(int status, JsonNode body, String authority) {

@@ -2,7 +2,6 @@ package dev.braintrust.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.braintrust.BrainTrust;
-import dev.braintrust.BrainTrustException;
 import dev.braintrust.Config;
 import dev.braintrust.Json;
 import dev.braintrust.sync.SyncResult;
@@ -44,14 +43,12 @@ final class SyncCommand extends BaseCommand {
             }
         }
         config = followingThisHome(config);
-        if (!config.cloudMode()) {
-            throw new BrainTrustException.BadConfig("sync needs cloud mode: set BRAIN_TRUST_GIT_URL (or --git-url) to the "
-                    + "repository to follow; in local mode the home folder itself is the source of truth");
-        }
+        dev.braintrust.truth.Sources.requireRepository(config, "sync needs cloud mode: set BRAIN_TRUST_GIT_URL (or --git-url) "
+                + "to the repository to follow; in local mode the home folder itself is the source of truth");
         try (BrainTrust bt = open(config)) {
-            SyncResult result = bt.sync().orElseThrow().syncNow(once ? "cli --once" : "cli");
+            SyncResult result = bt.truth().syncNow(once ? "cli --once" : "cli");
             String prefix = once ? "" : "No server runs on this home; synced it directly. ";
-            out().println(prefix + describe(bt.sync().orElseThrow().status().repository(), result));
+            out().println(prefix + describe(bt.truth().syncStatus().repository(), result));
             return Main.OK;
         }
     }

@@ -1,7 +1,6 @@
 package dev.braintrust.cli;
 
 import dev.braintrust.BrainTrust;
-import dev.braintrust.BrainTrustException;
 import dev.braintrust.Config;
 import dev.braintrust.sync.SyncResult;
 import picocli.CommandLine.Command;
@@ -13,9 +12,8 @@ final class UnpinCommand extends BaseCommand {
     @Override
     public Integer call() throws Exception {
         Config config = config();
-        if (!config.cloudMode()) {
-            throw new BrainTrustException.BadConfig("unpin is for cloud mode (BRAIN_TRUST_GIT_URL set); a local home is never pinned");
-        }
+        dev.braintrust.truth.Sources.requireRepository(config,
+                "unpin is for cloud mode (BRAIN_TRUST_GIT_URL set); a local home is never pinned");
         ServerCall.Answer answer = ServerCall.send(config, "POST", "/api/v1/sync/unpin", null);
         if (answer != null) {
             if (answer.status() == 200 && answer.body() != null) {
@@ -27,8 +25,8 @@ final class UnpinCommand extends BaseCommand {
             return Main.FAILED;
         }
         try (BrainTrust bt = open(config)) {
-            SyncResult result = bt.sync().orElseThrow().unpin("cli");
-            out().println("Following " + bt.sync().orElseThrow().status().branch() + " again, at " + result.revision() + ".");
+            SyncResult result = bt.truth().unpin("cli");
+            out().println("Following " + bt.truth().syncStatus().branch() + " again, at " + result.revision() + ".");
             return Main.OK;
         }
     }

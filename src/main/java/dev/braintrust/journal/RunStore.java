@@ -49,8 +49,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * processes) and this process writes through one lock; PostgreSQL handles concurrency itself.
  */
 public final class RunStore implements AutoCloseable {
-    static final Duration HEARTBEAT = Duration.ofSeconds(15);
-    static final Duration STALE_AFTER = Duration.ofMinutes(2);
+    static final Duration HEARTBEAT = dev.braintrust.Config.DEFAULT_RUN_HEARTBEAT;
+    static final Duration STALE_AFTER = dev.braintrust.Config.DEFAULT_RUN_STALE_AFTER;
     static final int SQLITE_BUSY_TIMEOUT_MS = 15_000;
     private static final int MIGRATION_ATTEMPTS = 10;
     public static final int MAX_LIST = 1000;

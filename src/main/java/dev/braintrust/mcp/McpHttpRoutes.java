@@ -28,7 +28,7 @@ import java.util.function.Function;
 final class McpHttpRoutes implements Routes, AutoCloseable {
     static final String PATH = "/mcp";
     /** The largest JSON-RPC message accepted, like the rest of the API. */
-    static final int MAX_MESSAGE_BYTES = 1024 * 1024;
+    static final int MAX_MESSAGE_BYTES = dev.braintrust.Config.DEFAULT_MCP_MESSAGE_BYTES;
 
     private final Function<HttpServletStreamableServerTransportProvider, McpSyncServer> build;
     private HttpServletStreamableServerTransportProvider servlet;

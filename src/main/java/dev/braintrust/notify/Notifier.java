@@ -62,7 +62,7 @@ public final class Notifier implements AutoCloseable {
     public static final String FINISHED = "finished";
     public static final String FAILED = "failed";
     public static final String WAITING = "waiting";
-    static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration ATTEMPT_TIMEOUT = dev.braintrust.Config.DEFAULT_NOTIFY_ATTEMPT_TIMEOUT;
     private static final Logger log = LoggerFactory.getLogger(Notifier.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 

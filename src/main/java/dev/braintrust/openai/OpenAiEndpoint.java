@@ -39,7 +39,7 @@ import java.util.concurrent.TimeoutException;
  * the run: it finishes and stays in the history.
  */
 public final class OpenAiEndpoint implements Routes {
-    static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+    static final Duration KEEP_ALIVE = dev.braintrust.Config.DEFAULT_COMPLETION_KEEP_ALIVE;
     static final String OWNER = "brain-trust";
 
     private final BrainTrust bt;

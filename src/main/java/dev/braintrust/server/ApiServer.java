@@ -30,18 +30,18 @@ import java.util.List;
  * {@link #capabilities()}. To add a capability (sync, webhook, runs, chat, the UI), write a
  * {@code XyzRoutes implements Routes} and add one line there; it gets the API-key gatekeeper, the
  * JSON error mapping, CORS and request metrics with no further wiring. A route that must be open
- * without a key is listed in {@link Gatekeeper#PUBLIC_ROUTES}; a service outside {@link BrainTrust}
+ * without a key is marked {@link Access#OPEN} where it is registered; a service outside {@link BrainTrust}
  * can bring its routes with {@link #withRoutes(Routes)} and its readiness with {@link #readiness()}.
- * Static files (a UI at {@code /}) are not routes: the gatekeeper asks a key for every match it does
- * not know to be public, so whoever adds them also decides, in {@link Gatekeeper}, that they are open.
+ * Static files (a UI at {@code /}) are routes too ({@link Dashboard}): the gatekeeper asks a key for every match
+ * that is not marked open, so whoever adds a route decides there whether it is.
  */
 public final class ApiServer implements AutoCloseable {
     /** How long {@link #close()} waits for in-flight requests, once runs and event streams have ended. */
-    public static final long STOP_TIMEOUT_MS = 30_000;
+    public static final long STOP_TIMEOUT_MS = Config.DEFAULT_STOP_TIMEOUT.toMillis();
     /** How long {@link #close()} lets event streams send the end of their runs before closing them. */
-    static final long STREAM_GRACE_MS = 2_000;
+    static final long STREAM_GRACE_MS = Config.DEFAULT_STREAM_GRACE.toMillis();
     /** The longest {@link #close()} takes: runs, then event streams, then requests in flight (within a 45 s grace period). */
-    public static final long CLOSE_TIMEOUT_MS = dev.braintrust.workflow.RunService.SHUTDOWN_GRACE.toMillis() + STREAM_GRACE_MS
+    public static final long CLOSE_TIMEOUT_MS = Config.DEFAULT_RUN_SHUTDOWN_GRACE.toMillis() + STREAM_GRACE_MS
             + STOP_TIMEOUT_MS;
     private static final long SHUTDOWN_IDLE_TIMEOUT_MS = 100;
     private static final long RUN_DATABASE_WAIT_MS = 5_000;
@@ -72,13 +72,8 @@ public final class ApiServer implements AutoCloseable {
         ContextService context = brainTrust.context();
         readiness.require("context", () -> firstSnapshotProblem(context, brainTrust));
         readiness.require("run database", this::runDatabaseProblem);
-        this.runRoutes = new RunRoutes(brainTrust::runs, bodies, mapper);
-        brainTrust.sync().ifPresent(sync -> {
-            readiness.require("sync", sync::readinessProblem);
-            readiness.degradedWhen("sync", sync::readinessFailure);
-            readiness.heldBackWhen("sync", sync::readinessPinned);
-            readiness.report("sync", sync::readinessReport);
-        });
+        this.runRoutes = new RunRoutes(brainTrust::runs, bodies, mapper, config.limits().eventHeartbeat());
+        brainTrust.truth().addReadiness(readiness);
     }
 
     /**
@@ -103,7 +98,7 @@ public final class ApiServer implements AutoCloseable {
                 new SyncRoutes(brainTrust, bodies),
                 new HistoryRoutes(brainTrust.history(), bodies),
                 new MetricsRoutes(metrics),
-                new DashboardRoutes(brainTrust.context(), brainTrust.workflows(), config.cloudMode(), bodies,
+                new DashboardRoutes(brainTrust.context(), brainTrust.workflows(), brainTrust.truth()::whyReadOnly, bodies,
                         workflow -> brainTrust.runs().plan(Workflow.fromJson(workflow, "workflow"))),
                 new Dashboard(),
                 new AutomationRoutes(brainTrust, bodies)));
@@ -159,10 +154,10 @@ public final class ApiServer implements AutoCloseable {
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.jsonMapper(new JavalinJackson(mapper, false));
         cfg.http.prefer405over404 = true;
-        cfg.http.maxRequestSize = JsonBodies.DEFAULT_LIMIT;
+        cfg.http.maxRequestSize = config.limits().jsonBodyBytes();
         cfg.jetty.modifyServer(server -> {
             server.insertHandler(graceful);
-            server.setStopTimeout(STOP_TIMEOUT_MS);
+            server.setStopTimeout(config.limits().stopTimeout().toMillis());
             server.setErrorHandler(new JettyErrorHandler());
         });
         cfg.jetty.addConnector((server, http) -> {
@@ -277,7 +272,7 @@ public final class ApiServer implements AutoCloseable {
             context.snapshot();
             return null;
         } catch (BrainTrustException e) {
-            if (!brainTrust.sync().map(dev.braintrust.sync.SyncService::cloningFirst).orElse(false)) {
+            if (!brainTrust.truth().startingUp()) {
                 log.warn("context not loaded: {}", e.getMessage()); // a first clone under way is no problem: it logs itself
             }
             return "no context snapshot has loaded yet: " + e.getMessage();
@@ -314,19 +309,19 @@ public final class ApiServer implements AutoCloseable {
             connectors.forEach(ServerConnector::shutdown); // no new connections
             graceful.shutdown(); // no new requests on the open ones
             brainTrust.openedRuns().ifPresent(runs -> {
-                int stopped = runs.stopRuns(dev.braintrust.workflow.RunService.SHUTDOWN_GRACE);
+                int stopped = runs.stopRuns(config.limits().runShutdownGrace());
                 if (stopped > 0) {
                     log.info("stopped {} run(s) in progress; they are recorded as interrupted", stopped);
                 }
             });
-            runRoutes.endStreams(STREAM_GRACE_MS);
+            runRoutes.endStreams(config.limits().streamGrace().toMillis());
             closeExtraRoutes(); // their long-lived streams end first, so the stop does not wait for them
             running.stop();
         }
         Thread opener = runDatabaseOpener;
         if (opener != null) {
             try {
-                opener.join(STOP_TIMEOUT_MS); // never close the services under a migration in progress
+                opener.join(config.limits().stopTimeout().toMillis()); // never close the services under a migration in progress
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -79,7 +79,7 @@ final class AutomationRoutes implements Routes {
                 ctx.header("Retry-After", "30");
             }
             ctx.status(answer.status()).json(answer.body());
-        });
+        }, Access.OPEN);
         routes.get("/api/v1/approvals", ctx -> {
             List<PendingApproval> list = new ArrayList<>();
             for (ApprovalRecord a : brainTrust.runs().pendingApprovals()) {

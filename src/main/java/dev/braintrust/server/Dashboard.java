@@ -9,13 +9,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The web dashboard: plain HTML, CSS and JavaScript from {@code src/main/resources/ui/}, served at
  * {@code /}. The files are public (they hold no data and are the same for everyone); every
- * {@code /api/v1} call the page makes carries the API key the user typed, so the gatekeeper treats
- * the routes in {@link #PATHS} as open and the API as before.
+ * {@code /api/v1} call the page makes carries the API key the user typed, so its routes are
+ * marked {@link Access#OPEN} and the API's are not.
  *
  * <p>Only the files listed in {@code ui/files.txt} are served: all of them are read from the class path
  * into memory on first use (about 70 KB in all), and any other name is a 404 answered from that map
@@ -29,7 +28,6 @@ import java.util.Set;
  */
 final class Dashboard implements Routes {
     static final String CLASSPATH_FOLDER = "/ui/";
-    static final Set<String> PATHS = Set.of("/", "/index.html", "/app.css", "/favicon.svg", "/js/{file}", "/js/pages/{file}");
     static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
             + "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
             + "form-action 'self'; frame-ancestors 'none'";
@@ -59,21 +57,17 @@ final class Dashboard implements Routes {
                 return;
             }
             send(ctx, "", "index.html");
-        });
-        routes.get("/index.html", ctx -> send(ctx, "", "index.html"));
-        routes.get("/app.css", ctx -> send(ctx, "", "app.css"));
-        routes.get("/favicon.svg", ctx -> send(ctx, "", "favicon.svg"));
-        routes.get("/js/{file}", ctx -> send(ctx, "js/", ctx.pathParam("file")));
-        routes.get("/js/pages/{file}", ctx -> send(ctx, "js/pages/", ctx.pathParam("file")));
+        }, Access.OPEN);
+        routes.get("/index.html", ctx -> send(ctx, "", "index.html"), Access.OPEN);
+        routes.get("/app.css", ctx -> send(ctx, "", "app.css"), Access.OPEN);
+        routes.get("/favicon.svg", ctx -> send(ctx, "", "favicon.svg"), Access.OPEN);
+        routes.get("/js/{file}", ctx -> send(ctx, "js/", ctx.pathParam("file")), Access.OPEN);
+        routes.get("/js/pages/{file}", ctx -> send(ctx, "js/pages/", ctx.pathParam("file")), Access.OPEN);
     }
 
     /** A client that asks for JSON and not for a page: browsers always list text/html. */
     static boolean wantsJson(String accept) {
         return accept != null && accept.contains("application/json") && !accept.contains("text/html");
-    }
-
-    static boolean isDashboardRoute(String routePath) {
-        return PATHS.contains(routePath);
     }
 
     private void send(Context ctx, String folder, String name) {

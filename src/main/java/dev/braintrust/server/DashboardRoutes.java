@@ -28,7 +28,7 @@ final class DashboardRoutes implements Routes {
 
     private final ContextService context;
     private final WorkflowLibrary workflows;
-    private final boolean cloudMode;
+    private final java.util.function.Function<String, java.util.Optional<String>> whyReadOnly;
     private final JsonBodies bodies;
     private final WorkflowCheck check;
 
@@ -47,10 +47,13 @@ final class DashboardRoutes implements Routes {
         void validate(JsonNode workflow);
     }
 
-    DashboardRoutes(ContextService context, WorkflowLibrary workflows, boolean cloudMode, JsonBodies bodies, WorkflowCheck check) {
+    /** @param whyReadOnly why a file of the home (e.g. {@code workflows/brief.json}) cannot be written here, or empty */
+    DashboardRoutes(ContextService context, WorkflowLibrary workflows,
+                    java.util.function.Function<String, java.util.Optional<String>> whyReadOnly, JsonBodies bodies,
+                    WorkflowCheck check) {
         this.context = context;
         this.workflows = workflows;
-        this.cloudMode = cloudMode;
+        this.whyReadOnly = whyReadOnly;
         this.bodies = bodies;
         this.check = check;
     }
@@ -70,10 +73,9 @@ final class DashboardRoutes implements Routes {
             String name = ctx.pathParam("name");
             JsonNode workflow = bodies.read(ctx); // read (bounded) before any refusal, so the connection stays usable
             workflows.fileFor(name); // 400 for a name that could not be a file in workflows/
-            if (cloudMode) {
-                throw new HttpResponseException(409, "this server is in cloud mode: the git repository is the source of truth "
-                        + "and its files here are a read-only mirror. Commit workflows/" + name.replaceFirst("\\.json$", "")
-                        + ".json to the repository and push; the next sync brings it here");
+            java.util.Optional<String> readOnly = whyReadOnly.apply("workflows/" + name.replaceFirst("\\.json$", "") + ".json");
+            if (readOnly.isPresent()) {
+                throw new HttpResponseException(409, readOnly.get());
             }
             if (workflow == null || !workflow.isObject()) {
                 throw new BrainTrustException.BadInput("the body must be the workflow: a JSON object with \"nodes\" and \"edges\"");

@@ -5,7 +5,6 @@ import dev.braintrust.Secret;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
-import io.javalin.router.Endpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +21,7 @@ import java.util.stream.Collectors;
  * Who may call what (ARCHITECTURE.md §6). Every matched route needs the {@code X-API-Key} header
  * (or {@code Authorization: Bearer}, as MCP and OpenAI clients send it)
  * equal to {@code BRAIN_TRUST_API_KEY} (constant-time compare; missing 401, wrong 403), except the
- * routes in {@link #PUBLIC_ROUTES}. Without a configured key the server listens on loopback only
+ * routes marked {@link Access#OPEN} where they are registered. Without a configured key the server listens on loopback only
  * and refuses any other client. Wrong keys are rate-limited per client address (429) and logged
  * without the key; behind a reverse proxy listed in {@code BRAIN_TRUST_TRUSTED_PROXIES} the client
  * address is the one the proxy forwarded ({@link ClientAddress}). CORS preflights ({@code OPTIONS})
@@ -33,15 +32,12 @@ import java.util.stream.Collectors;
  * a browser run a skill (a "simple" cross-site POST needs no preflight). Without a key, the
  * {@code Host} header must also name a loopback host, which defeats DNS rebinding.
  *
- * <p>The dashboard's files ({@link Dashboard#PATHS}) are open: they hold no data, and every API call
+ * <p>The dashboard's files are open ({@link Dashboard} marks them): they hold no data, and every API call
  * the page makes carries the key.
  */
 final class Gatekeeper {
     static final String HEADER = "X-API-Key";
     private static final String BEARER = "Bearer ";
-    /** Route paths open without a key; the webhook is authenticated by its signature instead. */
-    static final Set<String> PUBLIC_ROUTES = Set.of("/health", "/ready", "/api/v1/webhook/sync-context",
-            AutomationRoutes.TRIGGER_ROUTE); // a webhook trigger checks its own secret
     private static final Logger log = LoggerFactory.getLogger(Gatekeeper.class);
 
     private final Secret apiKey;
@@ -182,9 +178,9 @@ final class Gatekeeper {
         return null;
     }
 
+    /** Marked {@link Access#OPEN} where it is registered. */
     private static boolean isPublic(Context ctx) {
-        Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
-        return endpoint != null && (PUBLIC_ROUTES.contains(endpoint.path) || Dashboard.isDashboardRoute(endpoint.path));
+        return ctx.routeRoles().contains(Access.OPEN);
     }
 
     /** {@code https://App.example.com/} → {@code https://app.example.com}; no scheme means https. */

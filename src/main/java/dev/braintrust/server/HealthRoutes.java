@@ -28,7 +28,7 @@ final class HealthRoutes implements Routes {
 
     @Override
     public void addTo(RoutesConfig routes) {
-        routes.get("/health", ctx -> ContextRoutes.writeDirectly(ctx, ContentType.JSON, HEALTHY));
+        routes.get("/health", ctx -> ContextRoutes.writeDirectly(ctx, ContentType.JSON, HEALTHY), Access.OPEN);
         routes.get("/ready", ctx -> {
             List<Readiness.Result> results = readiness.evaluate();
             boolean ready = Readiness.ready(results);
@@ -52,6 +52,6 @@ final class HealthRoutes implements Routes {
                 body.putAll(readiness.reports());
             }
             ctx.json(body);
-        });
+        }, Access.OPEN);
     }
 }

@@ -14,7 +14,7 @@ import java.io.InputStream;
 /** Reads request bodies with a size limit (413 beyond it) and parses them as JSON (400 when they are not). */
 final class JsonBodies {
     /** The largest JSON body the API accepts; routes that need more pass their own limit. */
-    static final int DEFAULT_LIMIT = 1024 * 1024;
+    static final int DEFAULT_LIMIT = dev.braintrust.Config.DEFAULT_JSON_BODY_BYTES;
 
     private final ObjectMapper mapper;
 

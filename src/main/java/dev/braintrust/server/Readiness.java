@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * context snapshot and the run database; cloud mode adds its own, for example
  * {@code server.readiness().require("sync", mirror::problem)}.
  */
-public final class Readiness {
+public final class Readiness implements dev.braintrust.truth.ReadinessChecks {
     /** How one part stands, as strangers may see it (the reasons are for the key holder). */
     public enum State {
         OK("ok"), PINNED("pinned"), FAILING("failing"), NOT_READY("not ready");
@@ -48,6 +48,7 @@ public final class Readiness {
     private final List<Report> reports = new CopyOnWriteArrayList<>();
 
     /** Adds facts {@code /ready} shows the key holder whatever the checks say (cloud mode: the last sync and its error). */
+    @Override
     public void report(String name, Supplier<Object> facts) {
         reports.add(new Report(name, facts));
     }
@@ -66,6 +67,7 @@ public final class Readiness {
     }
 
     /** Adds a condition the server needs to be ready; may be called before or after the server starts. */
+    @Override
     public void require(String name, Supplier<String> problemOrNull) {
         checks.add(new Check(name, problemOrNull, () -> null));
     }
@@ -74,6 +76,7 @@ public final class Readiness {
      * Adds a condition under which the server is ready but a part of it is failing; when the same
      * name is also {@link #require required}, the two are one check (not ready wins over failing).
      */
+    @Override
     public void degradedWhen(String name, Supplier<String> failureOrNull) {
         checks.add(new Check(name, () -> null, failureOrNull));
     }
@@ -82,6 +85,7 @@ public final class Readiness {
      * Adds a condition under which the server is ready and its part works, but deliberately serves something older
      * than it could (cloud mode: pinned to a commit): the check reads {@code pinned}, never a false {@code ok}.
      */
+    @Override
     public void heldBackWhen(String name, Supplier<String> noteOrNull) {
         checks.add(new Check(name, () -> null, () -> null, noteOrNull));
     }

@@ -48,7 +48,7 @@ final class RunRoutes implements Routes, AutoCloseable {
     static final int DEFAULT_LIMIT = 50;
     static final String EVENT_STREAM = "text/event-stream";
     /** An SSE comment this often keeps a quiet stream (an agent thinking for minutes) from idling out. */
-    static final long SSE_HEARTBEAT_MS = 15_000;
+    private final long heartbeatMs;
 
     /** Event streams open at once, each with its writer thread; more are answered 503. */
     static final int MAX_STREAMS = 64;
@@ -86,7 +86,9 @@ final class RunRoutes implements Routes, AutoCloseable {
     record WorkflowList(List<WorkflowView> workflows) {
     }
 
-    RunRoutes(Supplier<RunService> runs, JsonBodies bodies, ObjectMapper mapper) {
+    /** @param heartbeat how often an open event stream sends a comment, so that proxies keep it open */
+    RunRoutes(Supplier<RunService> runs, JsonBodies bodies, ObjectMapper mapper, java.time.Duration heartbeat) {
+        this.heartbeatMs = heartbeat.toMillis();
         this.runs = runs;
         this.bodies = bodies;
         this.mapper = mapper;
@@ -172,7 +174,7 @@ final class RunRoutes implements Routes, AutoCloseable {
      */
     private void follow(SseClient client, String id) {
         client.keepAlive();
-        EventStream stream = new EventStream(client, id, mapper, SSE_HEARTBEAT_MS, streams::remove);
+        EventStream stream = new EventStream(client, id, mapper, heartbeatMs, streams::remove);
         streams.add(stream);
         client.onClose(stream::end);
         AutoCloseable subscription;

@@ -1,7 +1,6 @@
 package dev.braintrust.server;
 
 import dev.braintrust.BrainTrust;
-import dev.braintrust.sync.SyncService;
 import dev.braintrust.sync.WebhookResponse;
 import io.javalin.config.RoutesConfig;
 
@@ -31,15 +30,10 @@ final class SyncRoutes implements Routes {
                 ctx.header("Connection", "close"); // a body refused for load is not read, not even to drain it
             }
             ctx.status(answer.status()).json(answer.body());
-        });
+        }, Access.OPEN);
         routes.post("/api/v1/sync", ctx -> {
-            SyncService sync = brainTrust.sync().orElse(null);
-            if (sync == null) {
-                WebhookResponse localMode = WebhookResponse.localMode();
-                ctx.status(localMode.status()).json(localMode.body());
-                return;
-            }
-            ctx.json(sync.syncNow("api").toResponse()); // a failed sync throws Unavailable: 503 with the reason
+            WebhookResponse answer = brainTrust.truth().syncForApi("api"); // a failed sync throws Unavailable: 503
+            ctx.status(answer.status()).json(answer.body());
         });
         routes.post("/api/v1/sync/pin", ctx -> {
             com.fasterxml.jackson.databind.JsonNode body = bodies.read(ctx);
@@ -47,22 +41,15 @@ final class SyncRoutes implements Routes {
             if (commit == null || commit.isBlank()) {
                 throw new dev.braintrust.BrainTrustException.BadInput("send {\"commit\": \"<commit id>\"}: the commit to pin the server to");
             }
-            ctx.json(cloudOnly().pin(commit, "api"));
+            ctx.json(brainTrust.truth().pin(commit, "api"));
         });
         routes.post("/api/v1/sync/unpin", ctx -> ctx.json(unpin()));
         routes.delete("/api/v1/sync/pin", ctx -> ctx.json(unpin()));
     }
 
     private java.util.Map<String, Object> unpin() {
-        SyncService sync = cloudOnly();
-        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>(sync.unpin("api").toResponse());
-        body.put("following", sync.status().branch());
+        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>(brainTrust.truth().unpin("api").toResponse());
+        body.put("following", brainTrust.truth().syncStatus().branch());
         return body;
-    }
-
-    private SyncService cloudOnly() {
-        return brainTrust.sync().orElseThrow(() -> new io.javalin.http.HttpResponseException(409,
-                "pinning is for cloud mode, where a git repository is the source of truth; in local mode restore a "
-                        + "version instead: POST /api/v1/history/{id}/restore (brain-trust restore <id>)"));
     }
 }

@@ -26,7 +26,7 @@ import java.util.Objects;
 public record GitRemote(String url, String branch, String username, Secret token, Path sshKey, Path knownHosts,
                         Duration timeout) {
     /** How long a network operation may stall before it fails (JGit's transport timeout). */
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_TIMEOUT = dev.braintrust.Config.DEFAULT_GIT_TIMEOUT;
 
     public GitRemote {
         Objects.requireNonNull(url, "url");
@@ -73,7 +73,7 @@ public record GitRemote(String url, String branch, String username, Secret token
                     + "kept out of every file and message: prefer BRAIN_TRUST_GIT_TOKEN, which does not show in process lists");
         }
         return new GitRemote(parsed.cleanUrl(), config.gitBranch(), username, token, config.gitSshKey(),
-                config.gitKnownHosts(), DEFAULT_TIMEOUT);
+                config.gitKnownHosts(), config.limits().gitTimeout());
     }
 
     /** The URL as it may be shown to a user: never a password or token. */

@@ -44,7 +44,7 @@ import java.util.concurrent.TimeoutException;
 public final class SyncService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SyncService.class);
     /** Webhook bodies larger than this are refused (413). */
-    public static final int MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+    public static final int MAX_WEBHOOK_BYTES = dev.braintrust.Config.DEFAULT_WEBHOOK_BODY_BYTES;
     /** What cloud mode means for edits made on the server, said in status and the docs. */
     public static final String NOTE = "the git repository is the source of truth: local edits on the server are "
             + "overwritten by the next sync (moved aside to " + LocalEdits.ASIDE + "/ first); change the repository instead";

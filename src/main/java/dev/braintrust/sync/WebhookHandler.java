@@ -33,8 +33,8 @@ final class WebhookHandler {
     static final int REMEMBERED_DELIVERIES = 4096;
     static final int BODIES_IN_FLIGHT = 2;
     static final int MAX_WAITING = 16;
-    static final Duration WAIT_FOR_PLACE = Duration.ofSeconds(10);
-    static final Duration BODY_DEADLINE = Duration.ofSeconds(60);
+    static final Duration WAIT_FOR_PLACE = dev.braintrust.Config.DEFAULT_WEBHOOK_WAIT;
+    static final Duration BODY_DEADLINE = dev.braintrust.Config.DEFAULT_WEBHOOK_BODY_DEADLINE;
     static final int RETRY_AFTER_SECONDS = 5;
 
     private final Secret secret;

@@ -22,8 +22,8 @@ import java.util.Locale;
  * status pages polled every few seconds cost one request per half minute at most.
  */
 public final class OllamaProbe {
-    static final Duration TIMEOUT = Duration.ofMillis(800);
-    static final Duration CACHE_FOR = Duration.ofSeconds(30);
+    static final Duration TIMEOUT = dev.braintrust.Config.DEFAULT_OLLAMA_PROBE_TIMEOUT;
+    static final Duration CACHE_FOR = dev.braintrust.Config.DEFAULT_OLLAMA_PROBE_CACHE;
     private static final int MAX_ANSWER_BYTES = 1024 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
 

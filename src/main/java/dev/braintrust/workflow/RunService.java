@@ -73,7 +73,7 @@ import java.util.function.UnaryOperator;
  * in the run database and gets one journal entry.
  */
 public final class RunService implements AutoCloseable {
-    public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+    public static final Duration SHUTDOWN_GRACE = Config.DEFAULT_RUN_SHUTDOWN_GRACE;
     private static final Logger log = LoggerFactory.getLogger(RunService.class);
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
@@ -1024,7 +1024,7 @@ public final class RunService implements AutoCloseable {
     /** Stops the runs of this process (they end interrupted) and the threads. */
     @Override
     public void close() {
-        stopRuns(SHUTDOWN_GRACE);
+        stopRuns(config.limits().runShutdownGrace());
         pool.shutdownNow();
         timer.shutdownNow();
     }
