@@ -90,6 +90,8 @@ public final class GitMirror implements AutoCloseable {
     private final Path syncDir;
     private final CheckoutStore checkouts;
     private final GitTransport transport;
+    /** The remote read directly when it is a repository on this machine; else null. */
+    private final LocalSource local;
     private final long retiredLifetimeNanos;
     /** Checkouts replaced by a newer commit, and when: a skill started from one may still be running. */
     private final Map<ObjectId, Long> retired = new HashMap<>();
@@ -98,6 +100,10 @@ public final class GitMirror implements AutoCloseable {
     private volatile Checkout current;
     private volatile java.util.function.Supplier<String> missingSnapshotReason;
     private boolean workTreeVerified;
+    /** The served commit is not yet the working tree's and the branch's: {@link #settle()} is due. */
+    private boolean settleDue;
+    /** The commit this process last moved the branch to. */
+    private ObjectId settledCommit;
     private boolean configured;
     private boolean repairDue = true;
     private long packsAfterLastGc;
@@ -119,6 +125,7 @@ public final class GitMirror implements AutoCloseable {
         this.syncDir = home.resolve("state").resolve("sync");
         this.checkouts = new CheckoutStore(syncDir.resolve("checkouts"));
         this.transport = new GitTransport(remote);
+        this.local = LocalSource.of(remote);
         this.missingSnapshotReason = () -> "no snapshot yet: " + remote.displayUrl() + " has not been cloned into " + home
                 + "; start the server, or run 'brain-trust sync --once'";
     }
@@ -235,84 +242,152 @@ public final class GitMirror implements AutoCloseable {
      * @throws BrainTrustException.BadConfig   when the home is not a clone of this remote
      */
     public SyncResult sync(String trigger) {
+        return sync(trigger, true);
+    }
+
+    /**
+     * As {@link #sync(String)}, but when {@code settleNow} is false the mirror serves the new commit
+     * (its objects fetched, its checkout written) and leaves the rest, the working tree, the index,
+     * the branch and remote-tracking refs and the removal of old checkouts, to {@link #settle()}, which
+     * the caller runs after answering (the next sync runs it first if the caller has not). Readers never
+     * look at those, so nothing a reader sees waits for them. The result then reports no kept-aside
+     * edits: {@link #settle()} returns them.
+     */
+    SyncResult sync(String trigger, boolean settleNow) {
+        SyncSteps.Timer timer = new SyncSteps.Timer();
         synchronized (lock) {
             Instant started = Instant.now();
             long t0 = System.nanoTime();
             try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
+                timer.lap("lock");
                 try {
-                    SyncResult result = syncLocked(trigger, started, t0);
+                    SyncResult result = syncLocked(trigger, started, t0, timer, settleNow);
                     repairDue = false;
                     return result;
                 } catch (IOException | RuntimeException e) {
-                    repairDue = true;
-                    if (e instanceof BrainTrustException bte) {
-                        throw bte;
-                    }
-                    throw new BrainTrustException.Unavailable("cannot update the mirror in " + home + ": "
-                            + transport.clean(e.getMessage() == null ? e.toString() : e.getMessage())
-                            + "; the last good snapshot is kept, and the next sync repairs the mirror", e);
+                    throw failed(e);
                 }
             }
         }
     }
 
-    private SyncResult syncLocked(String trigger, Instant started, long t0) throws IOException {
+    /**
+     * Finishes what {@link #sync(String, boolean)} left, when it left something: moves the local edits
+     * the working tree holds aside, makes the working tree and the index the served commit's, moves the
+     * branch and the remote-tracking ref to it, and removes old checkouts.
+     *
+     * @return the local edits moved aside, or null
+     * @throws BrainTrustException.Unavailable when the repository cannot be written; the next sync repairs it and tries again
+     */
+    KeptAside settle() {
+        synchronized (lock) {
+            if (!settlePending()) {
+                return null;
+            }
+            try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
+                return settleLocked(new SyncSteps.Timer(), Instant.now());
+            } catch (IOException | RuntimeException e) {
+                throw failed(e);
+            }
+        }
+    }
+
+    private BrainTrustException failed(Exception e) {
+        repairDue = true;
+        if (e instanceof BrainTrustException bte) {
+            return bte;
+        }
+        return new BrainTrustException.Unavailable("cannot update the mirror in " + home + ": "
+                + transport.clean(e.getMessage() == null ? e.toString() : e.getMessage())
+                + "; the last good snapshot is kept, and the next sync repairs the mirror", e);
+    }
+
+    private SyncResult syncLocked(String trigger, Instant started, long t0, SyncSteps.Timer timer, boolean settleNow)
+            throws IOException {
         if (repairDue) {
             repair();
+            timer.lap("repair");
         }
         ensureRepository();
-        long tFetch = System.nanoTime();
-        ObjectId remoteHead = fetch();
-        tFetch = System.nanoTime() - tFetch;
+        if (settlePending()) {
+            settleLocked(timer, started); // what the last sync left: its edits kept aside are in the log and its journal entry
+        }
+        ObjectId remoteHead = fetch(timer);
         Checkout previous = current;
         boolean sameCommit = previous != null && previous.commit().equals(remoteHead);
         if (sameCommit && workTreeVerified && Files.isDirectory(previous.folder())) {
+            timer.lap("compare");
             return new SyncResult(started, trigger, SyncResult.Outcome.UNCHANGED, previous.commit().name(),
-                    previous.commit().name(), List.of(), 0, Duration.ofNanos(System.nanoTime() - t0), null);
+                    previous.commit().name(), List.of(), 0, Duration.ofNanos(System.nanoTime() - t0), null, null, timer.steps());
         }
         RevCommit commit;
         try (RevWalk walk = new RevWalk(repo)) {
             commit = walk.parseCommit(remoteHead);
         }
-        long tCheckout = System.nanoTime();
+        timer.lap("parse commit");
+        LocalEdits.refuseUnpushedCommits(repo, remote.branchRef(), trackingRef(), remoteHead, home, remote, knownCommits());
+        timer.lap("unpushed commits");
         Path folder = checkouts.materialise(repo, commit, previous);
-        long tWorkTree = System.nanoTime();
-        tCheckout = tWorkTree - tCheckout;
-        LocalEdits.refuseUnpushedCommits(repo, remote.branchRef(), trackingRef(), remoteHead, home, remote);
-        KeptAside kept = LocalEdits.keepAside(repo, repo.resolve(Constants.HEAD + "^{tree}"), commit.getTree(), home, started);
+        timer.lap("checkout");
+        WorkTree.Changes changes = WorkTree.changedPaths(repo, previous == null ? null : previous.tree(), commit.getTree());
+        timer.lap("changed paths");
+        if (previous != null && !previous.commit().equals(commit)) {
+            retired.put(previous.commit().copy(), System.nanoTime());
+        }
+        retired.remove(commit);
+        current = new Checkout(commit.copy(), commit.getTree().copy(), folder);
+        settleDue = true;
+        timer.lap("switch");
+        KeptAside kept = settleNow ? settleLocked(timer, started) : null;
+        SyncSteps steps = timer.steps();
+        log.debug("sync to {}: {}", commit.name(), steps.toMillis());
+        return new SyncResult(started, trigger, sameCommit ? SyncResult.Outcome.UNCHANGED : SyncResult.Outcome.UPDATED,
+                previous == null ? null : previous.commit().name(), commit.name(), changes.paths(), changes.count(),
+                Duration.ofNanos(System.nanoTime() - t0), null, kept, steps);
+    }
+
+    /** True when the served commit is not yet the working tree's, the index's and the branch's. */
+    private boolean settlePending() {
+        return settleDue && current != null && repo != null;
+    }
+
+    private KeptAside settleLocked(SyncSteps.Timer timer, Instant now) throws IOException {
+        Checkout c = current;
+        updateTrackingRef(c.commit(), timer);
+        KeptAside kept = LocalEdits.keepAside(repo, repo.resolve(Constants.HEAD + "^{tree}"), c.tree(), home, now);
         if (kept != null) {
             log.warn("sync of {}: {}", remote, kept.describe());
         }
-        WorkTree.checkout(repo, gitDir, commit);
-        WorkTree.moveBranch(repo, remote.branchRef(), remoteHead);
-        tWorkTree = System.nanoTime() - tWorkTree;
-        WorkTree.Changes changes = WorkTree.changedPaths(repo, previous == null ? null : previous.tree(), commit.getTree());
-        current = new Checkout(commit.copy(), commit.getTree().copy(), folder);
-        log.debug("sync to {}: fetch {} ms, checkout of the commit {} ms, working tree {} ms", commit.name(),
-                tFetch / 1_000_000, tCheckout / 1_000_000, tWorkTree / 1_000_000);
+        timer.lap("local edits");
+        WorkTree.checkout(repo, gitDir, c.commit(), c.tree());
+        timer.lap("working tree");
+        WorkTree.moveBranch(repo, remote.branchRef(), c.commit());
+        settledCommit = c.commit();
+        timer.lap("branch ref");
         workTreeVerified = true;
-        checkouts.prune(checkoutsToKeep(commit, previous));
-        return new SyncResult(started, trigger, sameCommit ? SyncResult.Outcome.UNCHANGED : SyncResult.Outcome.UPDATED,
-                previous == null ? null : previous.commit().name(), commit.name(), changes.paths(), changes.count(),
-                Duration.ofNanos(System.nanoTime() - t0), null, kept);
+        settleDue = false;
+        checkouts.prune(checkoutsToKeep(c.commit()));
+        timer.lap("prune");
+        return kept;
     }
 
     /**
-     * The current commit's checkout, the previous one, and every checkout replaced less than the
-     * retired lifetime ago: a skill started from one of them may still run and read its files.
+     * The commit this process moved the branch to, which it had fetched: when the branch and HEAD are still
+     * there, nobody committed in the home since. (What is served at start was read from HEAD, so it proves nothing.)
      */
-    private Set<ObjectId> checkoutsToKeep(ObjectId commit, Checkout previous) {
+    private Set<ObjectId> knownCommits() {
+        return settledCommit == null ? Set.of() : Set.of(settledCommit);
+    }
+
+    /**
+     * The current commit's checkout, and every checkout replaced less than the retired lifetime ago
+     * (the previous one among them): a skill started from one of them may still run and read its files.
+     */
+    private Set<ObjectId> checkoutsToKeep(ObjectId commit) {
         long now = System.nanoTime();
-        if (previous != null && !previous.commit().equals(commit)) {
-            retired.put(previous.commit().copy(), now);
-        }
-        retired.remove(commit);
         retired.values().removeIf(since -> now - since > retiredLifetimeNanos);
         Set<ObjectId> keep = new HashSet<>(retired.keySet());
         keep.add(commit);
-        if (previous != null) {
-            keep.add(previous.commit());
-        }
         return keep;
     }
 
@@ -519,10 +594,20 @@ public final class GitMirror implements AutoCloseable {
     /**
      * Reads the remote's branch head and, only when its commit is not here yet, fetches it on the
      * same connection (one ref advertisement when nothing is new; JGit's transport API, as its
-     * fetch command uses it). Then points the remote-tracking ref at it.
+     * fetch command uses it); a repository on this machine is read directly when it can be
+     * ({@link LocalSource}). Then points the remote-tracking ref at it.
      */
-    private ObjectId fetch() throws IOException {
-        ObjectId head;
+    private ObjectId fetch(SyncSteps.Timer timer) throws IOException {
+        ObjectId head = local == null ? null : local.head(remote.branchRef());
+        if (head != null) {
+            timer.lap("fetch: refs");
+            Checkout c = current;
+            if (repo.getObjectDatabase().has(head)
+                    || (c != null && local.copyNewObjects(repo, head, List.of(c.commit())))) {
+                timer.lap("fetch: objects");
+                return head;
+            }
+        }
         try (Transport connection = transport.open(repo);
              FetchConnection fetch = connection.openFetch(List.of(new RefSpec("+" + remote.branchRef() + ":" + trackingRef())))) {
             Ref advertised = fetch.getRef(remote.branchRef());
@@ -530,14 +615,21 @@ public final class GitMirror implements AutoCloseable {
                 throw transport.failure("fetch from", new IOException("Remote does not have " + remote.branchRef()));
             }
             head = advertised.getObjectId();
+            timer.lap("fetch: refs");
             if (!repo.getObjectDatabase().has(head)) {
                 Checkout c = current;
                 fetch.fetch(NullProgressMonitor.INSTANCE, List.of(advertised),
                         c == null ? Set.of() : Set.of(c.commit()));
+                timer.lap("fetch: pack");
             }
         } catch (org.eclipse.jgit.errors.TransportException | NotSupportedException | URISyntaxException e) {
             throw transport.failure("fetch from", e);
         }
+        timer.lap("fetch: close");
+        return head;
+    }
+
+    private void updateTrackingRef(ObjectId head, SyncSteps.Timer timer) throws IOException {
         Ref tracking = repo.exactRef(trackingRef());
         if (tracking == null || !head.equals(tracking.getObjectId())) {
             RefUpdate update = repo.updateRef(trackingRef());
@@ -549,8 +641,8 @@ public final class GitMirror implements AutoCloseable {
                     && result != RefUpdate.Result.NO_CHANGE) {
                 throw new IOException("cannot update " + trackingRef() + ": " + result);
             }
+            timer.lap("fetch: tracking ref");
         }
-        return head;
     }
 
     private String trackingRef() {
@@ -739,6 +831,9 @@ public final class GitMirror implements AutoCloseable {
         synchronized (lock) {
             if (repo != null) {
                 repo.close();
+            }
+            if (local != null) {
+                local.close();
             }
             transport.close();
         }

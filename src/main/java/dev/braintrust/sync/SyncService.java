@@ -85,6 +85,8 @@ public final class SyncService implements AutoCloseable {
     private volatile boolean ready;
 
     private final WebhookHandler webhook;
+    private final PendingRecords pending;
+    private final boolean quiet;
 
     /**
      * @param onRevisionChange called after every sync that moved the mirror to another commit
@@ -94,6 +96,13 @@ public final class SyncService implements AutoCloseable {
      */
     public SyncService(GitMirror mirror, Journal journal, Runnable onRevisionChange, Duration interval,
                        Secret webhookSecret, Clock clock) {
+        this(mirror, journal, onRevisionChange, interval, webhookSecret, clock, false);
+    }
+
+    /** @param quiet the syncs are not logged but at debug level (the {@link WarmUp}'s) */
+    SyncService(GitMirror mirror, Journal journal, Runnable onRevisionChange, Duration interval,
+                Secret webhookSecret, Clock clock, boolean quiet) {
+        this.quiet = quiet;
         this.mirror = mirror;
         this.journal = journal;
         this.onRevisionChange = onRevisionChange;
@@ -111,6 +120,8 @@ public final class SyncService implements AutoCloseable {
         this.ready = mirror.hasSnapshot();
         this.webhook = new WebhookHandler(webhookSecret, this, mirror.home().resolve("state").resolve("webhook"));
         loadPersistedStatus();
+        this.pending = new PendingRecords(mirror.home().resolve("state").resolve("sync").resolve("pending"), json);
+        recoverPendingRecords();
         mirror.explainMissingSnapshot(this::noSnapshotReason);
     }
 
@@ -120,6 +131,12 @@ public final class SyncService implements AutoCloseable {
             started = true;
         }
         requestSync("start");
+        synchronized (queueLock) {
+            if (!closed) {
+                // after the start's sync, on the sync thread: never before /health or /ready, never beside a sync it queues behind
+                executor.execute(() -> WarmUp.run(mirror.home().resolve("state").resolve("sync").resolve("warm-up"), WarmUp.PUSHES));
+            }
+        }
     }
 
     /**
@@ -190,18 +207,15 @@ public final class SyncService implements AutoCloseable {
             result = SyncResult.failed(clock.instant(), trigger, mirror.revision(), Duration.ZERO,
                     "unexpected " + t.getClass().getSimpleName() + " during the sync");
         }
+        // on disk before the answer, so that a kill right after it loses no journal entry
+        PendingRecords.Record record = result.revisionChanged() ? pending.keep(result) : null;
         future.complete(result);
         synchronized (queueLock) {
             if (!closed) {
-                // on the sync thread: neither the file nor packing (when due) delays an answer
-                executor.execute(this::persistStatus);
-                if (result.revisionChanged() || result.keptAside() != null) {
-                    SyncResult changed = result;
-                    executor.execute(() -> writeJournal(changed)); // in order: one sync thread
-                }
-                if (result.revisionChanged()) {
-                    executor.execute(mirror::maintain);
-                }
+                SyncResult answered = result;
+                executor.execute(() -> afterAnswer(answered, record)); // in order: one sync thread
+            } else if (record != null) {
+                record.leave(); // the next start writes its journal entry
             }
             if (queued != null && !closed) {
                 running = queued;
@@ -214,21 +228,62 @@ public final class SyncService implements AutoCloseable {
         }
     }
 
+    /**
+     * What follows the answer, on the sync thread: the working tree and the branch when the sync left them
+     * ({@link GitMirror#sync(String, boolean)}), the log line, the status file, the journal entry (then its
+     * pending record is deleted), and packing when due.
+     */
+    private void afterAnswer(SyncResult result, PendingRecords.Record record) {
+        SyncResult full = result;
+        if (!result.failed()) {
+            try {
+                KeptAside kept = mirror.settle();
+                if (kept != null) {
+                    full = result.withKeptAside(kept);
+                    synchronized (recordLock) {
+                        lastKeptAside = kept;
+                    }
+                }
+            } catch (BrainTrustException e) {
+                log.warn("the working tree of {} could not follow the sync to {} ({}); it is served all the same, "
+                        + "and the next sync repairs the working tree", mirror.home(), shortId(result.revision()), e.getMessage());
+            }
+        }
+        if (result.revisionChanged() && !quiet) {
+            log.info("synced {}: {} -> {} ({} changed, {} ms, {})", mirror.remote(), shortId(result.previous()),
+                    shortId(result.revision()), paths(result.changedCount()), result.durationMs(), result.trigger());
+        }
+        persistStatus();
+        if (full.revisionChanged() || full.keptAside() != null) {
+            writeJournal(full, false);
+        }
+        if (record != null) {
+            record.close();
+        }
+        if (result.revisionChanged()) {
+            mirror.maintain();
+        }
+    }
+
     private SyncResult doSync(String trigger) {
         Instant at = clock.instant();
         long t0 = System.nanoTime();
         SyncResult result;
         try {
-            result = mirror.sync(trigger);
+            // a delivery is answered once the new commit is served; the working tree follows (afterAnswer)
+            result = mirror.sync(trigger, !WebhookHandler.TRIGGER.equals(trigger));
         } catch (BrainTrustException e) {
             result = SyncResult.failed(at, trigger, mirror.revision(), Duration.ofNanos(System.nanoTime() - t0), e.getMessage());
         }
+        if (result.revisionChanged()) {
+            SyncSteps.Timer timer = new SyncSteps.Timer();
+            onRevisionChange.run();
+            timer.lap("context invalidation");
+            result = result.withSteps(timer.steps());
+        }
         record(result);
         if (result.revisionChanged()) {
-            onRevisionChange.run();
             ready = true;
-            log.info("synced {}: {} -> {} ({} changed, {} ms, {})", mirror.remote(), shortId(result.previous()),
-                    shortId(result.revision()), paths(result.changedCount()), result.durationMs(), trigger);
         } else if (result.failed()) {
             log.warn("sync of {} failed ({}): {}", mirror.remote(), trigger, result.error());
         } else {
@@ -257,13 +312,17 @@ public final class SyncService implements AutoCloseable {
         }
     }
 
-    private void writeJournal(SyncResult r) {
+    /** @param recovered the entry of a sync whose process was stopped before it could write it (see {@link PendingRecords}) */
+    private void writeJournal(SyncResult r, boolean recovered) {
         String summary = (r.previous() == null ? "first clone at " + shortId(r.revision())
                 : shortId(r.previous()) + " → " + shortId(r.revision())) + "; " + paths(r.changedCount()) + " changed"
                 + (r.changed().isEmpty() ? "" : ": " + String.join(", ", r.changed().subList(0, Math.min(20, r.changed().size())))
                 + (r.changedCount() > 20 ? ", …" : ""));
         if (r.keptAside() != null) {
             summary = "Local edits kept: " + r.keptAside().describe() + ". " + summary;
+        }
+        if (recovered) {
+            summary += " (written at the next start: the server stopped right after this sync)";
         }
         try {
             journal.append(new JournalEntry(r.time(), "Sync from " + mirror.remote().displayUrl() + " (" + mirror.remote().branch()
@@ -455,6 +514,22 @@ public final class SyncService implements AutoCloseable {
             Files.move(temp, statusFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             log.debug("cannot write {}: {}", statusFile, e.getMessage());
+        }
+    }
+
+    /** Journals the syncs a killed process answered but did not journal, and brings the status up to the last of them. */
+    private void recoverPendingRecords() {
+        List<SyncResult> left = pending.recover();
+        for (SyncResult r : left) {
+            writeJournal(r, true);
+            SyncResult l = last;
+            if (l == null || r.time().isAfter(l.time())) {
+                record(r);
+            }
+        }
+        if (!left.isEmpty()) {
+            log.info("journaled {} sync(s) that the last server answered but stopped before writing down", left.size());
+            persistStatus();
         }
     }
 

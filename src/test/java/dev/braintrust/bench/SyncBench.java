@@ -131,42 +131,110 @@ public final class SyncBench {
                 String base = "http://127.0.0.1:" + port;
                 dev.braintrust.testing.Poll.until(Duration.ofMinutes(2), "the server to be ready",
                         () -> status(http, base + "/ready") == 200);
-                int warmup = Integer.getInteger("bench.warmup", 20);
-                double[] all = new double[warmup + pushes];
-                for (int i = 0; i < all.length; i++) {
+                warmUpClient(http, base, secret);
+                int warmup = Integer.getInteger("bench.warmup", 0);
+                int steady = Integer.getInteger("bench.steady", webhook ? 30 : 0);
+                List<Push> all = new ArrayList<>();
+                for (int i = 0; i < warmup + pushes + steady; i++) {
                     if (i % 10 == 9) {
                         packRemote(remote.bare);
                     }
                     remote.commit("r" + i, "context/GOALS.md", "goals, revision " + i + "\n" + "lorem ipsum ".repeat(250));
                     remote.push();
                     String want = remote.head();
+                    // signed before the clock starts, as the anchor does
+                    String body = "{\"ref\":\"refs/heads/main\",\"after\":\"" + want + "\"}";
+                    String signature = "sha256=" + java.util.HexFormat.of().formatHex(hmac(secret, body.getBytes(StandardCharsets.UTF_8)));
                     long t0 = System.nanoTime();
+                    Map<String, Double> steps = new java.util.LinkedHashMap<>();
+                    double webhookMs = 0;
                     if (webhook) {
-                        String body = "{\"ref\":\"refs/heads/main\",\"after\":\"" + want + "\"}";
-                        String signature = "sha256=" + java.util.HexFormat.of().formatHex(
-                                hmac(secret, body.getBytes(StandardCharsets.UTF_8)));
                         java.net.http.HttpResponse<String> answer = http.send(java.net.http.HttpRequest.newBuilder(
                                         java.net.URI.create(base + "/api/v1/webhook/sync-context"))
                                 .header("Content-Type", "application/json").header("X-GitHub-Event", "push")
                                 .header("X-GitHub-Delivery", "bench-" + i).header("X-Hub-Signature-256", signature)
                                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
                                 java.net.http.HttpResponse.BodyHandlers.ofString());
+                        webhookMs = (System.nanoTime() - t0) / 1e6;
                         if (answer.statusCode() != 200) {
                             throw new IllegalStateException("webhook answered " + answer.statusCode() + ": " + answer.body());
                         }
+                        dev.braintrust.Json.mapper().readTree(answer.body()).path("stepsMs").fields()
+                                .forEachRemaining(e -> steps.put(e.getKey(), e.getValue().asDouble()));
                     }
-                    dev.braintrust.testing.Poll.until(Duration.ofMinutes(1), "revision " + want,
-                            () -> want.equals(revision(http, base + "/api/v1/context")));
-                    all[i] = (System.nanoTime() - t0) / 1e6;
+                    int[] reads = {0};
+                    double[] firstReadMs = {0};
+                    dev.braintrust.testing.Poll.until(Duration.ofMinutes(1), "revision " + want, () -> {
+                        long r0 = System.nanoTime();
+                        boolean live = want.equals(revision(http, base + "/api/v1/context"));
+                        if (reads[0]++ == 0) {
+                            firstReadMs[0] = (System.nanoTime() - r0) / 1e6;
+                        }
+                        return live;
+                    });
+                    double totalMs = (System.nanoTime() - t0) / 1e6;
+                    long c0 = System.nanoTime();
+                    revision(http, base + "/api/v1/context"); // a cached read, not counted in the push
+                    all.add(new Push(totalMs, webhookMs, firstReadMs[0], reads[0], (System.nanoTime() - c0) / 1e6, steps));
                 }
                 String name = (webhook ? "ours_webhook_push_to_live" : "ours_poll_1s_push_to_live") + (apache == null ? "" : "_apache");
-                System.out.printf("%s_first_ms=%.2f (the first push after start; then %d warm-up pushes, not counted)%n",
-                        name, all[0], Math.max(0, warmup - 1));
-                report(name, Arrays.copyOfRange(all, warmup, all.length));
+                List<Push> counted = all.subList(warmup, warmup + pushes);
+                List<Push> steadyState = all.subList(warmup + pushes, all.size());
+                System.out.printf("%s_first_ms=%.2f (the first push after start%s)%n", name, all.get(0).totalMs(),
+                        warmup == 0 ? ", counted below" : "; then " + (warmup - 1) + " warm-up pushes, not counted");
+                report(name, counted.stream().mapToDouble(Push::totalMs).toArray());
+                if (!steadyState.isEmpty()) {
+                    report(name + "_steady", steadyState.stream().mapToDouble(Push::totalMs).toArray());
+                }
+                if (webhook) {
+                    printSteps(all.get(0), counted, steadyState);
+                }
             } finally {
                 server.destroy(); // SIGTERM: the server stops cleanly
                 server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /**
+     * One push as the bench saw it: until {@code GET /api/v1/context} showed it, the webhook's round trip, the
+     * first context read after the answer (which loads the new snapshot), how many reads it took, a cached read
+     * afterwards, and the server's own steps from the webhook's answer.
+     */
+    record Push(double totalMs, double webhookMs, double firstReadMs, int reads, double cachedReadMs,
+                Map<String, Double> steps) {
+        /** The client's view beside the server's: the round trip less the server's steps is HTTP, JSON and Jetty. */
+        Map<String, Double> rows() {
+            Map<String, Double> rows = new java.util.LinkedHashMap<>(steps);
+            double server = steps.values().stream().mapToDouble(Double::doubleValue).sum();
+            rows.put("= server steps, total", server);
+            rows.put("client: webhook round trip", webhookMs);
+            rows.put("client: round trip less server steps", webhookMs - server);
+            rows.put("client: first context read after the answer", firstReadMs);
+            rows.put("client: a cached context read", cachedReadMs);
+            rows.put("client: context reads until live", (double) reads);
+            rows.put("= push to live", totalMs);
+            return rows;
+        }
+    }
+
+    /** The per-step table: the first push after start, the counted pushes (p50, p95), the steady state (p50, p95). */
+    static void printSteps(Push first, List<Push> counted, List<Push> steady) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        for (Push p : counted) {
+            names.addAll(p.rows().keySet());
+        }
+        for (Push p : steady) {
+            names.addAll(p.rows().keySet());
+        }
+        System.out.printf("step | %-48s | %8s | %8s | %8s | %8s | %8s%n", "ms per push", "first", "p50", "p95", "steady50",
+                "steady95");
+        for (String name : names) {
+            double[] c = counted.stream().mapToDouble(p -> p.rows().getOrDefault(name, 0.0)).sorted().toArray();
+            double[] s = steady.stream().mapToDouble(p -> p.rows().getOrDefault(name, 0.0)).sorted().toArray();
+            System.out.printf("step | %-48s | %8.3f | %8.3f | %8.3f | %8s | %8s%n", name, first.rows().getOrDefault(name, 0.0),
+                    pct(c, 50), pct(c, 95), s.length == 0 ? "-" : String.format("%.3f", pct(s, 50)),
+                    s.length == 0 ? "-" : String.format("%.3f", pct(s, 95)));
         }
     }
 
@@ -245,6 +313,19 @@ public final class SyncBench {
         ProcessBuilder pb = new ProcessBuilder(launcher, "serve");
         pb.environment().putAll(env);
         return pb;
+    }
+
+    /**
+     * Warms the bench's own side (HTTP client, HMAC, JSON parsing), so that the first push measures the server's
+     * first push and not this JVM's first request; the server sees only {@code GET /health}, which is not on the sync path.
+     */
+    static void warmUpClient(java.net.http.HttpClient http, String base, String secret) throws Exception {
+        for (int i = 0; i < 20; i++) {
+            status(http, base + "/health");
+            hmac(secret, ("warm-up " + i).getBytes(StandardCharsets.UTF_8));
+            dev.braintrust.Json.mapper().readTree("{\"revision\":\"" + i + "\",\"stepsMs\":{\"a\":1.5}}")
+                    .path("stepsMs").fields().forEachRemaining(e -> e.getValue().asDouble());
+        }
     }
 
     static int status(java.net.http.HttpClient http, String url) {
