@@ -268,7 +268,10 @@ local_mode() {
   sleep 2
   local ready; ready=$(curl -s "$url/ready")
   echo "/ready: $ready"
-  check "/ready is 503 and names the run database" jq_ok "$ready" '.status == "not_ready" and (.detail | test("database"; "i"))'
+  check "/ready is 503 and names the failing check to anyone" jq_ok "$ready" '.status == "not_ready" and .checks["run database"] != "ok"'
+  ready=$(curl -s -H "X-API-Key: $KEY" "$url/ready")
+  echo "/ready with the key: $ready"
+  check "and gives the database error with the key" jq_ok "$ready" '.status == "not_ready" and (tostring | test("sqlite|database"; "i"))'
   check "HEALTHCHECK says unhealthy" unhealthy bt-it-broken
   podman rm -f -t 0 bt-it-broken >/dev/null
   done_step local

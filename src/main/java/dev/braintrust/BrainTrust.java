@@ -24,15 +24,22 @@ import dev.braintrust.sync.GitRemote;
 import dev.braintrust.sync.SyncService;
 import dev.braintrust.sync.WebhookResponse;
 import dev.braintrust.workflow.SavedWorkflow;
+import dev.braintrust.workflow.Prices;
+import dev.braintrust.workflow.PrivacyReport;
+import dev.braintrust.workflow.Workflow;
 import dev.braintrust.workflow.WorkflowLibrary;
+import dev.braintrust.journal.ModelCallRecord;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The composition root: builds every service from one {@link Config} and closes them in reverse
@@ -55,6 +62,7 @@ public final class BrainTrust implements AutoCloseable {
     private final ModelRouter modelRouter;
     private final OllamaProbe ollama;
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<Consumer<ModelCallRecord>> modelCallListeners = new ArrayList<>();
     private final ScheduleService schedules;
     private final boolean clientOfHome;
     private RunService runs;
@@ -217,6 +225,7 @@ public final class BrainTrust implements AutoCloseable {
             ModelGateway gateway = new ProviderGateway(config.models(), config.modelTimeout());
             closeables.add(gateway);
             RunService opened = new RunService(config, context, skills, skillRunner, workflows, store, journal, gateway, clock, ollama);
+            modelCallListeners.forEach(opened::onModelCall);
             Notifier notifier = new Notifier(config, opened, store.notifications(), workflows, clock);
             closeables.add(notifier);
             opened.addListener(notifier::onEvent);
@@ -287,6 +296,19 @@ public final class BrainTrust implements AutoCloseable {
             warnings.add("no model can run for agents that name none: " + models.defaultProblem()
                     + " (see 'Default model' for the ways to fix it)");
         }
+        Map<String, Workflow> readable = new LinkedHashMap<>();
+        for (SavedWorkflow w : saved) {
+            if (w.usable()) {
+                try {
+                    readable.put(w.name(), Workflow.fromJson(workflows.read(w.name()), w.name()));
+                } catch (BrainTrustException e) {
+                    // reported by 'run' and the workflows page; status only needs the ones that can run
+                }
+            }
+        }
+        Path pricesFile = home.root().resolve(Prices.FILE);
+        Prices prices = Prices.read(pricesFile);
+        warnings.addAll(prices.problems());
         return new StatusReport(
                 config.cloudMode() ? "cloud" : "local",
                 home.root(),
@@ -302,7 +324,21 @@ public final class BrainTrust implements AutoCloseable {
                 models.providers(),
                 sync == null ? null : sync.status(),
                 models,
-                clock.getZone().getId());
+                clock.getZone().getId(),
+                PrivacyReport.of(config, snapshot, readable),
+                new StatusReport.PriceTable(pricesFile, prices.currency(), prices.isEmpty()),
+                config.egress().dailyBudget());
+    }
+
+    /**
+     * Runs {@code listener} after every model call of every run, with its ledger entry (the server's
+     * metrics). Does not open the run database.
+     */
+    public synchronized void onModelCall(Consumer<ModelCallRecord> listener) {
+        modelCallListeners.add(listener);
+        if (runs != null) {
+            runs.onModelCall(listener);
+        }
     }
 
     /**

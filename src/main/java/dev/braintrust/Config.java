@@ -1,5 +1,7 @@
 package dev.braintrust;
 
+import dev.braintrust.context.Privacy;
+
 import dev.braintrust.context.ContextLimits;
 
 import java.io.IOException;
@@ -57,6 +59,8 @@ import java.util.regex.Pattern;
  * @param skillIsolation  BRAIN_TRUST_SKILL_ISOLATION: auto (default: a PID namespace when the system allows one,
  *                        else a session of its own), namespace (required) or session
  * @param environment     the variables the program was given, for the ones a skill's header declares ({@code # ENV:})
+ * @param egress          what may leave the machine and what it may cost: local model hosts, the MCP
+ *                        clients' privacy clearance, the daily budget
  */
 public record Config(
         Path home,
@@ -90,7 +94,8 @@ public record Config(
         ContextLimits contextLimits,
         ZoneId timeZone,
         String skillIsolation,
-        Environment environment) {
+        Environment environment,
+        Egress egress) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8000;
@@ -108,6 +113,8 @@ public record Config(
     public static final String DEFAULT_OLLAMA_BASE_URL = "http://localhost:11434";
     public static final int DEFAULT_MODEL_RETRIES = 2;
     public static final Duration DEFAULT_MODEL_RETRY_BACKOFF = Duration.ofSeconds(1);
+
+    public static final Privacy DEFAULT_MCP_PRIVACY = Privacy.PUBLIC;
 
     /** The names of every variable that holds a secret; skills never see them. */
     public static final List<String> SECRET_VARIABLES = List.of(
@@ -194,6 +201,54 @@ public record Config(
         }
     }
 
+    /**
+     * What may leave the machine, and what model calls may cost.
+     *
+     * @param localModelHosts BRAIN_TRUST_LOCAL_MODEL_HOSTS, comma-separated {@code host} or {@code host:port}:
+     *                        the OPENAI_BASE_URL / OLLAMA_BASE_URL servers that count as the user's own, so
+     *                        they receive {@code privacy: local} files (an Ollama on loopback always does);
+     *                        lower-cased; default none
+     * @param mcpPrivacy      BRAIN_TRUST_MCP_PRIVACY, {@code public} (default) or {@code local}: the files MCP
+     *                        and OpenAI-compatible clients may receive ({@code never} files never go out)
+     * @param dailyBudget     BRAIN_TRUST_DAILY_BUDGET; null when unset
+     */
+    public record Egress(List<String> localModelHosts, Privacy mcpPrivacy, DailyBudget dailyBudget) {
+        public Egress {
+            localModelHosts = List.copyOf(localModelHosts);
+        }
+    }
+
+    /**
+     * BRAIN_TRUST_DAILY_BUDGET: what the model calls of one day (local midnight to midnight) may cost,
+     * all runs together: an amount in the currency of {@code prices.json} ({@code 5} or {@code 2.50}),
+     * a token count ({@code 500000 tokens}), or both, comma-separated.
+     *
+     * @param cost   the most the day's calls may cost; null for no cost limit
+     * @param tokens the most tokens (input + output) the day's calls may use; null for no token limit
+     */
+    public record DailyBudget(Double cost, Long tokens) {
+        static DailyBudget parse(String name, String text) {
+            Double cost = null;
+            Long tokens = null;
+            for (String part : text.split(",")) {
+                String p = part.strip().toLowerCase(Locale.ROOT);
+                Matcher t = BUDGET_TOKENS.matcher(p);
+                if (t.matches() && tokens == null) {
+                    tokens = Long.parseLong(t.group(1));
+                } else if (BUDGET_COST.matcher(p).matches() && cost == null) {
+                    cost = Double.parseDouble(p);
+                } else {
+                    throw new BrainTrustException.BadConfig(name + " must be an amount in the currency of prices.json (5 or "
+                            + "2.50), a token count (500000 tokens), or both comma-separated, not '" + text + "'");
+                }
+            }
+            return new DailyBudget(cost, tokens);
+        }
+    }
+
+    private static final Pattern BUDGET_TOKENS = Pattern.compile("(\\d{1,15})\\s*tokens?");
+    private static final Pattern BUDGET_COST = Pattern.compile("\\d{1,12}(\\.\\d{1,9})?");
+
     public boolean cloudMode() {
         return gitUrl != null;
     }
@@ -262,28 +317,36 @@ public record Config(
                         v.bytes("BRAIN_TRUST_CONTEXT_LIMIT", ContextLimits.DEFAULT.totalBytes())),
                 v.zone("BRAIN_TRUST_TIMEZONE"),
                 v.choice("BRAIN_TRUST_SKILL_ISOLATION", "auto", "auto", "namespace", "session"),
-                Environment.of(env));
+                Environment.of(env),
+                new Egress(
+                        v.list("BRAIN_TRUST_LOCAL_MODEL_HOSTS").stream().map(h -> h.toLowerCase(Locale.ROOT)).toList(),
+                        Privacy.parse(v.choice("BRAIN_TRUST_MCP_PRIVACY", DEFAULT_MCP_PRIVACY.label(), "public", "local")).orElseThrow(),
+                        Optional.ofNullable(v.get("BRAIN_TRUST_DAILY_BUDGET", null))
+                                .map(b -> DailyBudget.parse("BRAIN_TRUST_DAILY_BUDGET", b)).orElse(null)));
     }
 
     public Config withHome(Path newHome) {
         return new Config(newHome.toAbsolutePath().normalize(), host, port, apiKey, webhookSecret, gitUrl, gitBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment);
+                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment,
+                egress);
     }
 
     public Config withListen(String newHost, int newPort) {
         return new Config(home, newHost, newPort, apiKey, webhookSecret, gitUrl, gitBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment);
+                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment,
+                egress);
     }
 
     public Config withGit(String newGitUrl, String newBranch) {
         return new Config(home, host, port, apiKey, webhookSecret, newGitUrl, newBranch,
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
-                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment);
+                skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment,
+                egress);
     }
 
     /** Parses "300", "300s", "5m", "1h", "500ms" and "0". */

@@ -3,6 +3,7 @@ package dev.braintrust;
 import dev.braintrust.skills.SkippedScript;
 import dev.braintrust.sync.SyncStatus;
 import dev.braintrust.workflow.ModelStatus;
+import dev.braintrust.workflow.PrivacyReport;
 import dev.braintrust.workflow.SavedWorkflow;
 
 import java.nio.file.Path;
@@ -22,6 +23,10 @@ import java.util.List;
  * @param sync           cloud mode: the mirror's state and the last sync (time, revision, outcome, error); null in local mode
  * @param models         the default model (can it run, and how to fix it), the Ollama server, the model aliases
  * @param timeZone       the server's time zone (IANA id): the journal's days and the times it shows follow it
+ * @param privacy        each context file's tier, and per agent of the saved workflows which files it receives
+ *                       and which are withheld
+ * @param prices         the price table: its currency and how many models it prices (null currency: no table)
+ * @param dailyBudget    BRAIN_TRUST_DAILY_BUDGET; null when unset
  */
 public record StatusReport(
         String mode,
@@ -38,7 +43,14 @@ public record StatusReport(
         List<String> providers,
         SyncStatus sync,
         ModelStatus models,
-        String timeZone) {
+        String timeZone,
+        PrivacyReport privacy,
+        PriceTable prices,
+        Config.DailyBudget dailyBudget) {
+
+    /** The price table as status shows it. */
+    public record PriceTable(java.nio.file.Path file, String currency, boolean empty) {
+    }
 
     public StatusReport {
         contextFiles = List.copyOf(contextFiles);

@@ -58,3 +58,15 @@ export function bytes(n) {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
+
+/** An amount of money with enough digits for what model calls cost. */
+export function money(amount, currency) {
+  if (amount == null) return 'unknown';
+  const digits = amount !== 0 && Math.abs(amount) < 0.01 ? 6 : 4;
+  return `${amount.toFixed(digits)}${currency ? ` ${currency}` : ''}`;
+}
+
+/** A count with thousands separators: 1,234,567. */
+export function count(n) {
+  return n == null ? '' : Number(n).toLocaleString('en-US');
+}

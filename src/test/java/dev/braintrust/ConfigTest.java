@@ -84,6 +84,28 @@ class ConfigTest {
     }
 
     @Test
+    void egress_settings_have_safe_defaults_and_are_checked() {
+        Config c = Config.fromEnv(Map.of("HOME", "/home/me"));
+        assertThat(c.egress().localModelHosts()).isEmpty();
+        assertThat(c.egress().mcpPrivacy()).isEqualTo(dev.braintrust.context.Privacy.PUBLIC);
+        assertThat(c.egress().dailyBudget()).isNull();
+
+        Config set = Config.fromEnv(Map.of("HOME", "/home/me", "BRAIN_TRUST_LOCAL_MODEL_HOSTS", "GPU-Box.lan, 10.0.0.5:8080",
+                "BRAIN_TRUST_MCP_PRIVACY", "local", "BRAIN_TRUST_DAILY_BUDGET", "2.50, 500000 tokens"));
+        assertThat(set.egress().localModelHosts()).containsExactly("gpu-box.lan", "10.0.0.5:8080");
+        assertThat(set.egress().mcpPrivacy()).isEqualTo(dev.braintrust.context.Privacy.LOCAL);
+        assertThat(set.egress().dailyBudget()).isEqualTo(new Config.DailyBudget(2.5, 500_000L));
+        assertThat(Config.fromEnv(Map.of("HOME", "/h", "BRAIN_TRUST_DAILY_BUDGET", "5")).egress().dailyBudget())
+                .isEqualTo(new Config.DailyBudget(5.0, null));
+
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("HOME", "/h", "BRAIN_TRUST_MCP_PRIVACY", "never")))
+                .hasMessageContaining("BRAIN_TRUST_MCP_PRIVACY must be one of public, local");
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("HOME", "/h", "BRAIN_TRUST_DAILY_BUDGET", "five dollars")))
+                .hasMessageContaining("BRAIN_TRUST_DAILY_BUDGET must be an amount");
+        assertThat(set.withHome(dir).egress()).isEqualTo(set.egress());
+    }
+
+    @Test
     void content_limits_time_zone_and_skill_isolation_have_documented_defaults_and_accept_units() {
         Config defaults = Config.fromEnv(Map.of("HOME", "/home/me"));
         assertThat(defaults.contextLimits()).isEqualTo(new dev.braintrust.context.ContextLimits(1024 * 1024, 8 * 1024 * 1024));

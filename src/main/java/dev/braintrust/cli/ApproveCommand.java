@@ -12,6 +12,7 @@ import picocli.CommandLine.Parameters;
 import java.util.List;
 
 @Command(name = "approve", mixinStandardHelpOptions = true,
+        header = "List what waiting runs ask a human for, or approve or reject it.",
         description = {"Approve (or reject) what a waiting run asks a human for: a step before it runs, its output, or a",
                 "skill call. The note reaches the next agent. The server running the run goes on within a second;",
                 "a waiting run whose server is gone goes on here. Without a run, lists what waits for approval.",

@@ -3,6 +3,7 @@ package dev.braintrust.cli;
 import dev.braintrust.BrainTrust;
 import dev.braintrust.context.ContextFile;
 import dev.braintrust.context.ContextSnapshot;
+import dev.braintrust.context.Privacy;
 import dev.braintrust.context.PromptComposer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,7 +36,8 @@ final class ContextCommand extends BaseCommand {
             out().println("Revision: " + s.revision());
             out().println("Files (in the order agents read them):");
             for (ContextFile f : s.files()) {
-                out().printf("  %-24s %8d bytes  sha256 %s%n", f.name(), f.bytes(), f.sha256().substring(0, 12));
+                out().printf("  %-24s %8d bytes  sha256 %s%s%n", f.name(), f.bytes(), f.sha256().substring(0, 12),
+                        f.privacy() == Privacy.PUBLIC ? "" : "  privacy: " + f.privacy().label());
             }
             if (s.files().isEmpty()) {
                 out().println("  (none)");

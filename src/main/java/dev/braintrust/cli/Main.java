@@ -25,6 +25,7 @@ import java.util.Map;
                 ServeCommand.class,
                 RunCommand.class,
                 ChatCommand.class,
+                EgressCommand.class,
                 McpCommand.class,
                 SyncCommand.class,
                 PublishCommand.class,

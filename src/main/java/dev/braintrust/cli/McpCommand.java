@@ -12,10 +12,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 @Command(name = "mcp", mixinStandardHelpOptions = true,
+        header = "Serve this home to one MCP client (Claude Desktop, Claude Code, Cursor) over stdio.",
         description = {"Serve the home to one MCP client over stdio (Model Context Protocol), for desktop clients that start a",
                 "command: Claude Desktop, Claude Code, Cursor. Offers your context files, the composed TELOS block, the",
                 "journal and saved workflows as resources, with-my-context and one prompt per workflow, and your skills,",
                 "run_workflow, get_context, read_journal and get_workflow as tools. Every tool call is journaled and recorded.",
+                "Context files marked 'privacy: local' are handed out only with BRAIN_TRUST_MCP_PRIVACY=local; 'privacy: never' files never.",
                 "It is a client of the home: it never syncs and never migrates the run database, so it runs beside a",
                 "'brain-trust serve' of the same home (in cloud mode it follows the commits that server syncs to).",
                 "Stops when the client closes standard input. Logs go to standard error; standard output is the protocol's.",

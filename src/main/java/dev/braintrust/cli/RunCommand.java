@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.braintrust.BrainTrust;
 import dev.braintrust.BrainTrustException;
 import dev.braintrust.Json;
+import dev.braintrust.journal.ContextShare;
 import dev.braintrust.journal.RunRecord;
+import dev.braintrust.journal.Usage;
 import dev.braintrust.workflow.AgentNode;
 import dev.braintrust.workflow.DryRun;
 import dev.braintrust.workflow.RunEvent;
@@ -155,6 +157,7 @@ final class RunCommand extends BaseCommand {
             out.println("=== Agent " + i + "/" + dry.agents().size() + ": " + agent.name() + " (node " + agent.nodeId()
                     + ") — model " + agent.modelShown() + " (" + agent.provider().title() + ")"
                     + (agent.upstream().isEmpty() ? "" : " — after " + String.join(", ", agent.upstream())));
+            out.println(contextLine(agent.context()));
             out.println("--- system prompt ---");
             out.println(agent.systemPrompt().stripTrailing());
             out.println("--- task ---");
@@ -170,6 +173,17 @@ final class RunCommand extends BaseCommand {
         return Main.OK;
     }
 
+    /** "Sends to api.openai.com: MISSION.md, GOALS.md; withheld: HEALTH.md (local), DIARY.md (never)". */
+    static String contextLine(ContextShare share) {
+        String where = share.local() ? share.host() + " (local: receives privacy: local files)" : share.host();
+        String line = "Sends to " + where + ": " + (share.received().isEmpty() ? "no context files" : String.join(", ", share.received()));
+        if (!share.withheld().isEmpty()) {
+            line += "; withheld: " + share.withheld().stream().map(w -> w.name() + " (" + w.privacy() + ")")
+                    .collect(Collectors.joining(", "));
+        }
+        return line;
+    }
+
     static ObjectWriter pretty() {
         return Json.mapper().writerWithDefaultPrettyPrinter();
     }
@@ -178,6 +192,11 @@ final class RunCommand extends BaseCommand {
         String took = seconds(run.durationMs() == null ? 0 : run.durationMs());
         String line = "Run " + run.id() + " " + run.status().label() + " in " + took + " (" + run.agentCount()
                 + (run.agentCount() == 1 ? " agent" : " agents") + ", context revision " + run.revision() + ").";
+        Usage usage = run.usage();
+        if (usage.modelCalls() > 0) {
+            line += "\n" + usage.modelCalls() + (usage.modelCalls() == 1 ? " model call" : " model calls") + ": "
+                    + usage.describeTokens() + ", " + usage.describeCost() + ", " + Bytes.human(usage.bytesSent()) + " sent.";
+        }
         return run.error() == null ? line : line + "\n" + run.error();
     }
 

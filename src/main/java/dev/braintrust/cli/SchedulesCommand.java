@@ -15,8 +15,10 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 
 @Command(name = "schedules", mixinStandardHelpOptions = true,
+        header = "List the schedules and triggers of your saved workflows, or pause, resume or run one now.",
         description = {"List the schedules and triggers of your saved workflows: the next five fires of each in its",
-                "time zone, the last runs, and the fires that were skipped, with why. A workflow declares them with",
+                "time zone, the last runs, and the fires that were skipped, with why (an overlap, a missed fire, the",
+                "day's budget spent). A workflow declares them with",
                 "\"schedule\": {\"cron\": \"0 7 * * 1-5\", \"timezone\": \"Europe/Berlin\"} and \"on\": [...] (see the README)."},
         subcommands = {SchedulesCommand.Pause.class, SchedulesCommand.Resume.class, SchedulesCommand.RunNow.class})
 final class SchedulesCommand extends BaseCommand {

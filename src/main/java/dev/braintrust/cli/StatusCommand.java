@@ -3,6 +3,8 @@ package dev.braintrust.cli;
 import dev.braintrust.BrainTrust;
 import dev.braintrust.BrainTrustException;
 import dev.braintrust.Config;
+import dev.braintrust.journal.Usage;
+import dev.braintrust.workflow.PrivacyReport;
 import dev.braintrust.Json;
 import dev.braintrust.StatusReport;
 import dev.braintrust.sync.SyncStatus;
@@ -20,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Show the mode, the source of truth, the context revision, the files and skills found, and which models can run.",
@@ -82,6 +85,12 @@ final class StatusCommand extends BaseCommand {
         s.skippedSkills().forEach(k -> out().println("  skipped:   skills/" + k.file() + " — " + k.reason()));
         out().println("Workflows:   " + s.workflows().size() + (s.workflows().isEmpty() ? "" : " (" + String.join(", ", s.workflows()) + ")"));
         printModels(s.models(), s.providers());
+        if (s.privacy() != null) {
+            printPrivacy(s.privacy());
+        }
+        if (s.prices() != null) {
+            printSpending(s);
+        }
         if (!s.warnings().isEmpty()) {
             out().println("Warnings:");
             s.warnings().forEach(w -> out().println("  - " + w));
@@ -112,6 +121,54 @@ final class StatusCommand extends BaseCommand {
                 .forEach(name -> out().println("  " + name + " → sent as written (built-in alias removed by " + ModelAliases.FILE_PATH + ")"));
         if (m.aliasProblem() != null) {
             out().println("  problem:   " + m.aliasProblem());
+        }
+    }
+
+    private void printPrivacy(PrivacyReport p) {
+        if (!p.anyRestricted()) {
+            out().println("Privacy:     every context file is public (sent to every model); front matter 'privacy: local' "
+                    + "or 'privacy: never' keeps a file back");
+        } else {
+            out().println("Privacy:     " + p.files().stream().filter(f -> !f.privacy().equals("public"))
+                    .map(f -> f.name() + " " + f.privacy() + (f.privacy().equals("local") ? " (only to local models)" : " (sent to no model)"))
+                    .collect(Collectors.joining(", ")) + "; the others public");
+        }
+        out().println("  local:     Ollama on this machine" + (p.localModelHosts().isEmpty() ? "" : ", and " + String.join(", ",
+                p.localModelHosts())) + " (BRAIN_TRUST_LOCAL_MODEL_HOSTS)");
+        out().println("  MCP:       clients receive " + (p.mcpPrivacy().equals("local") ? "public and local" : "public") + " files "
+                + "(BRAIN_TRUST_MCP_PRIVACY)");
+        if (p.anyRestricted()) {
+            // agents of one workflow that receive the same files on the same model share a line
+            Map<String, List<PrivacyReport.AgentShare>> lines = new LinkedHashMap<>();
+            for (PrivacyReport.AgentShare agent : p.agents()) {
+                lines.computeIfAbsent(agent.workflow() + "\0" + agent.model() + "\0" + RunCommand.contextLine(agent.context()),
+                        k -> new ArrayList<>()).add(agent);
+            }
+            for (List<PrivacyReport.AgentShare> same : lines.values()) {
+                PrivacyReport.AgentShare first = same.get(0);
+                out().println("  agents:    " + first.workflow() + " / " + same.stream().map(PrivacyReport.AgentShare::agent)
+                        .collect(Collectors.joining(", ")) + " (" + first.model() + ") — " + RunCommand.contextLine(first.context()));
+            }
+        }
+    }
+
+    private void printSpending(StatusReport s) {
+        StatusReport.PriceTable prices = s.prices();
+        out().println("Prices:      " + (prices.empty() ? "none (" + prices.file() + " is missing or empty: costs are unknown; "
+                + "'brain-trust init' writes an example)" : prices.file() + (prices.currency() == null ? "" : ", in " + prices.currency())));
+        Config.DailyBudget budget = s.dailyBudget();
+        if (budget == null) {
+            out().println("Budget:      no daily budget (BRAIN_TRUST_DAILY_BUDGET); 'brain-trust egress' shows what was spent");
+        } else {
+            List<String> limits = new java.util.ArrayList<>();
+            if (budget.cost() != null) {
+                limits.add(Usage.money(budget.cost(), prices.currency()));
+            }
+            if (budget.tokens() != null) {
+                limits.add(String.format(java.util.Locale.ROOT, "%,d tokens", budget.tokens()));
+            }
+            out().println("Budget:      " + String.join(" and ", limits) + " a day (BRAIN_TRUST_DAILY_BUDGET); 'brain-trust egress "
+                    + "--since today' shows today's spend");
         }
     }
 

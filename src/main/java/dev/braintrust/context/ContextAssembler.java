@@ -47,6 +47,7 @@ public final class ContextAssembler {
         private final ContextLimits limits;
         private final Map<String, byte[]> raw = new java.util.LinkedHashMap<>();
         private final java.util.Set<String> present = new java.util.HashSet<>();
+        private final java.util.Set<String> notFiles = new java.util.HashSet<>();
         private final List<String> problems = new ArrayList<>();
         private final Map<String, Long> reserved = new java.util.HashMap<>();
         private long admitted;
@@ -95,7 +96,7 @@ public final class ContextAssembler {
 
         /** An entry named like a context file that is a folder, a pipe, a device or a link: it is not read. */
         public void notAFile(String name, String what) {
-            present.add(name);
+            notFiles.add(name);
             problems.add("context/" + name + " is " + what + ", not a file; it is not read: rename or remove it");
         }
 
@@ -112,18 +113,20 @@ public final class ContextAssembler {
 
         /** @param revision the revision to record, or null to compute a content hash */
         public ContextSnapshot snapshot(String revision, Clock clock) {
-            return assemble(revision, raw, present, problems, clock);
+            return assemble(revision, raw, present, notFiles, problems, clock);
         }
     }
 
     private static ContextSnapshot assemble(String revision, Map<String, byte[]> raw, java.util.Set<String> present,
-                                            List<String> problems, Clock clock) {
+                                            java.util.Set<String> notFiles, List<String> problems, Clock clock) {
         List<String> warnings = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         for (String expected : EXPECTED) {
             if (!present.contains(expected)) {
                 missing.add(expected);
-                warnings.add("context/" + expected + " is missing; create it (run 'brain-trust init' for an example)");
+                if (!notFiles.contains(expected)) { // a folder of that name has its own warning, saying so
+                    warnings.add("context/" + expected + " is missing; create it (run 'brain-trust init' for an example)");
+                }
             }
         }
         warnings.addAll(problems);
@@ -134,11 +137,15 @@ public final class ContextAssembler {
             byte[] bytes = raw.get(name);
             String sha = HexFormat.of().formatHex(sha256().digest(bytes));
             revisionHash.update((name + "\0" + sha + "\n").getBytes(StandardCharsets.UTF_8));
-            String text = decode(name, bytes, warnings).strip();
+            FrontMatter front = FrontMatter.parse(name, decode(name, bytes, warnings));
+            if (front.problem() != null) {
+                warnings.add(front.problem());
+            }
+            String text = front.body().strip();
             if (text.isEmpty()) {
                 warnings.add("context/" + name + " is empty; write something in it or delete it");
             }
-            files.add(new ContextFile(name, text, bytes.length, sha));
+            files.add(new ContextFile(name, text, bytes.length, sha, front.privacy()));
         }
         String rev = revision != null ? revision : HexFormat.of().formatHex(revisionHash.digest()).substring(0, 16);
         return new ContextSnapshot(rev, clock.instant(), files, missing, warnings);

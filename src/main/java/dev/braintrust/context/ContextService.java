@@ -73,14 +73,33 @@ public final class ContextService {
         invalidationListeners.add(listener);
     }
 
-    /** The system prompt an agent with these instructions receives, built from the current snapshot. */
+    /**
+     * The system prompt an agent with these instructions receives, built from the current snapshot,
+     * as a cloud model receives it: {@code local} files withheld, {@code never} files left out.
+     */
     public String composePrompt(String agentInstructions) {
-        return PromptComposer.compose(snapshot(), agentInstructions);
+        return PromptComposer.compose(select(Privacy.PUBLIC).snapshot(), agentInstructions);
     }
 
-    /** The system prompt an agent with this role, backstory and goal receives now. */
+    /** The part of the current snapshot a destination of this clearance may receive. */
+    public ContextSelection select(Privacy clearance) {
+        return ContextSelection.of(snapshot(), clearance);
+    }
+
+    /**
+     * The TELOS block (no agent block) for a client of this clearance: what MCP and the
+     * OpenAI-compatible endpoint hand out, with {@code BRAIN_TRUST_MCP_PRIVACY} as the clearance.
+     */
+    public String telosBlock(Privacy clearance) {
+        return PromptComposer.telosBlock(select(clearance).snapshot());
+    }
+
+    /**
+     * The system prompt an agent with this role, backstory and goal receives now, as a cloud model
+     * receives it: {@code local} files withheld, {@code never} files left out.
+     */
     public String composePrompt(PromptComposer.Agent agent) {
-        return PromptComposer.compose(snapshot(), agent);
+        return PromptComposer.compose(select(Privacy.PUBLIC).snapshot(), agent);
     }
 
     public long loadCount() {

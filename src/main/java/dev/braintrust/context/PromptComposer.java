@@ -65,7 +65,9 @@ public final class PromptComposer {
     }
 
     private static void appendSection(StringBuilder out, String heading, String text) {
-        if (!text.isEmpty()) {
+        if (text.equals(ContextSelection.WITHHELD_NOTICE)) {
+            out.append('\n').append(text).append('\n'); // no heading: a heading would name what was withheld
+        } else if (!text.isEmpty()) {
             out.append("\n## ").append(heading).append('\n').append(text).append('\n');
         }
     }
@@ -85,5 +87,19 @@ public final class PromptComposer {
             heading.append(word.equals(word.toUpperCase(Locale.ROOT)) ? rest.toLowerCase(Locale.ROOT) : rest);
         }
         return heading.length() == 0 ? stem : heading.toString();
+    }
+
+    /** Where the agent block starts in a composed prompt. */
+    static final String AGENT_BLOCK = "\n---\n\n# AGENT INSTRUCTIONS\n";
+
+    /**
+     * The TELOS block alone ({@code # USER CONTEXT (TELOS LAYER)} and its sections, without the
+     * agent block): what a client that is not an agent (MCP, the OpenAI-compatible endpoint) is
+     * given. Pass a snapshot already narrowed by {@link ContextSelection}.
+     */
+    public static String telosBlock(ContextSnapshot snapshot) {
+        String prompt = compose(snapshot, (String) null);
+        int agent = prompt.lastIndexOf(AGENT_BLOCK);
+        return agent < 0 ? prompt : prompt.substring(0, agent);
     }
 }

@@ -25,6 +25,16 @@ public record RunRecord(String id, String workflow, RunStatus status, String sou
         steps = List.copyOf(steps);
     }
 
+    /** The usage of every model call of the run: tokens, cost, bytes sent. */
+    @com.fasterxml.jackson.annotation.JsonProperty("usage")
+    public Usage usage() {
+        Usage total = Usage.NONE;
+        for (StepRecord step : steps) {
+            total = total.plus(step.usage());
+        }
+        return total;
+    }
+
     public boolean succeeded() {
         return status == RunStatus.SUCCEEDED;
     }

@@ -17,7 +17,9 @@ public enum RunStatus {
     /** The process running it stopped (crash, kill, shutdown) before it finished. */
     INTERRUPTED,
     /** A human rejected a step (or nobody decided in time, BRAIN_TRUST_APPROVAL_TIMEOUT); the steps after it did not run. */
-    REJECTED;
+    REJECTED,
+    /** Stopped before a model call that would have gone over a budget (the workflow's or the day's). */
+    BUDGET;
 
     @JsonValue
     public String label() {

@@ -24,8 +24,10 @@ import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -352,6 +354,14 @@ public final class RunStore implements AutoCloseable {
      *                                      PostgreSQL (too long for its column, or holding a NUL); nothing is stored
      */
     public void insert(RunRecord run, String definition) {
+        insert(run, definition, Map.of());
+    }
+
+    /**
+     * As {@link #insert(RunRecord, String)}, with the context files each agent's system prompt carries
+     * (node id to files): what every model call of that agent sends, for the egress ledger.
+     */
+    public void insert(RunRecord run, String definition, Map<String, List<ModelCallRecord.FileRef>> contextFiles) {
         checkName("the workflow name", run.workflow(), MAX_WORKFLOW_NAME);
         for (StepRecord s : run.steps()) {
             checkName("the node id '" + excerptOf(s.nodeId()) + "'", s.nodeId(), MAX_NODE_ID);
@@ -386,8 +396,8 @@ public final class RunStore implements AutoCloseable {
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO steps (run_id, node_id, position, agent, model, "
                     + "status, revision, system_prompt, task, output, tool_calls, input_tokens, output_tokens, "
-                    + "total_tokens, attempts, started_at, finished_at, duration_ms, error) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + "total_tokens, attempts, started_at, finished_at, duration_ms, error, context_share) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 for (StepRecord s : run.steps()) {
                     ps.setString(1, run.id());
                     ps.setString(2, s.nodeId());
@@ -398,10 +408,12 @@ public final class RunStore implements AutoCloseable {
                     ps.setString(7, s.revision());
                     setText(ps, 8, s.systemPrompt());
                     bindProgress(ps, 9, s);
+                    LedgerTables.setContextShare(ps, 20, s.context());
                     ps.addBatch();
                 }
                 ps.executeBatch();
             }
+            LedgerTables.insertContextFiles(c, run.id(), contextFiles);
         }, "store run " + run.id());
     }
 
@@ -438,6 +450,36 @@ public final class RunStore implements AutoCloseable {
             }
             return null;
         }, "save step " + s.nodeId() + " of run " + runId);
+    }
+
+    /**
+     * Adds one entry to the egress ledger: a model call of a stored run. Its context files are those
+     * stored with the run for its agent ({@link #insert(RunRecord, String, Map)}), not written again.
+     */
+    public void saveModelCall(String runId, ModelCallRecord call) {
+        write(c -> {
+            LedgerTables.insert(c, runId, call);
+            return null;
+        }, "record model call " + call.seq() + " of run " + runId);
+    }
+
+    /** The context files each agent of a run carries, by node id, as stored when the run started. */
+    public Map<String, List<ModelCallRecord.FileRef>> contextFiles(String runId) {
+        return read(c -> LedgerTables.contextFiles(c, runId), "read the context files of run " + runId);
+    }
+
+    /** What budgets count for the model calls since {@code since}, every run and process together. */
+    public Spend spentSince(Instant since) {
+        return read(c -> LedgerTables.spentSince(c, since), "sum the model calls since " + since);
+    }
+
+    /**
+     * The egress ledger summed over the calls since {@code since}: per provider, host, model,
+     * workflow, day (in {@code zone}) and context file.
+     */
+    public UsageReport usageSince(Instant since, ZoneId zone) {
+        return read(c -> UsageReport.of(since, clock.instant(), LedgerTables.since(c, since), LedgerTables.filesSince(c, since),
+                zone), "sum the model calls since " + since);
     }
 
     /** Records the end of a run: status, end time, duration, final output, error. */
@@ -487,6 +529,8 @@ public final class RunStore implements AutoCloseable {
                     }
                 }
             }
+            Map<String, List<ModelCallRecord>> ledger = LedgerTables.ofRun(c, id);
+            steps.replaceAll(s -> s.withModelCalls(ledger.getOrDefault(s.nodeId(), List.of())));
             return Optional.of(new RunRecord(run.id(), run.workflow(), run.status(), run.source(), run.revision(),
                     run.agentCount(), run.startedAt(), run.finishedAt(), run.durationMs(), run.finalOutput(), run.error(), steps));
         }, "read run " + id);
@@ -627,7 +671,7 @@ public final class RunStore implements AutoCloseable {
                 rs.getString("task"), rs.getString("output"), fromJson(rs.getString("tool_calls")),
                 getInt(rs, "input_tokens"), getInt(rs, "output_tokens"), getInt(rs, "total_tokens"), rs.getInt("attempts"),
                 instant(getLong(rs, "started_at")), instant(getLong(rs, "finished_at")), getLong(rs, "duration_ms"),
-                rs.getString("error"));
+                rs.getString("error"), LedgerTables.contextShare(rs), List.of());
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.braintrust.journal;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -15,18 +17,55 @@ import java.util.Objects;
  * @param systemPrompt the exact system prompt it was given
  * @param task         the exact task (user message), with the upstream outputs; null until it starts
  * @param toolCalls    every tool call, in order
- * @param inputTokens  as reported by the provider, summed over the calls; null when not reported
+ * @param inputTokens  as reported by the provider, summed over the calls; null when not reported by every call
  * @param attempts     model calls made, retries included
  * @param error        one line saying why it failed, was skipped or cancelled; null otherwise
+ * @param context      which context files the agent received and which were withheld; null for steps
+ *                     stored before privacy tiers existed
+ * @param modelCalls   the egress ledger of the step: one entry per model call, in order
  */
 public record StepRecord(String nodeId, int position, String agent, String model, StepStatus status, String revision,
                          String systemPrompt, String task, String output, List<ToolCallRecord> toolCalls,
                          Integer inputTokens, Integer outputTokens, Integer totalTokens, int attempts,
-                         Instant startedAt, Instant finishedAt, Long durationMs, String error) {
+                         Instant startedAt, Instant finishedAt, Long durationMs, String error,
+                         ContextShare context, List<ModelCallRecord> modelCalls) {
     public StepRecord {
         Objects.requireNonNull(nodeId);
         Objects.requireNonNull(agent);
         Objects.requireNonNull(status);
         toolCalls = List.copyOf(toolCalls);
+        modelCalls = List.copyOf(modelCalls);
+    }
+
+    public StepRecord(String nodeId, int position, String agent, String model, StepStatus status, String revision,
+                      String systemPrompt, String task, String output, List<ToolCallRecord> toolCalls,
+                      Integer inputTokens, Integer outputTokens, Integer totalTokens, int attempts,
+                      Instant startedAt, Instant finishedAt, Long durationMs, String error) {
+        this(nodeId, position, agent, model, status, revision, systemPrompt, task, output, toolCalls, inputTokens,
+                outputTokens, totalTokens, attempts, startedAt, finishedAt, durationMs, error, null, List.of());
+    }
+
+    /** The same step with its ledger (read separately from the database). */
+    public StepRecord withModelCalls(List<ModelCallRecord> calls) {
+        return new StepRecord(nodeId, position, agent, model, status, revision, systemPrompt, task, output, toolCalls,
+                inputTokens, outputTokens, totalTokens, attempts, startedAt, finishedAt, durationMs, error, context, calls);
+    }
+
+    /**
+     * The step's tokens: the total as reported, {@code "unknown"} when a model call reported none
+     * (never a silent zero), null when no model was called.
+     */
+    @JsonProperty("tokens")
+    public Object tokens() {
+        if (modelCalls.isEmpty()) {
+            return totalTokens;
+        }
+        return totalTokens != null ? totalTokens : ModelCallRecord.UNKNOWN;
+    }
+
+    /** The usage of the step's model calls: tokens, cost, bytes sent. */
+    @JsonProperty("usage")
+    public Usage usage() {
+        return Usage.of(modelCalls);
     }
 }

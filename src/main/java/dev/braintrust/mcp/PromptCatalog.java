@@ -31,9 +31,11 @@ final class PromptCatalog {
     static final String WORKFLOW_PREFIX = "workflow-";
 
     private final BrainTrust bt;
+    private final ClientContext context;
 
     PromptCatalog(BrainTrust bt) {
         this.bt = bt;
+        this.context = new ClientContext(bt);
     }
 
     /** The prompts there are now, by name. */
@@ -57,8 +59,9 @@ final class PromptCatalog {
         return new SyncPromptSpecification(prompt, (exchange, request) -> get(request.name(), request.arguments()));
     }
 
+    /** A prompt, with the context clients are cleared for ({@link ClientContext}). */
     GetPromptResult get(String name, Map<String, Object> arguments) {
-        ContextSnapshot snapshot = bt.context().snapshot();
+        ContextSnapshot snapshot = context.now().snapshot();
         if (name.equals(WITH_MY_CONTEXT)) {
             String instructions = argument(arguments, "instructions");
             return result("Your context at revision " + snapshot.revision(), PromptComposer.compose(snapshot, instructions));

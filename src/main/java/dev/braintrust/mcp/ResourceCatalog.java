@@ -3,6 +3,7 @@ package dev.braintrust.mcp;
 import dev.braintrust.BrainTrust;
 import dev.braintrust.BrainTrustException;
 import dev.braintrust.context.ContextFile;
+import dev.braintrust.context.ContextSelection;
 import dev.braintrust.context.ContextSnapshot;
 import dev.braintrust.context.PromptComposer;
 import dev.braintrust.journal.Journal;
@@ -26,7 +27,8 @@ import java.util.Map;
 /**
  * What Brain Trust offers as MCP resources: each context file, the composed TELOS block, each
  * journal day and each saved workflow's JSON. Every read takes one context snapshot and says its
- * revision in the contents' {@code _meta}.
+ * revision in the contents' {@code _meta}. Context is what {@link ClientContext} clears clients for:
+ * a withheld file is not listed, and reading it is refused saying why.
  *
  * <p>The listing is {@link #current()}: the resources there are now, each with a version (a hash,
  * a size and time) that changes when its content does, so {@link CatalogSync} can tell clients which
@@ -48,19 +50,21 @@ final class ResourceCatalog {
     }
 
     private final BrainTrust bt;
+    private final ClientContext context;
 
     ResourceCatalog(BrainTrust bt) {
         this.bt = bt;
+        this.context = new ClientContext(bt);
     }
 
     /** The resources there are now, by URI, in listing order. */
     Map<String, Entry> current() {
         Map<String, Entry> all = new LinkedHashMap<>();
-        ContextSnapshot snapshot = bt.context().snapshot();
+        ContextSelection selection = context.now();
         all.put(TELOS, new Entry(Resource.builder(TELOS, "telos").title("Your TELOS context, composed")
                 .description("Every context file composed into the block each agent's system prompt starts with")
-                .mimeType(MARKDOWN).build(), snapshot.revision()));
-        for (ContextFile file : snapshot.files()) {
+                .mimeType(MARKDOWN).build(), selection.revision()));
+        for (ContextFile file : selection.received()) {
             String uri = CONTEXT + file.name();
             all.put(uri, new Entry(Resource.builder(uri, file.name()).title("Context: " + file.stem())
                     .description("The context file " + file.name()).mimeType(MARKDOWN).build(), file.sha256()));
@@ -107,15 +111,16 @@ final class ResourceCatalog {
     ReadResourceResult read(String uri) {
         try {
             if (uri.equals(TELOS)) {
-                ContextSnapshot snapshot = bt.context().snapshot();
-                return text(uri, MARKDOWN, telosBlock(snapshot), snapshot.revision());
+                ContextSelection selection = context.now();
+                return text(uri, MARKDOWN, telosBlock(selection.snapshot()), selection.revision());
             }
             if (uri.startsWith(CONTEXT)) {
-                ContextSnapshot snapshot = bt.context().snapshot();
+                ContextSelection selection = context.now();
                 String name = uri.substring(CONTEXT.length());
-                ContextFile file = snapshot.file(name).or(() -> snapshot.file(name + ".md"))
-                        .orElseThrow(() -> McpError.RESOURCE_NOT_FOUND.apply(uri));
-                return text(uri, MARKDOWN, file.content(), snapshot.revision());
+                ContextFile file = ClientContext.file(selection, name).orElseThrow(() -> ClientContext.refusal(selection, name)
+                        .map(why -> McpError.builder(McpSchema.ErrorCodes.RESOURCE_NOT_FOUND).message(why).data(Map.of("uri", uri)).build())
+                        .orElseGet(() -> McpError.RESOURCE_NOT_FOUND.apply(uri)));
+                return text(uri, MARKDOWN, file.content(), selection.revision());
             }
             if (uri.startsWith(JOURNAL)) {
                 return text(uri, MARKDOWN, bt.journal().read(uri.substring(JOURNAL.length())), null);
@@ -130,7 +135,10 @@ final class ResourceCatalog {
         throw McpError.RESOURCE_NOT_FOUND.apply(uri);
     }
 
-    /** The TELOS block alone: the composed prompt without the agent part that follows its closing rule. */
+    /**
+     * The TELOS block alone: the composed prompt without the agent part that follows its closing rule.
+     * Pass the snapshot of a {@link ContextSelection} ({@link ClientContext#now()}), never the whole one.
+     */
     static String telosBlock(ContextSnapshot snapshot) {
         String composed = PromptComposer.compose(snapshot, (String) null);
         int rule = composed.lastIndexOf("\n---\n");

@@ -3,6 +3,7 @@ package dev.braintrust.mcp;
 import dev.braintrust.BrainTrust;
 import dev.braintrust.BrainTrustException;
 import dev.braintrust.context.ContextFile;
+import dev.braintrust.context.ContextSelection;
 import dev.braintrust.context.ContextSnapshot;
 import dev.braintrust.journal.Journal;
 import dev.braintrust.journal.RunRecord;
@@ -53,6 +54,7 @@ final class ToolCatalog implements AutoCloseable {
 
     private final BrainTrust bt;
     private final ToolRecorder recorder;
+    private final ClientContext context;
     /** Sends run_workflow's progress notifications off the agents' threads. */
     private final ExecutorService progress = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "mcp-progress");
@@ -63,6 +65,7 @@ final class ToolCatalog implements AutoCloseable {
     ToolCatalog(BrainTrust bt, ToolRecorder recorder) {
         this.bt = bt;
         this.recorder = recorder;
+        this.context = new ClientContext(bt);
     }
 
     /** The tools there are now, by name: the built-in ones, then one per skill. */
@@ -218,17 +221,18 @@ final class ToolCatalog implements AutoCloseable {
 
     private CallToolResult getContext(McpSyncServerExchange exchange, CallToolRequest request) {
         long start = System.nanoTime();
-        ContextSnapshot snapshot = bt.context().snapshot();
+        ContextSelection selection = context.now();
+        ContextSnapshot snapshot = selection.snapshot();
         String file = PromptCatalog.argument(request.arguments(), "file");
         String text;
         String error = null;
         if (file == null || file.isBlank()) {
             text = ResourceCatalog.telosBlock(snapshot);
         } else {
-            text = snapshot.file(file.strip()).or(() -> snapshot.file(file.strip() + ".md")).map(ContextFile::content).orElse(null);
+            text = ClientContext.file(selection, file.strip()).map(ContextFile::content).orElse(null);
             if (text == null) {
-                error = "no context file '" + file + "'; the files are: "
-                        + String.join(", ", snapshot.files().stream().map(ContextFile::name).toList());
+                error = ClientContext.refusal(selection, file.strip()).orElse("no context file '" + file + "'; the files are: "
+                        + String.join(", ", selection.receivedNames()));
             }
         }
         recorder.record(exchange, request.name(), request.arguments(), snapshot.revision(), millisSince(start),

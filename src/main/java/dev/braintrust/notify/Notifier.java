@@ -73,7 +73,8 @@ public final class Notifier implements AutoCloseable {
     private final Config.Automation settings;
     private final String publicUrl;
     private final byte[] key;
-    private final HttpClient http;
+    /** Made at the first delivery: a server that notifies nobody keeps no HTTP client (nor its selector thread). */
+    private HttpClient http;
     private final ScheduledThreadPoolExecutor executor;
     private final Map<String, NotificationRecord> pending = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -88,7 +89,6 @@ public final class Notifier implements AutoCloseable {
                 : "http://" + (config.host().contains(":") ? "[" + config.host() + "]" : config.host()) + ":" + config.port();
         this.publicUrl = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         this.key = signingKey(settings.notifySecret());
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
         this.executor = new ScheduledThreadPoolExecutor(2, r -> {
             Thread t = new Thread(r, "notify");
             t.setDaemon(true);
@@ -153,6 +153,13 @@ public final class Notifier implements AutoCloseable {
         attempt(record, request);
     }
 
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
+        }
+        return http;
+    }
+
     private void attempt(NotificationRecord before, RequestFactory request) {
         if (closed) {
             return;
@@ -161,7 +168,7 @@ public final class Notifier implements AutoCloseable {
         Integer status = null;
         String error;
         try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http().send(request.build(), HttpResponse.BodyHandlers.ofString());
             status = response.statusCode();
             error = status / 100 == 2 ? null : "answered " + status + excerpt(response.body());
         } catch (IOException e) {
@@ -273,7 +280,8 @@ public final class Notifier implements AutoCloseable {
                 root.putArray("tags").add("white_check_mark");
             }
             default -> {
-                root.put("title", "Brain Trust: " + run.workflow() + " " + run.status().label());
+                root.put("title", "Brain Trust: " + run.workflow() + (run.status() == RunStatus.BUDGET ? " stopped by a budget"
+                        : " " + run.status().label()));
                 root.put("message", Optional.ofNullable(run.error()).orElse("the run did not succeed"));
                 root.put("priority", 4);
                 root.putArray("tags").add("warning");
@@ -375,4 +383,5 @@ public final class Notifier implements AutoCloseable {
                     p.createdAt(), clock.instant()));
         }
     }
+
 }

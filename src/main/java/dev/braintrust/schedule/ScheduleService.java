@@ -75,6 +75,8 @@ public final class ScheduleService implements AutoCloseable {
     public static final String MANUAL = "manual";
     public static final String CONTEXT_CHANGED = "context-changed";
     public static final String WEBHOOK = "webhook";
+    /** Why a fire was skipped when the day's budget (BRAIN_TRUST_DAILY_BUDGET) was spent. */
+    public static final String BUDGET = "budget";
 
     private final WorkflowLibrary workflows;
     private final ContextService context;
@@ -375,10 +377,23 @@ public final class ScheduleService implements AutoCloseable {
         }
     }
 
-    /** Starts the run of a claimed fire (a slot is taken for it) and records it on the fire. */
+    /**
+     * Starts the run of a claimed fire (a slot is taken for it) and records it on the fire. When the day's
+     * budget (BRAIN_TRUST_DAILY_BUDGET) is spent, the fire is recorded as skipped ({@code budget}, with the
+     * numbers) instead: a run would only stop at its first model call.
+     */
     private Optional<RunHandle> launch(Pending p) {
         try {
             RunService service = runs.get();
+            Optional<String> spent = service.dailyBudgetExhausted();
+            if (spent.isPresent()) {
+                log.info("{}: the fire of {} was skipped (budget): {}", p.scheduleId(), p.fireAt(), spent.get());
+                ledger.get().update(p.scheduleId(), p.fireAt(), ScheduleFire.SKIPPED, BUDGET, null, spent.get());
+                synchronized (lock) {
+                    activeRuns--;
+                }
+                return Optional.empty();
+            }
             RunHandle handle = service.start(service.loadSaved(p.workflow()).withInput(p.input()), p.kind(), null);
             ledger.get().update(p.scheduleId(), p.fireAt(), ScheduleFire.STARTED, null, handle.id(), null);
             Instant[] window = triggerRunWindows.get(p.scheduleId());
@@ -504,6 +519,16 @@ public final class ScheduleService implements AutoCloseable {
         }
         if (triggers.isEmpty()) {
             return answer(404, "no saved workflow has {\"webhook\": \"" + key + "\"} in its \"on\" list");
+        }
+        Optional<String> spent = runs.get().dailyBudgetExhausted();
+        if (spent.isPresent()) {
+            for (TriggerSpec trigger : triggers) {
+                skip(trigger.id(), uniqueNow(), WEBHOOK, BUDGET, spent.get());
+            }
+            Map<String, Object> over = new LinkedHashMap<>();
+            over.put("error", BUDGET);
+            over.put("detail", spent.get() + "; no run starts until tomorrow");
+            return new WebhookAnswer(429, over);
         }
         String input = inputOf(body);
         List<Map<String, Object>> started = new ArrayList<>();

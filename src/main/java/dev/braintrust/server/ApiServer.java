@@ -66,6 +66,7 @@ public final class ApiServer implements AutoCloseable {
         this.brainTrust = brainTrust;
         this.config = brainTrust.config();
         this.metrics = new ServerMetrics(brainTrust.context(), brainTrust.skillRunner());
+        brainTrust.onModelCall(metrics::recordModelCall);
         this.gatekeeper = new Gatekeeper(config.apiKey(), config.corsOrigins(), new WrongKeyLimiter(),
                 new ClientAddress(config.trustedProxies()));
         ContextService context = brainTrust.context();
@@ -97,6 +98,7 @@ public final class ApiServer implements AutoCloseable {
                 new SkillRoutes(brainTrust.skills(), brainTrust.skillRunner(), bodies),
                 new LogRoutes(brainTrust.journal()),
                 runRoutes,
+                new UsageRoutes(brainTrust::runs),
                 new SyncRoutes(brainTrust),
                 new MetricsRoutes(metrics),
                 new DashboardRoutes(brainTrust.context(), brainTrust.workflows(), config.cloudMode(), bodies,

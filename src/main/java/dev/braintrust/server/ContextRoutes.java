@@ -29,13 +29,14 @@ final class ContextRoutes implements Routes {
     private record Rendered(ContextSnapshot snapshot, byte[] json) {
     }
 
-    record FileView(String name, long bytes, String sha256) {
+    /** @param privacy the file's tier from its front matter: public, local or never */
+    record FileView(String name, long bytes, String sha256, String privacy) {
     }
 
     record SnapshotView(String revision, Instant loadedAt, List<FileView> files, List<String> missing, List<String> warnings) {
         static SnapshotView of(ContextSnapshot s) {
             return new SnapshotView(s.revision(), s.loadedAt(),
-                    s.files().stream().map(f -> new FileView(f.name(), f.bytes(), f.sha256())).toList(),
+                    s.files().stream().map(f -> new FileView(f.name(), f.bytes(), f.sha256(), f.privacy().label())).toList(),
                     s.missing(), s.warnings());
         }
     }

@@ -3,7 +3,9 @@ package dev.braintrust.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.braintrust.BrainTrustException;
 import dev.braintrust.context.ContextService;
+import dev.braintrust.context.ContextSelection;
 import dev.braintrust.context.ContextSnapshot;
+import dev.braintrust.context.Privacy;
 import dev.braintrust.context.PromptComposer;
 import dev.braintrust.workflow.SavedWorkflow;
 import dev.braintrust.workflow.WorkflowLibrary;
@@ -59,7 +61,9 @@ final class DashboardRoutes implements Routes {
             String instructions = boundedParam(ctx, "instructions");
             PromptComposer.Agent agent = new PromptComposer.Agent(boundedParam(ctx, "role"), instructions, boundedParam(ctx, "goal"));
             ContextSnapshot snapshot = context.snapshot();
-            ctx.json(new Prompt(snapshot.revision(), PromptComposer.compose(snapshot, agent)));
+            // as a cloud model receives it: local files withheld, never files left out
+            ContextSnapshot sent = ContextSelection.of(snapshot, Privacy.PUBLIC).snapshot();
+            ctx.json(new Prompt(snapshot.revision(), PromptComposer.compose(sent, agent)));
         });
         routes.get("/api/v1/workflows/{name}", ctx -> ctx.json(workflows.read(ctx.pathParam("name"))));
         routes.put("/api/v1/workflows/{name}", ctx -> {

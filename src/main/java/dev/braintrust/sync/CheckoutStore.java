@@ -102,23 +102,6 @@ final class CheckoutStore {
         }
     }
 
-    /** Everything but the top-level logs/ and state/, which belong to the server (a file of that name too). */
-    private static final TreeFilter NOT_SERVER_FOLDERS = new TreeFilter() {
-        @Override
-        public boolean include(TreeWalk walker) {
-            return walker.getDepth() > 0 || !PaiHome.LOCAL_FOLDERS.contains(walker.getNameString());
-        }
-
-        @Override
-        public boolean shouldBeRecursive() {
-            return false;
-        }
-
-        @Override
-        public TreeFilter clone() {
-            return this;
-        }
-    };
 
     private static void write(Repository repo, RevCommit commit, GitMirror.Checkout previous, Path into) throws IOException {
         try (ObjectReader reader = repo.newObjectReader(); TreeWalk walk = new TreeWalk(reader)) {
@@ -128,7 +111,7 @@ final class CheckoutStore {
                 walk.addTree(previous.tree());
             }
             walk.setRecursive(true);
-            walk.setFilter(NOT_SERVER_FOLDERS);
+            walk.setFilter(ServerFolders.EXCLUDED);
             while (walk.next()) {
                 String path = walk.getPathString();
                 FileMode mode = walk.getFileMode(0);

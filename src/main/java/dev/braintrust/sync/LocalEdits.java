@@ -136,7 +136,7 @@ final class LocalEdits {
             walk.addTree(new DirCacheIterator(repo.readDirCache()));
             walk.addTree(new FileTreeIterator(repo));
             walk.setRecursive(true);
-            walk.setFilter(OUTSIDE_LOCAL_FOLDERS);
+            walk.setFilter(ServerFolders.EXCLUDED);
             while (walk.next()) {
                 FileMode onDisk = walk.getFileMode(3);
                 if (onDisk == FileMode.MISSING || onDisk == FileMode.TREE) {
@@ -183,21 +183,4 @@ final class LocalEdits {
         return Files.createDirectories(folder);
     }
 
-    /** Everything but the top-level {@code logs/} and {@code state/}, which belong to the server. */
-    private static final TreeFilter OUTSIDE_LOCAL_FOLDERS = new TreeFilter() {
-        @Override
-        public boolean include(TreeWalk walker) {
-            return walker.getDepth() > 0 || !PaiHome.LOCAL_FOLDERS.contains(walker.getNameString());
-        }
-
-        @Override
-        public boolean shouldBeRecursive() {
-            return false;
-        }
-
-        @Override
-        public TreeFilter clone() {
-            return this;
-        }
-    };
 }

@@ -1,5 +1,6 @@
 package dev.braintrust.workflow;
 
+import dev.braintrust.journal.ModelCallRecord;
 import dev.braintrust.journal.ToolCallRecord;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.agent.tool.ToolSpecification;
@@ -23,6 +24,7 @@ import dev.langchain4j.model.output.TokenUsage;
 import java.net.ConnectException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,11 +41,36 @@ final class AgentRunner {
 
     /** What the runner reports while it works, so a failed step still records what happened. */
     interface Progress {
-        void modelCalled(TokenUsage usage);
+        /**
+         * Before every model call, retries included.
+         *
+         * @param estimatedInputTokens what the call is about to send, in characters / 4
+         * @throws BudgetExceeded when the call would go over a budget: the agent stops without making it
+         */
+        void beforeModelCall(int estimatedInputTokens);
 
-        void attempted();
+        /** After every model call that was attempted, whether it succeeded or not: the egress ledger. */
+        void modelCalled(CallReport report);
 
         void toolCalled(ToolCallRecord call);
+    }
+
+    /**
+     * One model call as the runner saw it.
+     *
+     * @param usage                 as the provider reported it; null when it reported nothing (or the call failed)
+     * @param sent                  the HTTP requests it put on the wire (empty when the gateway cannot tell)
+     * @param toolResults           the tool results its messages carried back to the model
+     * @param estimatedInputTokens  characters / 4 of its messages
+     * @param estimatedOutputTokens characters / 4 of the answer (0 when it failed)
+     * @param failed                true when it ended in an error
+     */
+    record CallReport(TokenUsage usage, List<WireRequest> sent, List<ModelCallRecord.ToolResultRef> toolResults,
+                      int estimatedInputTokens, int estimatedOutputTokens, boolean failed) {
+        CallReport {
+            sent = List.copyOf(sent);
+            toolResults = List.copyOf(toolResults);
+        }
     }
 
     private final ModelGateway gateway;
@@ -72,6 +99,7 @@ final class AgentRunner {
      * @return the agent's final answer
      * @throws AgentFailure         when a model call fails for good or the tool rounds run out
      * @throws CancelledException   when the thread is interrupted (the run was cancelled or timed out)
+     * @throws BudgetExceeded       when the next model call would go over a budget
      * @throws ApprovalNeeded       when the model called a skill that needs a human's approval: the
      *                              conversation so far, to {@link #resume} with once it is decided
      */
@@ -187,25 +215,66 @@ final class AgentRunner {
     }
 
     private ChatResponse call(ModelRoute route, ChatRequest request, Progress progress) {
+        List<ChatMessage> messages = request.messages();
+        int estimate = estimateTokens(messages);
+        List<ModelCallRecord.ToolResultRef> toolResults = toolResults(messages);
         for (int attempt = 1; ; attempt++) {
             checkInterrupted();
-            progress.attempted();
+            progress.beforeModelCall(estimate);
+            List<WireRequest> sent = new ArrayList<>(1);
             try {
-                ChatResponse response = gateway.chat(route, request);
-                progress.modelCalled(response.tokenUsage());
+                ChatResponse response = gateway.chat(route, request, sent::add);
+                progress.modelCalled(new CallReport(response.tokenUsage(), sent, toolResults, estimate,
+                        response.aiMessage() == null ? 0 : estimateTokens(List.of(response.aiMessage())), false));
                 return response;
-            } catch (RateLimitException | InternalServerException e) {
-                if (attempt > maxRetries) {
-                    throw new AgentFailure(describe(route, e, attempt), e);
-                }
-                sleep(backoff.multipliedBy(1L << Math.min(attempt - 1, 10)));
             } catch (RuntimeException e) {
+                progress.modelCalled(new CallReport(null, sent, toolResults, estimate, 0, true));
+                if (e instanceof RateLimitException || e instanceof InternalServerException) {
+                    if (attempt > maxRetries) {
+                        throw new AgentFailure(describe(route, e, attempt), e);
+                    }
+                    sleep(backoff.multipliedBy(1L << Math.min(attempt - 1, 10)));
+                    continue;
+                }
                 if (Thread.currentThread().isInterrupted() || rootCause(e) instanceof InterruptedException) {
                     throw new CancelledException();
                 }
                 throw new AgentFailure(describe(route, e, attempt), e);
             }
         }
+    }
+
+    /** Characters / 4, rounded up: the usual rough count of tokens, for budgets before a call is made. */
+    static int estimateTokens(List<ChatMessage> messages) {
+        long chars = 0;
+        for (ChatMessage m : messages) {
+            if (m instanceof SystemMessage s) {
+                chars += s.text().length();
+            } else if (m instanceof UserMessage u) {
+                chars += u.hasSingleText() ? u.singleText().length() : u.toString().length();
+            } else if (m instanceof AiMessage a) {
+                chars += a.text() == null ? 0 : a.text().length();
+                if (a.hasToolExecutionRequests()) {
+                    for (ToolExecutionRequest r : a.toolExecutionRequests()) {
+                        chars += r.name().length() + (r.arguments() == null ? 0 : r.arguments().length());
+                    }
+                }
+            } else if (m instanceof ToolExecutionResultMessage t) {
+                chars += t.text() == null ? 0 : t.text().length();
+            }
+        }
+        return (int) Math.min(Integer.MAX_VALUE, (chars + 3) / 4);
+    }
+
+    private static List<ModelCallRecord.ToolResultRef> toolResults(List<ChatMessage> messages) {
+        List<ModelCallRecord.ToolResultRef> results = new ArrayList<>();
+        for (ChatMessage m : messages) {
+            if (m instanceof ToolExecutionResultMessage t) {
+                results.add(new ModelCallRecord.ToolResultRef(t.toolName(),
+                        t.text() == null ? 0 : t.text().getBytes(StandardCharsets.UTF_8).length));
+            }
+        }
+        return results;
     }
 
     private String describe(ModelRoute route, RuntimeException e, int attempts) {

@@ -1,5 +1,7 @@
 package dev.braintrust.workflow;
 
+import dev.braintrust.journal.ContextShare;
+
 import java.util.List;
 
 /**
@@ -24,9 +26,10 @@ public record DryRun(String workflow, String revision, boolean ready, List<Agent
      * @param model         the model as written (or the default model)
      * @param aliasOf       the model an alias stands for; null when {@code model} is no alias
      * @param providerModel the name sent to the provider
+     * @param context       where its calls would go, the context files it would receive and those withheld from it
      */
     public record Agent(String nodeId, String name, String model, String aliasOf, Provider provider, String providerModel,
-                        List<String> upstream, String systemPrompt, String task) {
+                        List<String> upstream, String systemPrompt, String task, ContextShare context) {
         public Agent {
             upstream = List.copyOf(upstream);
         }

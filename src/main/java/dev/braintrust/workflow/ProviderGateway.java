@@ -18,6 +18,7 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * The model providers through LangChain4j: one client per model name, built on first use with
@@ -61,6 +62,11 @@ public final class ProviderGateway implements ModelGateway {
         http.clear();
     }
 
+    @Override
+    public ChatResponse chat(ModelRoute route, ChatRequest request, Consumer<WireRequest> sent) {
+        return MeteredHttpClient.listen(sent, () -> chat(route, request));
+    }
+
     private ChatModel build(ModelRoute route) {
         return switch (route.provider()) {
             case OPENAI -> OpenAiChatModel.builder()
@@ -98,17 +104,22 @@ public final class ProviderGateway implements ModelGateway {
         };
     }
 
+    /** Gemini's shared client also repairs answers without usage ({@link GeminiUsageRepair}). */
     private SharedHttpClient shared(Provider provider, String baseUrl) {
-        return http.computeIfAbsent(provider, p -> new SharedHttpClient(http(baseUrl)));
+        return http.computeIfAbsent(provider, p -> new SharedHttpClient(
+                p == Provider.GEMINI ? new GeminiUsageRepair.Builder(http(baseUrl)) : http(baseUrl)));
     }
 
-    /** Plain-HTTP servers (local stand-ins, Ollama) get HTTP/1.1 without an h2c upgrade attempt. */
-    private static JdkHttpClientBuilder http(String baseUrl) {
+    /**
+     * Plain-HTTP servers (local stand-ins, Ollama) get HTTP/1.1 without an h2c upgrade attempt.
+     * Every client is metered, for the egress ledger.
+     */
+    private static HttpClientBuilder http(String baseUrl) {
         HttpClient.Builder jdk = HttpClient.newBuilder();
         if (baseUrl != null && baseUrl.startsWith("http://")) {
             jdk.version(HttpClient.Version.HTTP_1_1);
         }
-        return new JdkHttpClientBuilder().httpClientBuilder(jdk);
+        return new MeteredHttpClient.Builder(new JdkHttpClientBuilder().httpClientBuilder(jdk));
     }
 
     /**
@@ -116,10 +127,10 @@ public final class ProviderGateway implements ModelGateway {
      * client (the timeouts are the gateway's, the same for all of them).
      */
     private static final class SharedHttpClient implements HttpClientBuilder {
-        private final JdkHttpClientBuilder builder;
+        private final HttpClientBuilder builder;
         private dev.langchain4j.http.client.HttpClient client;
 
-        SharedHttpClient(JdkHttpClientBuilder builder) {
+        SharedHttpClient(HttpClientBuilder builder) {
             this.builder = builder;
         }
 

@@ -1,5 +1,6 @@
 package dev.braintrust.workflow;
 
+import dev.braintrust.journal.ModelCallRecord;
 import dev.braintrust.journal.ApprovalRecord;
 import dev.braintrust.journal.RunRecord;
 import dev.braintrust.journal.RunStatus;
@@ -11,6 +12,7 @@ import dev.langchain4j.model.output.TokenUsage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,10 +63,16 @@ final class RunExecution {
     private final CompletableFuture<RunRecord> result = new CompletableFuture<>();
     private final Instant startedAt;
     private final long startNanos;
+    private final RunEgress egress;
     private final Duration approvalTimeout;
     private final ApprovalListener approvalListener;
     private int running;
     private boolean finished;
+    private int callSeq;
+    private long countedTokens;
+    private double countedCost;
+    /** Why the run stops at its next model call (a budget would be exceeded); null while it may go on. */
+    private String budgetStop;
     private RunStatus liveStatus = RunStatus.RUNNING;
     private long waitedNanos;
     private long waitingSinceNanos = -1;
@@ -73,15 +81,15 @@ final class RunExecution {
 
     RunExecution(String runId, String source, WorkflowPlan plan, Map<String, String> systemPrompts, String revision,
                  AgentRunner runner, ExecutorService pool, int maxParallel, RunStore store, Clock clock,
-                 Consumer<RunEvent> events, Duration approvalTimeout, ApprovalListener approvalListener) {
+                 Consumer<RunEvent> events, Duration approvalTimeout, ApprovalListener approvalListener, RunEgress egress) {
         this(runId, source, plan, systemPrompts, revision, runner, pool, maxParallel, store, clock, events, approvalTimeout,
-                approvalListener, clock.instant(), System.nanoTime());
+                approvalListener, egress, clock.instant(), System.nanoTime());
     }
 
     private RunExecution(String runId, String source, WorkflowPlan plan, Map<String, String> systemPrompts, String revision,
                          AgentRunner runner, ExecutorService pool, int maxParallel, RunStore store, Clock clock,
                          Consumer<RunEvent> events, Duration approvalTimeout, ApprovalListener approvalListener,
-                         Instant startedAt, long startNanos) {
+                         RunEgress egress, Instant startedAt, long startNanos) {
         this.approvalTimeout = approvalTimeout;
         this.approvalListener = approvalListener;
         this.runId = runId;
@@ -96,10 +104,11 @@ final class RunExecution {
         this.events = events;
         this.startedAt = startedAt;
         this.startNanos = startNanos;
+        this.egress = egress;
         int position = 0;
         for (AgentNode agent : plan.order()) {
             nodes.put(agent.id(), new Node(agent, position++, plan.routes().get(agent.id()), systemPrompts.get(agent.id()),
-                    plan.upstream().get(agent.id()).size()));
+                    plan.upstream().get(agent.id()).size(), egress.agents().get(agent.id())));
         }
     }
 
@@ -114,21 +123,25 @@ final class RunExecution {
     /**
      * Rebuilds a stored run that waits for approvals, to go on in this process: finished steps keep their
      * results, parked steps their pending approval, and steps that were running when their process stopped
-     * run again. Call {@link #resume} next.
+     * run again. The model calls made so far count against the workflow's budget. Call {@link #resume} next.
      */
     static RunExecution restore(RunRecord record, List<ApprovalRecord> approvals, WorkflowPlan plan, AgentRunner runner,
                                 ExecutorService pool, int maxParallel, RunStore store, Clock clock,
-                                Consumer<RunEvent> events, Duration approvalTimeout, ApprovalListener listener) {
+                                Consumer<RunEvent> events, Duration approvalTimeout, ApprovalListener listener, RunEgress egress) {
         Map<String, String> prompts = new LinkedHashMap<>();
         record.steps().forEach(st -> prompts.put(st.nodeId(), st.systemPrompt()));
         long ageNanos = Duration.between(record.startedAt(), clock.instant()).toNanos();
         RunExecution run = new RunExecution(record.id(), record.source(), plan, prompts, record.revision(), runner, pool,
-                maxParallel, store, clock, events, approvalTimeout, listener, record.startedAt(), System.nanoTime() - ageNanos);
+                maxParallel, store, clock, events, approvalTimeout, listener, egress, record.startedAt(), System.nanoTime() - ageNanos);
         synchronized (run) {
             for (StepRecord step : record.steps()) {
                 Node node = run.nodes.get(step.nodeId());
                 if (node != null) {
                     node.restore(step, approvals.stream().filter(a -> a.nodeId().equals(step.nodeId())).toList());
+                }
+                for (ModelCallRecord call : step.modelCalls()) {
+                    run.callSeq = Math.max(run.callSeq, call.seq());
+                    run.count(call);
                 }
             }
             for (Node node : run.nodes.values()) {
@@ -322,7 +335,7 @@ final class RunExecution {
     }
 
     private void pump() {
-        while (!finished && running < maxParallel && !ready.isEmpty()) {
+        while (!finished && budgetStop == null && running < maxParallel && !ready.isEmpty()) {
             launch(ready.poll());
         }
     }
@@ -332,10 +345,17 @@ final class RunExecution {
             List<TaskComposer.Input> inputs = new ArrayList<>();
             for (String up : plan.upstream().get(node.agent.id())) {
                 Node upstream = nodes.get(up);
-                inputs.add(new TaskComposer.Input(upstream.agent.displayName(), upstream.afterNote == null ? upstream.output
-                        : upstream.output + "\n\n(Note from the human who approved this output: " + upstream.afterNote + ")"));
+                inputs.add(new TaskComposer.Input(upstream.agent.displayName(), upstream.carried()));
             }
             node.task = TaskComposer.compose(node.agent, inputs);
+        }
+        if (node.upstream.isEmpty()) {
+            for (String up : plan.upstream().get(node.agent.id())) {
+                Node upstream = nodes.get(up);
+                String carried = upstream.carried();
+                node.upstream.add(new ModelCallRecord.UpstreamRef(up, upstream.agent.displayName(),
+                        carried == null ? 0 : carried.strip().getBytes(StandardCharsets.UTF_8).length));
+            }
         }
         if (AgentNode.APPROVE_BEFORE.equals(node.agent.approval()) && !node.beforeApproved) {
             park(node, ApprovalRecord.BEFORE, node.task, null);
@@ -373,7 +393,11 @@ final class RunExecution {
         running--;
         node.resumeWith = null;
         Instant now = clock.instant();
-        if (failure instanceof AgentRunner.ApprovalNeeded pause) {
+        if (failure instanceof BudgetExceeded) {
+            node.end(StepStatus.CANCELLED, null, "stopped before its next model call: " + failure.getMessage(), now);
+            save(node);
+            emitFinished(node);
+        } else if (failure instanceof AgentRunner.ApprovalNeeded pause) {
             park(node, ApprovalRecord.TOOL, pause.subject, pause.checkpoint.toJson());
         } else if (failure == null && AgentNode.APPROVE_AFTER.equals(node.agent.approval()) && !node.afterApproved) {
             node.output = output;
@@ -389,6 +413,10 @@ final class RunExecution {
         updateLiveStatus();
         if (storeFailure != null) {
             failIfUnstored();
+        } else if (budgetStop != null) {
+            if (running == 0) {
+                stop(RunStatus.BUDGET, budgetStop); // the agents still waiting would each need a model call
+            }
         } else if (nodes.values().stream().allMatch(n -> n.status.finished())) {
             finish(outcome(), null);
         } else {
@@ -578,6 +606,14 @@ final class RunExecution {
         }
     }
 
+    /** Adds a call to what the run has used, for its budget (a call that never left the machine costs nothing). */
+    private void count(ModelCallRecord call) {
+        if (!call.outcome().equals(ModelCallRecord.NOT_SENT)) {
+            countedTokens += call.countedTokens();
+            countedCost += call.countedCost() == null ? 0 : call.countedCost();
+        }
+    }
+
     /** How a step parked before a skill call goes on: the conversation so far and the human's decision. */
     private record Resume(AgentRunner.Checkpoint checkpoint, boolean approved, String note) {
     }
@@ -594,9 +630,9 @@ final class RunExecution {
         String output;
         String error;
         final List<ToolCallRecord> toolCalls = new ArrayList<>();
-        Integer inputTokens;
-        Integer outputTokens;
-        Integer totalTokens;
+        final RunEgress.Agent egress;
+        final List<ModelCallRecord.UpstreamRef> upstream = new ArrayList<>();
+        final List<ModelCallRecord> calls = new ArrayList<>();
         int attempts;
         Instant startedAt;
         Instant finishedAt;
@@ -610,12 +646,13 @@ final class RunExecution {
         String afterNote;
         Resume resumeWith;
 
-        Node(AgentNode agent, int position, ModelRoute route, String systemPrompt, int pendingUpstream) {
+        Node(AgentNode agent, int position, ModelRoute route, String systemPrompt, int pendingUpstream, RunEgress.Agent egress) {
             this.agent = agent;
             this.position = position;
             this.route = route;
             this.systemPrompt = systemPrompt;
             this.pendingUpstream = pendingUpstream;
+            this.egress = egress;
         }
 
         void end(StepStatus newStatus, String newOutput, String newError, Instant at) {
@@ -632,9 +669,7 @@ final class RunExecution {
         void restore(StepRecord step, List<ApprovalRecord> approvals) {
             task = step.task();
             toolCalls.addAll(step.toolCalls());
-            inputTokens = step.inputTokens();
-            outputTokens = step.outputTokens();
-            totalTokens = step.totalTokens();
+            calls.addAll(step.modelCalls());
             attempts = step.attempts();
             startedAt = step.startedAt();
             finishedAt = step.finishedAt();
@@ -669,27 +704,90 @@ final class RunExecution {
 
         ApprovalRecord deferred;
 
+        /** What this step's output gives the steps after it: the output, with the approver's note if there was one. */
+        String carried() {
+            return afterNote == null ? output
+                    : output + "\n\n(Note from the human who approved this output: " + afterNote + ")";
+        }
+
         StepRecord record() {
+            Integer in = reported(ModelCallRecord::inputTokens);
+            Integer out = reported(ModelCallRecord::outputTokens);
+            Integer total = in == null || out == null ? null : in + out;
             return new StepRecord(agent.id(), position, agent.displayName(), route.describe(), status, revision, systemPrompt,
-                    task, output, toolCalls, inputTokens, outputTokens, totalTokens, attempts, startedAt, finishedAt,
-                    durationMs, error);
+                    task, output, toolCalls, in, out, total, attempts, startedAt, finishedAt, durationMs, error,
+                    egress.share(), calls);
+        }
+
+        /**
+         * The sum of a count over the calls that succeeded, or null when one of them did not report it
+         * (a partial sum would look like the whole). Failed calls carry no usage and are not counted.
+         */
+        private Integer reported(java.util.function.Function<ModelCallRecord, Integer> count) {
+            Integer sum = null;
+            for (ModelCallRecord call : calls) {
+                if (!call.outcome().equals(ModelCallRecord.OK)) {
+                    continue;
+                }
+                Integer n = count.apply(call);
+                if (n == null) {
+                    return null;
+                }
+                sum = sum == null ? n : sum + n;
+            }
+            return sum;
         }
 
         @Override
-        public void modelCalled(TokenUsage usage) {
+        public void beforeModelCall(int estimatedInputTokens) {
             synchronized (RunExecution.this) {
-                if (usage != null) {
-                    inputTokens = add(inputTokens, usage.inputTokenCount());
-                    outputTokens = add(outputTokens, usage.outputTokenCount());
-                    totalTokens = add(totalTokens, usage.totalTokenCount());
+                if (budgetStop == null) {
+                    budgetStop = RunExecution.this.egress.budgets().refusal(countedTokens, countedCost, estimatedInputTokens,
+                            RunExecution.this.egress.prices().nameFor(route));
                 }
+                if (budgetStop != null) {
+                    throw new BudgetExceeded(budgetStop);
+                }
+                attempts++;
             }
         }
 
         @Override
-        public void attempted() {
+        public void modelCalled(AgentRunner.CallReport report) {
             synchronized (RunExecution.this) {
-                attempts++;
+                TokenUsage usage = report.usage();
+                Integer in = usage == null ? null : usage.inputTokenCount();
+                Integer out = usage == null ? null : usage.outputTokenCount();
+                boolean measured = !report.sent().isEmpty();
+                boolean delivered = report.sent().stream().anyMatch(WireRequest::delivered);
+                String outcome = !report.failed() ? ModelCallRecord.OK
+                        : measured && !delivered ? ModelCallRecord.NOT_SENT : ModelCallRecord.FAILED;
+                Prices prices = RunExecution.this.egress.prices();
+                String priced = prices.nameFor(route);
+                int estimatedOut = report.estimatedOutputTokens();
+                ModelCallRecord call = new ModelCallRecord(++callSeq, agent.id(), clock.instant(), route.provider().label(),
+                        route.aliasOf() == null ? route.model() : route.aliasOf(),
+                        measured ? report.sent().get(0).host() : egress.destination().host(),
+                        measured ? Long.valueOf(report.sent().stream().mapToLong(WireRequest::bodyBytes).sum()) : null,
+                        egress.files(), upstream, report.toolResults(), in, out, prices.cost(priced, in, out),
+                        prices.currency(), outcome, report.estimatedInputTokens(), estimatedOut,
+                        prices.estimate(priced, report.estimatedInputTokens(), estimatedOut));
+                calls.add(call);
+                count(call);
+                try {
+                    store.saveModelCall(runId, call);
+                } catch (RuntimeException e) {
+                    log.error("run {}: {}", runId, e.getMessage());
+                    if (storeFailure == null) {
+                        storeFailure = "the run database did not store a model call of " + agent.displayName()
+                                + " (the egress ledger): " + e.getMessage();
+                    }
+                }
+                try {
+                    RunExecution.this.egress.onCall().accept(call);
+                } catch (RuntimeException e) {
+                    log.warn("run {}: a model-call listener failed: {}", runId, e.toString());
+                }
             }
         }
 
@@ -704,13 +802,6 @@ final class RunExecution {
                 emit(RunEvent.Type.TOOL_CALL, this, status.label(), call.durationMs(), null, call);
                 failIfUnstored();
             }
-        }
-
-        private Integer add(Integer total, Integer more) {
-            if (more == null) {
-                return total;
-            }
-            return total == null ? more : total + more;
         }
     }
 }

@@ -10,15 +10,20 @@ import dev.braintrust.context.ContextService;
 import dev.braintrust.context.ContextSnapshot;
 import dev.braintrust.context.PromptComposer;
 import dev.braintrust.journal.ApprovalRecord;
+import dev.braintrust.journal.ContextShare;
 import dev.braintrust.journal.Journal;
 import dev.braintrust.journal.JournalEntry;
+import dev.braintrust.journal.ModelCallRecord;
 import dev.braintrust.journal.RunRecord;
 import dev.braintrust.journal.RunStatus;
 import dev.braintrust.journal.RunStore;
 import dev.braintrust.journal.RunSummary;
+import dev.braintrust.journal.Spend;
 import dev.braintrust.journal.StepRecord;
 import dev.braintrust.journal.StepStatus;
 import dev.braintrust.journal.ToolCallRecord;
+import dev.braintrust.journal.Usage;
+import dev.braintrust.journal.UsageReport;
 import dev.braintrust.skills.SkillRegistry;
 import dev.braintrust.skills.SkillRunner;
 import dev.langchain4j.data.message.AiMessage;
@@ -35,6 +40,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -44,6 +50,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -85,6 +92,9 @@ public final class RunService implements AutoCloseable {
     private final ExecutorService pool;
     private final ScheduledExecutorService timer;
     private final Map<String, ActiveRun> active = new ConcurrentHashMap<>();
+    private final ModelDestinations destinations;
+    private final Prices.Cached prices;
+    private final List<Consumer<ModelCallRecord>> callListeners = new CopyOnWriteArrayList<>();
     private final Map<String, ScheduledFuture<?>> timeouts = new ConcurrentHashMap<>();
     private final List<Consumer<RunEvent>> listeners = new CopyOnWriteArrayList<>();
     private final Duration approvalTimeout;
@@ -109,6 +119,8 @@ public final class RunService implements AutoCloseable {
         this.router = new ModelRouter(config.models(), new ModelAliases(workflows::folder));
         this.gateway = gateway;
         this.redact = redactor(config);
+        this.destinations = new ModelDestinations(config.models(), config.egress().localModelHosts());
+        this.prices = new Prices.Cached(config.home().resolve(Prices.FILE));
         this.agents = new AgentRunner(gateway, new SkillTools(skills, skillRunner), config.maxToolRounds(),
                 config.models().maxRetries(), config.models().retryBackoff(), config.modelTimeout(), redactor(config),
                 provider -> provider.baseUrl(config.models()));
@@ -183,10 +195,16 @@ public final class RunService implements AutoCloseable {
         return WorkflowPlan.of(workflow, config.defaultModel(), router);
     }
 
-    /** Every agent's exact system prompt and task, in execution order, without calling a model. */
+    /**
+     * Every agent's exact system prompt and task, in execution order, without calling a model; and
+     * per agent where its calls would go, which context files it receives and which are withheld.
+     */
     public DryRun dryRun(Workflow workflow) {
         WorkflowPlan plan = plan(workflow);
         ContextSnapshot snapshot = context.snapshot();
+        AgentContexts contexts = new AgentContexts(snapshot, destinations);
+        List<String> problems = new ArrayList<>(plan.keyProblems());
+        problems.addAll(budgetProblems(workflow, plan, prices.get()));
         List<DryRun.Agent> list = new ArrayList<>();
         for (AgentNode agent : plan.order()) {
             List<String> upstream = plan.upstream().get(agent.id()).stream()
@@ -194,10 +212,11 @@ public final class RunService implements AutoCloseable {
             String task = TaskComposer.compose(agent, upstream.stream()
                     .map(name -> new TaskComposer.Input(name, DryRun.placeholder(name))).toList());
             ModelRoute route = plan.routes().get(agent.id());
+            AgentContexts.Agent context = contexts.of(route);
             list.add(new DryRun.Agent(agent.id(), agent.displayName(), route.model(), route.aliasOf(), route.provider(),
-                    route.providerModel(), upstream, PromptComposer.compose(snapshot, agent.promptFields()), task));
+                    route.providerModel(), upstream, PromptComposer.compose(context.selection().snapshot(), agent.promptFields()),
+                    task, context.share()));
         }
-        List<String> problems = new ArrayList<>(plan.keyProblems());
         problems.addAll(ollamaProblems(plan));
         return new DryRun(workflow.name(), snapshot.revision(), problems.isEmpty(), list, problems, plan.notes());
     }
@@ -236,6 +255,118 @@ public final class RunService implements AutoCloseable {
         return ModelStatus.check(config.defaultModel(), router, ollama);
     }
 
+    /**
+     * What keeps a budget from being enforced: a cost limit (the workflow's or the day's) with an
+     * agent whose model has no price in prices.json. Such a run is refused before it starts.
+     */
+    private List<String> budgetProblems(Workflow workflow, WorkflowPlan plan, Prices table) {
+        List<String> problems = new ArrayList<>();
+        boolean costLimited = workflow.budget().maxCost() != null
+                || config.egress().dailyBudget() != null && config.egress().dailyBudget().cost() != null;
+        if (!costLimited) {
+            return problems;
+        }
+        String limit = workflow.budget().maxCost() != null ? "the workflow's budget.maxCost" : "BRAIN_TRUST_DAILY_BUDGET";
+        plan.routes().values().stream().map(table::nameFor).distinct().sorted().forEach(model -> {
+            if (table.priceOf(model).isEmpty()) {
+                problems.add(limit + " limits cost, but " + config.home().resolve(Prices.FILE) + " has no price for the model '"
+                        + model + "': add one (per million input and output tokens), or the budget could not be kept");
+            }
+        });
+        return problems;
+    }
+
+    // ---- what leaves the machine ---------------------------------------------------------------
+
+    /** Runs {@code listener} after every model call of every run, with its ledger entry (the metrics use it). */
+    public void onModelCall(Consumer<ModelCallRecord> listener) {
+        callListeners.add(Objects.requireNonNull(listener));
+    }
+
+    /** What the model calls since local midnight count against BRAIN_TRUST_DAILY_BUDGET, every run together. */
+    public Spend spentToday() {
+        return store.spentSince(startOfToday());
+    }
+
+    /**
+     * Why no run should start now because the day's budget is spent, or empty when runs may start.
+     * For schedulers: a scheduled run is skipped with this reason rather than started and stopped at
+     * its first model call. Always empty without BRAIN_TRUST_DAILY_BUDGET.
+     */
+    public Optional<String> dailyBudgetExhausted() {
+        Config.DailyBudget daily = config.egress().dailyBudget();
+        if (daily == null) {
+            return Optional.empty();
+        }
+        Spend today = spentToday();
+        String currency = prices.get().currency();
+        if (daily.tokens() != null && today.tokens() >= daily.tokens()) {
+            return Optional.of(String.format(Locale.ROOT, "today's budget of %,d tokens (BRAIN_TRUST_DAILY_BUDGET) is spent: "
+                    + "today's model calls have used %,d", daily.tokens(), today.tokens()));
+        }
+        if (daily.cost() != null && today.cost() >= daily.cost()) {
+            return Optional.of("today's budget of " + Usage.money(daily.cost(), currency) + " (BRAIN_TRUST_DAILY_BUDGET) is spent: "
+                    + "today's model calls have cost " + Usage.money(today.cost(), currency));
+        }
+        return Optional.empty();
+    }
+
+    /** The egress ledger summed since {@code since}: per provider, host, model, workflow, day and context file. */
+    public UsageReport usage(Instant since) {
+        return store.usageSince(since, clock.getZone());
+    }
+
+    /**
+     * The egress ledger since {@code since} ({@link #since(String)}), and today's spend against the daily budget.
+     *
+     * @throws BrainTrustException.BadInput when {@code since} is not a period
+     */
+    public Spending spending(String since) {
+        Instant start = since(since);
+        return new Spending(usage(start), new Spending.Today(startOfToday(), spentToday(), config.egress().dailyBudget(),
+                prices.get().currency(), dailyBudgetExhausted().orElse(null)));
+    }
+
+    /** The longest period the ledger is summed over at once. */
+    static final int MAX_PERIOD_DAYS = 3660;
+
+    /**
+     * The start of a period written as {@code 7d}, {@code 24h}, {@code 30m}, {@code today} or a date
+     * ({@code 2026-11-01}, local midnight); null or blank means {@code 7d}.
+     *
+     * @throws BrainTrustException.BadInput naming what is accepted
+     */
+    public Instant since(String text) {
+        String t = text == null || text.isBlank() ? "7d" : text.strip().toLowerCase(Locale.ROOT);
+        if (t.equals("today")) {
+            return startOfToday();
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,7})\\s*([dhm])").matcher(t);
+        if (m.matches()) {
+            long amount = Long.parseLong(m.group(1));
+            Duration d = switch (m.group(2)) {
+                case "d" -> Duration.ofDays(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> Duration.ofMinutes(amount);
+            };
+            if (d.toDays() > MAX_PERIOD_DAYS) {
+                throw new BrainTrustException.BadInput("'" + text + "' is longer than " + MAX_PERIOD_DAYS + " days");
+            }
+            return clock.instant().minus(d);
+        }
+        try {
+            return LocalDate.parse(t).atStartOfDay(clock.getZone()).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new BrainTrustException.BadInput("'" + text + "' is not a period: use 7d, 24h, 30m, today or a date "
+                    + "such as 2026-11-01");
+        }
+    }
+
+    /** Local midnight of today, in the clock's zone. */
+    public Instant startOfToday() {
+        return LocalDate.now(clock).atStartOfDay(clock.getZone()).toInstant();
+    }
+
     // ---- runs ------------------------------------------------------------------------------
 
     /**
@@ -249,18 +380,33 @@ public final class RunService implements AutoCloseable {
     public RunHandle start(Workflow workflow, String source, Consumer<RunEvent> listener) {
         WorkflowPlan plan = plan(workflow);
         plan.requireKeys();
+        Prices table = prices.get();
+        List<String> budgetProblems = budgetProblems(workflow, plan, table);
+        if (!budgetProblems.isEmpty()) {
+            throw new BrainTrustException.BadInput(String.join("; ", budgetProblems));
+        }
         ContextSnapshot snapshot = context.snapshot();
+        AgentContexts contexts = new AgentContexts(snapshot, destinations);
         Map<String, String> prompts = new LinkedHashMap<>();
-        plan.order().forEach(a -> prompts.put(a.id(), PromptComposer.compose(snapshot, a.promptFields())));
+        Map<String, RunEgress.Agent> agentEgress = new LinkedHashMap<>();
+        for (AgentNode a : plan.order()) {
+            AgentContexts.Agent agentContext = contexts.of(plan.routes().get(a.id()));
+            prompts.put(a.id(), PromptComposer.compose(agentContext.selection().snapshot(), a.promptFields()));
+            agentEgress.put(a.id(), agentContext.egress());
+        }
+        RunEgress egress = new RunEgress(agentEgress, table,
+                new Budgets(workflow.budget(), config.egress().dailyBudget(), this::spentToday, table), this::modelCalled);
         String id = newRunId();
         EventHub hub = new EventHub();
         if (listener != null) {
             hub.subscribe(listener);
         }
         RunExecution execution = new RunExecution(id, source, plan, prompts, snapshot.revision(), agents, pool,
-                config.maxParallel(), store, clock, hub::publish, approvalTimeout, this::armExpiry);
+                config.maxParallel(), store, clock, hub::publish, approvalTimeout, this::armExpiry, egress);
         listeners.forEach(hub::subscribe);
-        store.insert(execution.snapshot(), definition(workflow));
+        Map<String, List<ModelCallRecord.FileRef>> carried = new LinkedHashMap<>();
+        agentEgress.forEach((node, e) -> carried.put(node, e.files()));
+        store.insert(execution.snapshot(), definition(workflow), carried);
         CompletableFuture<RunRecord> done = track(id, execution, hub);
         execution.start();
         return new RunHandle(id, snapshot.revision(), done);
@@ -394,12 +540,31 @@ public final class RunService implements AutoCloseable {
         } catch (JsonProcessingException e) {
             throw new BrainTrustException.BadInput("the stored workflow of run " + id + " cannot be read: " + e.getOriginalMessage());
         }
+        WorkflowPlan plan = plan(workflow);
         EventHub hub = new EventHub();
         listeners.forEach(hub::subscribe);
-        RunExecution execution = RunExecution.restore(record, store.approvals().ofRun(id), plan(workflow), agents, pool,
-                config.maxParallel(), store, clock, hub::publish, approvalTimeout, this::armExpiry);
+        RunExecution execution = RunExecution.restore(record, store.approvals().ofRun(id), plan, agents, pool,
+                config.maxParallel(), store, clock, hub::publish, approvalTimeout, this::armExpiry, restoredEgress(record, workflow, plan));
         track(id, execution, hub);
         execution.resume();
+    }
+
+    /**
+     * What a run taken over carries: each agent's files as stored when the run started (its system prompt
+     * is the stored one, so its context is too), its destination as configured now, today's prices.
+     */
+    private RunEgress restoredEgress(RunRecord record, Workflow workflow, WorkflowPlan plan) {
+        Map<String, List<ModelCallRecord.FileRef>> carried = store.contextFiles(record.id());
+        Map<String, RunEgress.Agent> agentEgress = new LinkedHashMap<>();
+        for (AgentNode a : plan.order()) {
+            ContextShare share = record.steps().stream().filter(st -> st.nodeId().equals(a.id())).findFirst()
+                    .map(StepRecord::context).orElse(null);
+            agentEgress.put(a.id(), new RunEgress.Agent(destinations.of(plan.routes().get(a.id())), share,
+                    carried.getOrDefault(a.id(), List.of())));
+        }
+        Prices table = prices.get();
+        return new RunEgress(agentEgress, table,
+                new Budgets(workflow.budget(), config.egress().dailyBudget(), this::spentToday, table), this::modelCalled);
     }
 
     private void armExpiry(ApprovalRecord approval) {
@@ -578,9 +743,13 @@ public final class RunService implements AutoCloseable {
      * should cost one cheap call rather than a run.
      *
      * @throws BrainTrustException.BadInput    when no provider serves the default model, or its key is missing
-     * @throws BrainTrustException.Unavailable when the model call fails
+     * @throws BrainTrustException.Unavailable when the model call fails, or the day's budget is spent (the call is
+     *                                         then not made; this call itself is not in the egress ledger)
      */
     public Completion plainCompletion(List<ChatTurn> turns) {
+        dailyBudgetExhausted().ifPresent(why -> {
+            throw new BrainTrustException.Unavailable(why + "; no model call is made until tomorrow");
+        });
         String model = config.defaultModel();
         ModelRoute route = ModelRouter.route(model).orElseThrow(() -> new BrainTrustException.BadInput(
                 "BRAIN_TRUST_DEFAULT_MODEL '" + model + "' is not a model name a provider serves: " + ModelRouter.NAMING_RULES));
@@ -614,6 +783,16 @@ public final class RunService implements AutoCloseable {
     }
 
     // ---- internals -------------------------------------------------------------------------
+
+    private void modelCalled(ModelCallRecord call) {
+        for (Consumer<ModelCallRecord> listener : callListeners) {
+            try {
+                listener.accept(call);
+            } catch (RuntimeException e) {
+                log.warn("a model-call listener failed: {}", e.toString());
+            }
+        }
+    }
 
     private void replay(RunRecord run, Consumer<RunEvent> listener) {
         listener.accept(new RunEvent(RunEvent.Type.RUN_STARTED, run.id(), run.startedAt(), null, null,

@@ -22,8 +22,10 @@ import java.util.Set;
  * @param edges   every edge, in file order (including any that point at missing nodes: validation reports them)
  * @param ignored the nodes that are not agents, id to type: other node types are display-only and skipped,
  *                with the edges that touch them
+ * @param budget  the top-level {@code budget}: what one run may use ({@link Budget#NONE} when absent)
  */
-public record Workflow(String name, List<AgentNode> agents, List<WorkflowEdge> edges, Map<String, String> ignored) {
+public record Workflow(String name, List<AgentNode> agents, List<WorkflowEdge> edges, Map<String, String> ignored,
+                       Budget budget) {
     public static final String AGENT_TYPE = "agentNode";
     public static final int MAX_NODES = 200;
     public static final int MAX_EDGES = 2000;
@@ -35,6 +37,12 @@ public record Workflow(String name, List<AgentNode> agents, List<WorkflowEdge> e
         agents = List.copyOf(agents);
         edges = List.copyOf(edges);
         ignored = Collections.unmodifiableMap(new LinkedHashMap<>(ignored));
+        budget = budget == null ? Budget.NONE : budget;
+    }
+
+    /** A workflow without a budget. */
+    public Workflow(String name, List<AgentNode> agents, List<WorkflowEdge> edges, Map<String, String> ignored) {
+        this(name, agents, edges, ignored, Budget.NONE);
     }
 
     /**
@@ -104,12 +112,13 @@ public record Workflow(String name, List<AgentNode> agents, List<WorkflowEdge> e
                 }
             }
         }
+        Budget budget = Budget.fromJson(root.get("budget"), problems);
         if (!problems.isEmpty()) {
             throw new BrainTrustException.BadInput("the workflow is not valid: " + String.join("; ", problems));
         }
         String title = scalar(root.get("name"));
         String name = title != null && !title.isBlank() ? title.strip() : fallbackName;
-        return new Workflow(name == null || name.isBlank() ? "workflow" : name, agents, edges, ignored);
+        return new Workflow(name == null || name.isBlank() ? "workflow" : name, agents, edges, ignored, budget);
     }
 
     /** A one-agent workflow, as a chat runs. */

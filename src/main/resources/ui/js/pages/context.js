@@ -20,7 +20,7 @@ export async function render(root, { signal, app }) {
     files,
     h('section', { class: 'card', id: 'prompt' },
       h('h2', null, 'The prompt an agent receives'),
-      h('p', { class: 'muted' }, 'Every agent’s system prompt is your context (the TELOS block) followed by its own instructions.'),
+      h('p', { class: 'muted' }, 'Every agent’s system prompt is your context (the TELOS block) followed by its own instructions. Shown as a cloud model receives it: files marked privacy: local are withheld, privacy: never files left out.'),
       h('label', { for: 'prompt-instructions' }, 'Agent instructions'),
       instructions,
       h('div', { class: 'actions' }, compose),
@@ -64,6 +64,8 @@ export async function render(root, { signal, app }) {
     fill(files, ...rendered.map(({ file, html, err }) =>
       h('article', { class: 'card file', id: fileId(file.name), dataset: { file: file.name } },
         h('header', { class: 'file-head' }, h('h2', null, file.name),
+          file.privacy && file.privacy !== 'public' ? h('span', { class: `chip privacy ${file.privacy}`, title: file.privacy === 'local'
+            ? 'privacy: local — sent only to models on your machine or network' : 'privacy: never — sent to no model' }, file.privacy) : null,
           h('span', { class: 'muted' }, `${bytes(file.bytes)} · sha256 ${file.sha256.slice(0, 12)}`)),
         err ? errorBox(err) : trustedHtml(h('div', { class: 'markdown' }), html))));
   };

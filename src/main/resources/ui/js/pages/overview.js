@@ -3,7 +3,7 @@
 // recent runs, health, and "Sync now" in cloud mode.
 import { api, keyHeaders } from '../api.js';
 import { h, dl, errorBox, add, fill } from '../dom.js';
-import { ago, agoFrom, duration, shortRev, time } from '../format.js';
+import { ago, agoFrom, bytes, count, duration, money, shortRev, time } from '../format.js';
 
 export async function render(root, { signal, app }) {
   const body = h('div', { class: 'grid' });
@@ -11,7 +11,8 @@ export async function render(root, { signal, app }) {
 
   const state = { syncNote: null }; // what the last "Sync now" said, kept across redraws
   const draw = async () => {
-    const [status, ready, recent] = await Promise.all([app.refreshStatus(), readiness(),
+    const [status, ready, spending, recent] = await Promise.all([app.refreshStatus(), readiness(),
+      api('/api/v1/usage?since=today', { signal }).catch(err => ({ error: err })),
       api(`/api/v1/runs?limit=${RECENT_RUNS}`, { signal }).catch(err => ({ error: err }))]);
     if (signal.aborted) return;
     const fetchedAt = Date.now();
@@ -22,6 +23,7 @@ export async function render(root, { signal, app }) {
       contextCard(status, fetchedAt),
       status.mode === 'cloud' ? syncCard(status, state, draw) : null,
       capabilitiesCard(status),
+      spendCard(spending),
       recentRunsCard(recent),
       healthCard(ready),
       status.warnings && status.warnings.length ? warningsCard(status.warnings) : null,
@@ -141,6 +143,39 @@ function capabilitiesCard(status) {
        ['Providers', h('span', { class: 'chips', id: 'providers' }, status.providers.length
          ? status.providers.map(p => h('span', { class: 'chip' }, p)) : h('span', { class: 'muted' }, 'none can be used yet'))],
        (status.models || {}).ollama ? ['Ollama', h('span', { class: 'muted', id: 'ollama' }, status.models.ollama)] : null));
+}
+
+/** Today's model calls against BRAIN_TRUST_DAILY_BUDGET: cost and tokens, as budgets count them. */
+function spendCard(spending) {
+  if (spending.error) {
+    return h('section', { class: 'card', id: 'spend' }, h('h2', null, 'Today’s spend'), errorBox(spending.error));
+  }
+  const today = spending.today;
+  const total = spending.period.total;
+  const budget = today.budget;
+  const meters = [];
+  if (budget && budget.cost != null) meters.push(meter('Cost', today.spent.cost, budget.cost, v => money(v, today.currency)));
+  if (budget && budget.tokens != null) meters.push(meter('Tokens', today.spent.tokens, budget.tokens, v => count(Math.round(v))));
+  return h('section', { class: 'card', id: 'spend', dataset: { exhausted: today.exhausted ? 'true' : 'false' } },
+    h('h2', null, 'Today’s spend'),
+    dl(['Spent', h('span', { id: 'spend-today' }, `${money(today.spent.cost, today.currency)} · ${count(today.spent.tokens)} tokens`)],
+       ['Budget', h('span', { id: 'spend-budget' }, budget ? [budget.cost != null ? money(budget.cost, today.currency) : null,
+         budget.cost != null && budget.tokens != null ? ' and ' : null, budget.tokens != null ? `${count(budget.tokens)} tokens` : null, ' a day']
+         : 'none (set BRAIN_TRUST_DAILY_BUDGET)')],
+       ['Model calls', `${total.modelCalls} today, ${bytes(total.bytesSent)} sent`]),
+    meters,
+    today.exhausted ? h('p', { class: 'error-text', id: 'spend-exhausted' }, `Spent: ${today.exhausted}. Runs stop before their first model call until midnight.`) : null,
+    h('p', { class: 'muted' }, 'Counted from the providers’ reported tokens and prices.json; calls that reported nothing count as an estimate. ',
+      h('code', null, 'brain-trust egress'), ' shows what went where.'));
+}
+
+function meter(label, value, max, format) {
+  const share = max > 0 ? Math.min(1, value / max) : 1;
+  return h('div', { class: 'meter-row' },
+    h('span', { class: 'muted' }, `${label}: ${format(value)} of ${format(max)}`),
+    h('div', { class: `meter ${share >= 1 ? 'full' : share >= 0.8 ? 'high' : ''}`, role: 'meter', 'aria-label': label,
+      'aria-valuemin': '0', 'aria-valuemax': String(max), 'aria-valuenow': String(value) },
+      h('span', { style: `width: ${(share * 100).toFixed(1)}%` })));
 }
 
 function healthCard({ health, ready }) {

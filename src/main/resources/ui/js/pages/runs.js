@@ -4,7 +4,7 @@
 import { api } from '../api.js';
 import { h, dl, errorBox, pre, add, fill } from '../dom.js';
 import { duration, shortRev, time } from '../format.js';
-import { followRun, stepDetails } from '../runview.js';
+import { followRun, stepDetails, usageText } from '../runview.js';
 import { approvalCards } from '../approvals.js';
 
 const PAGE = 50;
@@ -60,6 +60,7 @@ async function runPage(root, { param, signal, app }) {
          ['Agents', String(run.agentCount)],
          ['Started by', run.source || ''],
          ['Run id', h('code', null, run.id)],
+         ['Usage', h('span', { id: 'run-usage' }, usageText(run.usage))],
          run.error ? ['Error', h('span', { class: 'error-text' }, run.error)] : null),
       approvalCards(run, approvals, async () => { await loadApprovals(); run = await api(`/api/v1/runs/${encodeURIComponent(param)}`, { signal }); draw(run); if (app) app.refreshApprovals(); }),
       h('section', { class: 'card' }, h('h2', null, 'Final output'), pre(run.finalOutput || (run.status === 'running' ? '(running…)' : '(none)'), 'text final-output')),

@@ -175,6 +175,9 @@ function dryRunView(dry) {
     dry.notes.length ? h('ul', { class: 'notes' }, dry.notes.map(n => h('li', { class: 'muted' }, n))) : null,
     dry.agents.map((a, i) => h('details', { class: 'agent-preview' },
       h('summary', null, `${i + 1}. ${a.name} — ${a.aliasOf ? `${a.model} → ${a.aliasOf}` : a.model}${a.upstream.length ? ` (after ${a.upstream.join(', ')})` : ''}`),
+      a.context ? h('div', { class: 'context-share muted' }, `Sent to ${a.context.host}${a.context.local ? ' (local)' : ''}: `
+        + (a.context.received.length ? a.context.received.join(', ') : 'no context files')
+        + (a.context.withheld.length ? `; withheld: ${a.context.withheld.map(w => `${w.name} (${w.privacy})`).join(', ')}` : '')) : null,
       h('h4', null, 'System prompt'), pre(a.systemPrompt, 'prompt'),
       h('h4', null, 'Task'), pre(a.task, 'prompt'))));
 }

@@ -120,7 +120,7 @@ class JsonLogsTest {
         assertThat(logged).as(read(err)).anySatisfy(m -> assertThat(m).startsWith("synced " + remote.url())
                 .contains(first.substring(0, 12) + " -> " + second.substring(0, 12)));
         assertThat(logged).anySatisfy(m -> assertThat(m).startsWith("wrong API key from 127.0.0.1 for GET /api/v1/status"));
-        assertThat(logged).contains("Stopping: letting requests in flight finish...", "Stopped.");
+        assertThat(logged).contains("Stopping: no new requests; runs in progress end interrupted, then requests in flight finish...", "Stopped.");
         assertThat(read(out) + read(err)).doesNotContain(API_KEY).doesNotContain("a-wrong-key");
     }
 

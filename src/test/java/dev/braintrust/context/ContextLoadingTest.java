@@ -142,6 +142,8 @@ class ContextLoadingTest {
         ContextSnapshot s = load();
         assertThat(s.warnings()).anySatisfy(w -> assertThat(w).contains("context/NOTES.md is a folder, not a file"))
                 .anySatisfy(w -> assertThat(w).contains("context/GOALS.md is a folder, not a file"));
-        assertThat(s.missing()).as("a folder GOALS.md is named as such, not reported missing").doesNotContain("GOALS.md");
+        assertThat(s.missing()).as("the file GOALS.md is still missing").contains("GOALS.md");
+        assertThat(s.warnings()).as("the folder is named as such, not reported as a file to create")
+                .noneSatisfy(w -> assertThat(w).contains("GOALS.md is missing"));
     }
 }

@@ -67,6 +67,21 @@ class PromptComposerTest {
     }
 
     @Test
+    void a_withheld_file_leaves_one_line_without_its_heading() {
+        ContextSnapshot snapshot = new ContextSnapshot("r1", Instant.EPOCH, List.of(
+                file("MISSION.md", "Own my data."),
+                new ContextFile("BELIEFS.md", "Private beliefs.", 16, "0".repeat(64), Privacy.LOCAL),
+                new ContextFile("DIARY.md", "Dear diary.", 11, "1".repeat(64), Privacy.NEVER)), List.of(), List.of());
+
+        String cloud = PromptComposer.compose(ContextSelection.of(snapshot, Privacy.PUBLIC).snapshot(), "You edit.");
+
+        assertThat(cloud).isEqualTo("# USER CONTEXT (TELOS LAYER)\n\n## Mission\nOwn my data.\n\n"
+                + ContextSelection.WITHHELD_NOTICE + "\n\n---\n\n# AGENT INSTRUCTIONS\nYou edit.\n");
+        assertThat(PromptComposer.compose(ContextSelection.of(snapshot, Privacy.LOCAL).snapshot(), "You edit."))
+                .contains("## Core Beliefs & Constraints\nPrivate beliefs.").doesNotContain("Dear diary").doesNotContain("Diary");
+    }
+
+    @Test
     void ends_with_the_agent_block_you_are_role_backstory_and_personal_goal_as_the_original_framework_did() {
         ContextSnapshot snapshot = new ContextSnapshot("r1", Instant.EPOCH, List.of(file("MISSION.md", "Own my data.")), List.of(), List.of());
         String prompt = PromptComposer.compose(snapshot,

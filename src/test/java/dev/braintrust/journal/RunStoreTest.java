@@ -231,4 +231,50 @@ class RunStoreTest {
             assertThat(ps.executeUpdate()).isEqualTo(1);
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void keeps_the_egress_ledger_of_a_run_and_sums_it_over_a_period(String kind) {
+        Config config = config(kind);
+        Instant start = Instant.parse("2026-01-02T03:04:05.678Z");
+        ContextShare share = new ContextShare("api.openai.com", false, List.of("MISSION.md"),
+                List.of(new ContextShare.WithheldFile("HEALTH.md", "local")));
+        List<StepRecord> steps = List.of(new StepRecord("a", 0, "Writer", "gpt-4o-mini", StepStatus.WAITING, "rev1", "system a",
+                null, null, List.of(), null, null, null, 0, null, null, null, null, share, List.of()));
+        List<ModelCallRecord.FileRef> files = List.of(new ModelCallRecord.FileRef("MISSION.md", "rev1", "a".repeat(64)),
+                new ModelCallRecord.FileRef("GOALS.md", "rev1", "b".repeat(64)));
+        ModelCallRecord first = new ModelCallRecord(1, "a", start.plusMillis(10), "openai", "gpt-4o-mini", "api.openai.com",
+                4321L, files, List.of(new ModelCallRecord.UpstreamRef("w", "Writer", 12)),
+                List.of(new ModelCallRecord.ToolResultRef("calculator", 3)), 1000, 100, 0.00021, "USD", ModelCallRecord.OK,
+                1080, 90, 0.0002);
+        ModelCallRecord second = new ModelCallRecord(2, "a", start.plusMillis(20), "openai", "gpt-4o-mini", "api.openai.com",
+                999L, files, List.of(), List.of(), null, null, null, "USD", ModelCallRecord.OK, 500, 50, 0.0001);
+        try (RunStore store = open(config)) {
+            store.insert(new RunRecord("r1", "Pair", RunStatus.RUNNING, "test", "rev1", 1, start, null, null, null, null, steps), "{}",
+                    Map.of("a", files));
+            store.saveModelCall("r1", first);
+            store.saveModelCall("r1", second);
+
+            StepRecord step = store.find("r1").orElseThrow().steps().get(0);
+            assertThat(step.context()).isEqualTo(share);
+            assertThat(step.modelCalls()).containsExactly(first, second);
+            assertThat(step.modelCalls().get(1).tokens()).isEqualTo("unknown");
+
+            Spend all = store.spentSince(start);
+            assertThat(all.modelCalls()).isEqualTo(2);
+            assertThat(all.tokens()).isEqualTo(1100 + 550); // the second call reported nothing: its estimate counts
+            assertThat(all.cost()).isCloseTo(0.00021 + 0.0001, org.assertj.core.api.Assertions.within(1e-12));
+            Spend later = store.spentSince(start.plusMillis(15));
+            assertThat(later.tokens()).isEqualTo(550);
+            assertThat(later.cost()).isCloseTo(0.0001, org.assertj.core.api.Assertions.within(1e-12));
+            UsageReport report = store.usageSince(start, java.time.ZoneOffset.UTC);
+            assertThat(report.total().modelCalls()).isEqualTo(2);
+            assertThat(report.total().unreportedCalls()).isEqualTo(1);
+            assertThat(report.total().bytesSent()).isEqualTo(4321 + 999);
+            assertThat(report.byWorkflow()).extracting(UsageReport.Group::key).containsExactly("Pair");
+            assertThat(report.byDay()).extracting(UsageReport.Group::key).containsExactly("2026-01-02");
+            assertThat(report.files()).extracting(f -> f.file() + ">" + f.provider() + "=" + f.calls())
+                    .containsExactly("MISSION.md>openai=2", "GOALS.md>openai=2");
+        }
+    }
 }

@@ -251,4 +251,32 @@ class NotifierTest {
         new SecureRandom().nextBytes(b);
         return b;
     }
+
+    @Test
+    void a_run_stopped_by_a_budget_is_a_failed_notification_with_the_numbers() throws Exception {
+        receiver.enqueue(new MockResponse.Builder().code(204).build());
+        receiver.enqueue(new MockResponse.Builder().code(200).body("{\"id\":\"x\"}").build());
+        ObjectNode capped = (ObjectNode) Json.mapper().readTree("{\"name\": \"Capped\", \"budget\": {\"maxTokens\": 10}, \"nodes\": "
+                + "[{\"id\": \"a\", \"type\": \"agentNode\", \"data\": {\"name\": \"Writer\", \"goal\": \"Write\"}}], \"edges\": []}");
+        try (BrainTrust bt = open(Map.of("BRAIN_TRUST_NOTIFY_WEBHOOK", receiver.url("/hooks").toString(),
+                "BRAIN_TRUST_NOTIFY_NTFY", receiver.url("/alerts").toString()))) {
+            RunRecord run = bt.runs().run(Workflow.fromJson(capped, "capped"), "test", null);
+            assertThat(run.status()).isEqualTo(RunStatus.BUDGET);
+            assertThat(llm.requestCount()).as("stopped before its model call").isZero();
+
+            Map<String, JsonNode> bodies = new HashMap<>();
+            for (int i = 0; i < 2; i++) {
+                RecordedRequest request = next();
+                bodies.put(request.getUrl().encodedPath(), Json.mapper().readTree(request.getBody().utf8()));
+            }
+            JsonNode hook = bodies.get("/hooks");
+            assertThat(hook.path("type").asText()).isEqualTo("run.failed");
+            assertThat(hook.path("run").path("status").asText()).isEqualTo("budget");
+            assertThat(hook.path("run").path("error").asText()).contains("the workflow's budget of 10 tokens would be exceeded");
+            JsonNode push = bodies.get("/");
+            assertThat(push.path("title").asText()).isEqualTo("Brain Trust: Capped stopped by a budget");
+            assertThat(push.path("message").asText()).contains("budget of 10 tokens");
+            assertThat(settled(bt, run.id(), 2)).extracting(NotificationRecord::event).containsOnly("failed");
+        }
+    }
 }

@@ -268,4 +268,44 @@ class ScheduleServiceTest {
             awaitRun(second, fires(second, "brief").get(0).runId());
         }
     }
+
+    @Test
+    void a_fire_when_the_days_budget_is_spent_is_skipped_with_reason_budget_and_the_numbers() throws Exception {
+        save("brief", workflow("Morning brief", "{\"cron\": \"0 7 * * *\", \"timezone\": \"UTC\"}"));
+        save("inbox", "{\"name\": \"Inbox\", \"on\": [{\"webhook\": \"inbox\"}], \"nodes\": [{\"id\": \"t\", \"type\": \"agentNode\", "
+                + "\"data\": {\"name\": \"Triage\", \"goal\": \"Sort the mail\"}}], \"edges\": []}");
+        llm.script(call -> Reply.text("spent").usage(990, 10));
+        try (BrainTrust bt = open(Map.of("BRAIN_TRUST_DAILY_BUDGET", "1000 tokens", "BRAIN_TRUST_TRIGGER_SECRET_INBOX", "s3cret"))) {
+            bt.schedules().tick();
+            RunRecord spender = bt.runs().run(dev.braintrust.workflow.Workflow.single("spender", new dev.braintrust.workflow.AgentNode(
+                    "a", "A", null, null, null, "Spend", null)), "test", null); // 06:59:30: the day's 1,000 tokens
+            assertThat(spender.status()).isEqualTo(RunStatus.SUCCEEDED);
+            int calls = llm.calls().size();
+
+            clock.set(Instant.parse("2026-01-12T07:00:00.200Z"));
+            bt.schedules().tick();
+            ScheduleService.WebhookAnswer hook = bt.schedules().webhook("inbox", Map.of("Authorization", "Bearer s3cret"),
+                    "{\"subject\": \"hi\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+            assertThat(fires(bt, "brief")).singleElement().satisfies(f -> {
+                assertThat(f.fireAt()).isEqualTo(Instant.parse("2026-01-12T07:00:00Z"));
+                assertThat(f.outcome()).isEqualTo(ScheduleFire.SKIPPED);
+                assertThat(f.reason()).isEqualTo("budget");
+                assertThat(f.detail()).isEqualTo("today's budget of 1,000 tokens (BRAIN_TRUST_DAILY_BUDGET) is spent: "
+                        + "today's model calls have used 1,000");
+                assertThat(f.runId()).isNull();
+            });
+            assertThat(hook.status()).isEqualTo(429);
+            assertThat(hook.body()).containsEntry("error", "budget");
+            assertThat(bt.schedules().overview().triggers()).singleElement().satisfies(t -> assertThat(t.recent()).singleElement()
+                    .satisfies(f -> assertThat(f.reason() + ": " + f.detail()).startsWith("budget: today's budget of 1,000 tokens")));
+            assertThat(llm.calls()).as("no model was called for either fire").hasSize(calls);
+            assertThat(bt.runs().list(10, 0)).hasSize(1);
+
+            clock.set(Instant.parse("2026-01-13T07:00:00.200Z")); // a new day: the budget is whole again
+            bt.schedules().tick();
+            assertThat(fires(bt, "brief")).first().satisfies(f -> assertThat(f.outcome()).isEqualTo("started"));
+            assertThat(awaitRun(bt, fires(bt, "brief").get(0).runId()).status()).isEqualTo(RunStatus.SUCCEEDED);
+        }
+    }
 }

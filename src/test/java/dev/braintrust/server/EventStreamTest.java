@@ -92,7 +92,8 @@ class EventStreamTest {
     void a_subscriber_that_stops_reading_neither_slows_the_run_nor_its_cancel_nor_the_other_subscribers() throws Exception {
         String big = "x".repeat(60_000);
         llm.script(call -> call.toolResults().size() < ROUNDS
-                ? Reply.tool("size", "{\"text\":\"" + big + "\"}").after(call.toolResults().isEmpty() ? 1500 : 0)
+                // each round takes a while, so that the second run is still going when it is cancelled, on a fast machine too
+                ? Reply.tool("size", "{\"text\":\"" + big + "\"}").after(call.toolResults().isEmpty() ? 1500 : 300)
                 : Reply.text("measured"));
         String id = startRun();
         try (Socket stalled = stalledSubscriber(id)) {

@@ -44,9 +44,13 @@ public final class LlmStandIn implements AutoCloseable {
     public record Message(String role, String text) {
     }
 
-    /** What one model call received, whatever the provider. */
+    /**
+     * What one model call received, whatever the provider.
+     *
+     * @param bodyBytes the size of the request body as it arrived, in bytes
+     */
     public record Call(Wire wire, String model, String system, List<Message> messages, List<String> tools,
-                       List<String> toolResults, Headers headers, JsonNode body) {
+                       List<String> toolResults, Headers headers, JsonNode body, long bodyBytes) {
         /** The first user message: the agent's task. */
         public String task() {
             return messages.stream().filter(m -> m.role().equals("user")).map(Message::text).findFirst().orElse("");
@@ -57,23 +61,38 @@ public final class LlmStandIn implements AutoCloseable {
         }
     }
 
-    /** An answer: text, tool calls, or an HTTP error; optionally after a delay. */
+    /**
+     * An answer: text, tool calls, or an HTTP error; optionally after a delay. Its usage is reported
+     * in the provider's own format (OpenAI {@code usage.prompt_tokens}, Anthropic
+     * {@code usage.input_tokens}, Gemini {@code usageMetadata.promptTokenCount}, Ollama
+     * {@code prompt_eval_count}), or left out of the reply altogether ({@link #withoutUsage()}).
+     */
     public record Reply(String text, List<ToolCall> toolCalls, int status, String errorBody, long delayMillis,
-                        int inputTokens, int outputTokens) {
+                        int inputTokens, int outputTokens, boolean reportsUsage) {
         public static Reply text(String text) {
-            return new Reply(text, List.of(), 200, null, 0, 11, 7);
+            return new Reply(text, List.of(), 200, null, 0, 11, 7, true);
         }
 
         public static Reply tool(String name, String argumentsJson) {
-            return new Reply(null, List.of(new ToolCall(name, argumentsJson)), 200, null, 0, 13, 5);
+            return new Reply(null, List.of(new ToolCall(name, argumentsJson)), 200, null, 0, 13, 5, true);
         }
 
         public static Reply error(int status, String body) {
-            return new Reply(null, List.of(), status, body, 0, 0, 0);
+            return new Reply(null, List.of(), status, body, 0, 0, 0, false);
         }
 
         public Reply after(long millis) {
-            return new Reply(text, toolCalls, status, errorBody, millis, inputTokens, outputTokens);
+            return new Reply(text, toolCalls, status, errorBody, millis, inputTokens, outputTokens, reportsUsage);
+        }
+
+        /** The same answer reporting this usage. */
+        public Reply usage(int input, int output) {
+            return new Reply(text, toolCalls, status, errorBody, delayMillis, input, output, true);
+        }
+
+        /** The same answer with no usage in it at all, as some OpenAI-compatible servers answer. */
+        public Reply withoutUsage() {
+            return new Reply(text, toolCalls, status, errorBody, delayMillis, 0, 0, false);
         }
     }
 
@@ -155,21 +174,22 @@ public final class LlmStandIn implements AutoCloseable {
         try {
             String path = request.getUrl().encodedPath();
             JsonNode body = JSON.readTree(request.getBody() == null ? "{}" : request.getBody().utf8());
+            long bodyBytes = request.getBody() == null ? 0 : request.getBody().size();
             Call call;
             Wire wire;
             if (path.endsWith("/chat/completions")) {
                 wire = Wire.OPENAI;
-                call = openAiCall(body, request.getHeaders());
+                call = openAiCall(body, request.getHeaders(), bodyBytes);
             } else if (path.endsWith("/messages")) {
                 wire = Wire.ANTHROPIC;
-                call = anthropicCall(body, request.getHeaders());
+                call = anthropicCall(body, request.getHeaders(), bodyBytes);
             } else if (path.contains(":generateContent")) {
                 wire = Wire.GEMINI;
                 String model = path.substring(path.lastIndexOf('/') + 1, path.indexOf(':'));
-                call = geminiCall(model, body, request.getHeaders());
+                call = geminiCall(model, body, request.getHeaders(), bodyBytes);
             } else if (path.endsWith("/api/chat")) {
                 wire = Wire.OLLAMA;
-                call = ollamaCall(body, request.getHeaders());
+                call = ollamaCall(body, request.getHeaders(), bodyBytes);
             } else if (path.endsWith("/api/tags")) {
                 return ollamaTags();
             } else {
@@ -200,12 +220,12 @@ public final class LlmStandIn implements AutoCloseable {
 
     // ---- OpenAI chat completions -----------------------------------------------------------
 
-    private static Call openAiCall(JsonNode body, Headers headers) {
-        return chatMessagesCall(Wire.OPENAI, body, headers);
+    private static Call openAiCall(JsonNode body, Headers headers, long bodyBytes) {
+        return chatMessagesCall(Wire.OPENAI, body, headers, bodyBytes);
     }
 
     /** A call in the chat-messages shape OpenAI and Ollama share: role/content messages, function tools. */
-    private static Call chatMessagesCall(Wire wire, JsonNode body, Headers headers) {
+    private static Call chatMessagesCall(Wire wire, JsonNode body, Headers headers, long bodyBytes) {
         String system = null;
         List<Message> messages = new ArrayList<>();
         List<String> toolResults = new ArrayList<>();
@@ -223,7 +243,7 @@ public final class LlmStandIn implements AutoCloseable {
         }
         List<String> tools = new ArrayList<>();
         body.path("tools").forEach(t -> tools.add(t.path("function").path("name").asText()));
-        return new Call(wire, body.path("model").asText(), system, messages, tools, toolResults, headers, body);
+        return new Call(wire, body.path("model").asText(), system, messages, tools, toolResults, headers, body, bodyBytes);
     }
 
     private String openAiAnswer(Call call, Reply reply) {
@@ -250,14 +270,16 @@ public final class LlmStandIn implements AutoCloseable {
             }
             choice.put("finish_reason", "tool_calls");
         }
-        root.putObject("usage").put("prompt_tokens", reply.inputTokens()).put("completion_tokens", reply.outputTokens())
-                .put("total_tokens", reply.inputTokens() + reply.outputTokens());
+        if (reply.reportsUsage()) {
+            root.putObject("usage").put("prompt_tokens", reply.inputTokens()).put("completion_tokens", reply.outputTokens())
+                    .put("total_tokens", reply.inputTokens() + reply.outputTokens());
+        }
         return root.toString();
     }
 
     // ---- Anthropic messages ----------------------------------------------------------------
 
-    private static Call anthropicCall(JsonNode body, Headers headers) {
+    private static Call anthropicCall(JsonNode body, Headers headers, long bodyBytes) {
         String system = contentText(body.get("system"));
         List<Message> messages = new ArrayList<>();
         List<String> toolResults = new ArrayList<>();
@@ -287,7 +309,8 @@ public final class LlmStandIn implements AutoCloseable {
         }
         List<String> tools = new ArrayList<>();
         body.path("tools").forEach(t -> tools.add(t.path("name").asText()));
-        return new Call(Wire.ANTHROPIC, body.path("model").asText(), system, messages, tools, toolResults, headers, body);
+        return new Call(Wire.ANTHROPIC, body.path("model").asText(), system, messages, tools, toolResults, headers, body,
+                bodyBytes);
     }
 
     private String anthropicAnswer(Call call, Reply reply) throws IOException {
@@ -310,13 +333,15 @@ public final class LlmStandIn implements AutoCloseable {
             }
             root.put("stop_reason", "tool_use");
         }
-        root.putObject("usage").put("input_tokens", reply.inputTokens()).put("output_tokens", reply.outputTokens());
+        if (reply.reportsUsage()) {
+            root.putObject("usage").put("input_tokens", reply.inputTokens()).put("output_tokens", reply.outputTokens());
+        }
         return root.toString();
     }
 
     // ---- Gemini generateContent ------------------------------------------------------------
 
-    private static Call geminiCall(String model, JsonNode body, Headers headers) {
+    private static Call geminiCall(String model, JsonNode body, Headers headers, long bodyBytes) {
         String system = partsText(body.path("systemInstruction").path("parts"));
         List<Message> messages = new ArrayList<>();
         List<String> toolResults = new ArrayList<>();
@@ -341,7 +366,7 @@ public final class LlmStandIn implements AutoCloseable {
         for (JsonNode t : declared.isArray() ? declared : JSON.createArrayNode().add(declared)) {
             t.path("functionDeclarations").forEach(f -> tools.add(f.path("name").asText()));
         }
-        return new Call(Wire.GEMINI, model, system, messages, tools, toolResults, headers, body);
+        return new Call(Wire.GEMINI, model, system, messages, tools, toolResults, headers, body, bodyBytes);
     }
 
     private static String geminiAnswer(Reply reply) throws IOException {
@@ -360,9 +385,11 @@ public final class LlmStandIn implements AutoCloseable {
             }
         }
         candidate.put("finishReason", "STOP");
-        root.putObject("usageMetadata").put("promptTokenCount", reply.inputTokens())
-                .put("candidatesTokenCount", reply.outputTokens())
-                .put("totalTokenCount", reply.inputTokens() + reply.outputTokens());
+        if (reply.reportsUsage()) {
+            root.putObject("usageMetadata").put("promptTokenCount", reply.inputTokens())
+                    .put("candidatesTokenCount", reply.outputTokens())
+                    .put("totalTokenCount", reply.inputTokens() + reply.outputTokens());
+        }
         return root.toString();
     }
 
@@ -383,8 +410,8 @@ public final class LlmStandIn implements AutoCloseable {
     // ---- Ollama /api/chat ------------------------------------------------------------------
 
     /** Ollama's /api/chat request has the shape of OpenAI's chat completions. */
-    private static Call ollamaCall(JsonNode body, Headers headers) {
-        return chatMessagesCall(Wire.OLLAMA, body, headers);
+    private static Call ollamaCall(JsonNode body, Headers headers, long bodyBytes) {
+        return chatMessagesCall(Wire.OLLAMA, body, headers, bodyBytes);
     }
 
     private static String ollamaAnswer(Call call, Reply reply) throws IOException {
@@ -406,8 +433,10 @@ public final class LlmStandIn implements AutoCloseable {
         }
         root.put("done", true);
         root.put("done_reason", "stop");
-        root.put("prompt_eval_count", reply.inputTokens());
-        root.put("eval_count", reply.outputTokens());
+        if (reply.reportsUsage()) {
+            root.put("prompt_eval_count", reply.inputTokens());
+            root.put("eval_count", reply.outputTokens());
+        }
         return root.toString();
     }
 
