@@ -68,6 +68,12 @@ public final class GitMirror implements AutoCloseable {
     private static final String ORIGIN = "origin";
     /** Above this many pack files, {@link #maintain()} repacks. */
     static final int MAX_PACKS = 20;
+    /**
+     * Above about this many loose objects (what {@link LocalSource} writes for a small push: four for a push
+     * of one file, so about 500 such pushes), {@link #maintain()} packs them. Estimated as {@code git gc --auto}
+     * does, from one of the 256 object folders; git's own limit is 6,700.
+     */
+    static final int MAX_LOOSE_OBJECTS = 2000;
     /** How long the checkout of a replaced commit is kept by default: longer than the default skill timeout. */
     static final Duration DEFAULT_RETIRED_LIFETIME = Duration.ofMinutes(1);
     /** Blobs over this size are streamed, never loaded whole. */
@@ -104,6 +110,8 @@ public final class GitMirror implements AutoCloseable {
     private boolean settleDue;
     /** The commit this process last moved the branch to. */
     private ObjectId settledCommit;
+    /** The commit the current one replaced: its checkout is kept whatever the retired lifetime. */
+    private ObjectId replaced;
     private boolean configured;
     private boolean repairDue = true;
     private long packsAfterLastGc;
@@ -125,7 +133,7 @@ public final class GitMirror implements AutoCloseable {
         this.syncDir = home.resolve("state").resolve("sync");
         this.checkouts = new CheckoutStore(syncDir.resolve("checkouts"));
         this.transport = new GitTransport(remote);
-        this.local = LocalSource.of(remote);
+        this.local = SyncTuning.DIRECT_LOCAL_READ ? LocalSource.of(remote) : null;
         this.missingSnapshotReason = () -> "no snapshot yet: " + remote.displayUrl() + " has not been cloned into " + home
                 + "; start the server, or run 'brain-trust sync --once'";
     }
@@ -333,6 +341,7 @@ public final class GitMirror implements AutoCloseable {
         timer.lap("changed paths");
         if (previous != null && !previous.commit().equals(commit)) {
             retired.put(previous.commit().copy(), System.nanoTime());
+            replaced = previous.commit().copy();
         }
         retired.remove(commit);
         current = new Checkout(commit.copy(), commit.getTree().copy(), folder);
@@ -380,14 +389,17 @@ public final class GitMirror implements AutoCloseable {
     }
 
     /**
-     * The current commit's checkout, and every checkout replaced less than the retired lifetime ago
-     * (the previous one among them): a skill started from one of them may still run and read its files.
+     * The current commit's checkout, the one it replaced, and every checkout replaced less than the
+     * retired lifetime ago: a skill started from one of them may still run and read its files.
      */
     private Set<ObjectId> checkoutsToKeep(ObjectId commit) {
         long now = System.nanoTime();
         retired.values().removeIf(since -> now - since > retiredLifetimeNanos);
         Set<ObjectId> keep = new HashSet<>(retired.keySet());
         keep.add(commit);
+        if (replaced != null) {
+            keep.add(replaced);
+        }
         return keep;
     }
 
@@ -730,8 +742,9 @@ public final class GitMirror implements AutoCloseable {
     }
 
     /**
-     * Packs the repository when fetches have left many pack files (each fetch adds one), under the
-     * sync lock. Cheap when there is nothing to do: one directory listing. The packs it replaces are
+     * Packs the repository when fetches have left many pack files (each fetch adds one) or many loose
+     * objects (each small push from a remote on this machine adds a few), under the sync lock. Cheap
+     * when there is nothing to do: two directory listings. The packs it replaces are
      * deleted at once (see {@link #configure()}); the count is compared with what the last collection
      * left, in case a pack was kept.
      */
@@ -742,22 +755,36 @@ public final class GitMirror implements AutoCloseable {
                 return;
             }
             long packs;
+            long loose;
             try {
                 packs = packFileCount();
+                loose = looseObjectEstimate();
             } catch (IOException e) {
                 return;
             }
-            if (packs <= packsAfterLastGc + MAX_PACKS) {
+            if (packs <= packsAfterLastGc + MAX_PACKS && loose <= MAX_LOOSE_OBJECTS) {
                 return;
             }
             try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
                 long t0 = System.nanoTime();
                 Git.wrap(r).gc().call();
                 packsAfterLastGc = packFileCount();
-                log.info("packed the mirror's {} pack files in {} ms", packs, (System.nanoTime() - t0) / 1_000_000);
+                log.info("packed the mirror's {} pack files and about {} loose objects in {} ms", packs, loose,
+                        (System.nanoTime() - t0) / 1_000_000);
             } catch (GitAPIException | IOException | RuntimeException e) {
                 log.warn("packing the mirror failed (it still works, with more files): {}", transport.clean(e.getMessage()));
             }
+        }
+    }
+
+    /** About how many loose objects the repository holds: 256 times those in {@code objects/17/}, as {@code git gc --auto} counts. */
+    long looseObjectEstimate() throws IOException {
+        Path sample = gitDir.resolve("objects").resolve("17");
+        if (!Files.isDirectory(sample)) {
+            return 0;
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(sample)) {
+            return 256 * files.filter(p -> p.getFileName().toString().length() == 38).count();
         }
     }
 

@@ -132,9 +132,9 @@ public final class SyncService implements AutoCloseable {
         }
         requestSync("start");
         synchronized (queueLock) {
-            if (!closed) {
+            if (!closed && SyncTuning.WARM_UP_PUSHES > 0) {
                 // after the start's sync, on the sync thread: never before /health or /ready, never beside a sync it queues behind
-                executor.execute(() -> WarmUp.run(mirror.home().resolve("state").resolve("sync").resolve("warm-up"), WarmUp.PUSHES));
+                executor.execute(() -> WarmUp.run(mirror.home().resolve("state").resolve("sync").resolve("warm-up"), SyncTuning.WARM_UP_PUSHES));
             }
         }
     }
@@ -208,12 +208,19 @@ public final class SyncService implements AutoCloseable {
                     "unexpected " + t.getClass().getSimpleName() + " during the sync");
         }
         // on disk before the answer, so that a kill right after it loses no journal entry
-        PendingRecords.Record record = result.revisionChanged() ? pending.keep(result) : null;
+        PendingRecords.Record record = null;
+        if (result.revisionChanged()) {
+            SyncSteps.Timer timer = new SyncSteps.Timer();
+            record = pending.keep(result);
+            timer.lap("journal: pending record");
+            result = result.withSteps(timer.steps());
+        }
         future.complete(result);
         synchronized (queueLock) {
             if (!closed) {
                 SyncResult answered = result;
-                executor.execute(() -> afterAnswer(answered, record)); // in order: one sync thread
+                PendingRecords.Record pendingRecord = record;
+                executor.execute(() -> afterAnswer(answered, pendingRecord)); // in order: one sync thread
             } else if (record != null) {
                 record.leave(); // the next start writes its journal entry
             }
@@ -249,10 +256,6 @@ public final class SyncService implements AutoCloseable {
                         + "and the next sync repairs the working tree", mirror.home(), shortId(result.revision()), e.getMessage());
             }
         }
-        if (result.revisionChanged() && !quiet) {
-            log.info("synced {}: {} -> {} ({} changed, {} ms, {})", mirror.remote(), shortId(result.previous()),
-                    shortId(result.revision()), paths(result.changedCount()), result.durationMs(), result.trigger());
-        }
         persistStatus();
         if (full.revisionChanged() || full.keptAside() != null) {
             writeJournal(full, false);
@@ -271,7 +274,7 @@ public final class SyncService implements AutoCloseable {
         SyncResult result;
         try {
             // a delivery is answered once the new commit is served; the working tree follows (afterAnswer)
-            result = mirror.sync(trigger, !WebhookHandler.TRIGGER.equals(trigger));
+            result = mirror.sync(trigger, !(SyncTuning.SETTLE_AFTER_ANSWER && WebhookHandler.TRIGGER.equals(trigger)));
         } catch (BrainTrustException e) {
             result = SyncResult.failed(at, trigger, mirror.revision(), Duration.ofNanos(System.nanoTime() - t0), e.getMessage());
         }
@@ -284,6 +287,10 @@ public final class SyncService implements AutoCloseable {
         record(result);
         if (result.revisionChanged()) {
             ready = true;
+            if (!quiet) {
+                log.info("synced {}: {} -> {} ({} changed, {} ms, {})", mirror.remote(), shortId(result.previous()),
+                        shortId(result.revision()), paths(result.changedCount()), result.durationMs(), trigger);
+            }
         } else if (result.failed()) {
             log.warn("sync of {} failed ({}): {}", mirror.remote(), trigger, result.error());
         } else {

@@ -37,16 +37,12 @@ public record SyncSteps(Map<String, Long> micros) {
     static final class Timer {
         private final Map<String, Long> nanos = new LinkedHashMap<>();
         private long mark = System.nanoTime();
-        private static final boolean CPU = Boolean.getBoolean("h19.cpu");
-        private static final java.lang.management.ThreadMXBean MX = java.lang.management.ManagementFactory.getThreadMXBean();
-        private long cpuMark = CPU ? MX.getCurrentThreadCpuTime() : 0;
 
         /** Ends step {@code name} now, counting the time since the last lap (or the start). */
         void lap(String name) {
             long now = System.nanoTime();
             nanos.merge(name, now - mark, Long::sum);
             mark = now;
-            if (CPU) { long c = MX.getCurrentThreadCpuTime(); nanos.merge("cpu " + name, c - cpuMark, Long::sum); cpuMark = c; }
         }
 
         SyncSteps steps() {

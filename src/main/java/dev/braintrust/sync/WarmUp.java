@@ -37,8 +37,6 @@ import java.util.UUID;
  */
 final class WarmUp {
     private static final Logger log = LoggerFactory.getLogger(WarmUp.class);
-    /** Pushes delivered; past a few, the figures of the first real push no longer change (bench/sync.sh). */
-    static final int PUSHES = Integer.getInteger("h19.warmup", 8);
     private static final String BRANCH = "main";
 
     private WarmUp() {
@@ -80,7 +78,7 @@ final class WarmUp {
                     }
                 }
             }
-            log.debug("warmed the sync path up with {} pushes in {} ms", pushes, (System.nanoTime() - t0) / 1_000_000);
+            log.info("warmed the sync path up with {} pushes in {} ms (off the request path: the first push after start is as quick as the next ones)", pushes, (System.nanoTime() - t0) / 1_000_000);
         } catch (Exception | LinkageError e) {
             log.debug("warming the sync path up failed (the first push will be slower): {}", e.toString());
         } finally {
