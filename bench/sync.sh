@@ -27,13 +27,15 @@ launcher="$here/../brain-trust"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 sections="${SECTIONS:-1 2 3 4}"
 on() { [[ " $sections " == *" $1 "* ]]; }
+# The server logs the steps it runs after answering each push (section 1 lists them under the push's own).
+default_opts="$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$launcher")"
+server_opts="${BRAIN_TRUST_JAVA_OPTS:-$default_opts}"
 if [[ "${BENCH_BASELINE:-0}" == 1 ]]; then
-  default_opts="$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$launcher")"
-  export BRAIN_TRUST_JAVA_OPTS="${BRAIN_TRUST_JAVA_OPTS:-$default_opts} -Dbrain-trust.sync.direct-local-read=false -Dbrain-trust.sync.settle-after-answer=false -Dbrain-trust.sync.warm-up-pushes=0"
-  echo "baseline: the speed-ups of issue 19 are off (BRAIN_TRUST_JAVA_OPTS=$BRAIN_TRUST_JAVA_OPTS)"
-elif [[ -n "${BRAIN_TRUST_JAVA_OPTS:-}" ]]; then
-  echo "server JVM options: $BRAIN_TRUST_JAVA_OPTS"
+  server_opts="$server_opts -Dbrain-trust.sync.direct-local-read=false -Dbrain-trust.sync.settle-after-answer=false -Dbrain-trust.sync.warm-up-pushes=0"
+  echo "baseline: the speed-ups of issue 19 are off"
 fi
+echo "server JVM options: $server_opts"
+export BRAIN_TRUST_JAVA_OPTS="$server_opts -Dbrain-trust.sync.log-steps=true"
 
 p() { grep -E "^$1=" <<<"$2" | head -1 | cut -d= -f2; }
 # Runs one SyncBench mode; its log goes to $work/<mode>.log, and its tail to the terminal when it fails.

@@ -85,6 +85,7 @@ public final class BrainTrust implements AutoCloseable {
             this.workflows = new WorkflowLibrary(mirror::workflowsFolder, config.contextLimits().fileBytes());
             this.sync = new SyncService(mirror, journal, context::invalidate, config.syncInterval(),
                     config.webhookSecret(), clock);
+            sync.whenAnswered(context::snapshot);
             closeables.add(sync);
             this.localWebhook = null;
         } else {

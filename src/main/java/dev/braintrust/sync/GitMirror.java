@@ -106,7 +106,7 @@ public final class GitMirror implements AutoCloseable {
     private volatile Checkout current;
     private volatile java.util.function.Supplier<String> missingSnapshotReason;
     private boolean workTreeVerified;
-    /** The served commit is not yet the working tree's and the branch's: {@link #settle()} is due. */
+    /** The served commit is not yet the working tree's and the branch's: {@link #settle(SyncSteps.Timer)} is due. */
     private boolean settleDue;
     /** The commit this process last moved the branch to. */
     private ObjectId settledCommit;
@@ -256,10 +256,10 @@ public final class GitMirror implements AutoCloseable {
     /**
      * As {@link #sync(String)}, but when {@code settleNow} is false the mirror serves the new commit
      * (its objects fetched, its checkout written) and leaves the rest, the working tree, the index,
-     * the branch and remote-tracking refs and the removal of old checkouts, to {@link #settle()}, which
+     * the branch and remote-tracking refs and the removal of old checkouts, to {@link #settle(SyncSteps.Timer)}, which
      * the caller runs after answering (the next sync runs it first if the caller has not). Readers never
      * look at those, so nothing a reader sees waits for them. The result then reports no kept-aside
-     * edits: {@link #settle()} returns them.
+     * edits: {@link #settle(SyncSteps.Timer)} returns them.
      */
     SyncResult sync(String trigger, boolean settleNow) {
         SyncSteps.Timer timer = new SyncSteps.Timer();
@@ -287,13 +287,14 @@ public final class GitMirror implements AutoCloseable {
      * @return the local edits moved aside, or null
      * @throws BrainTrustException.Unavailable when the repository cannot be written; the next sync repairs it and tries again
      */
-    KeptAside settle() {
+    KeptAside settle(SyncSteps.Timer timer) {
         synchronized (lock) {
             if (!settlePending()) {
                 return null;
             }
             try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
-                return settleLocked(new SyncSteps.Timer(), Instant.now());
+                timer.lap("lock");
+                return settleLocked(timer, Instant.now());
             } catch (IOException | RuntimeException e) {
                 throw failed(e);
             }
@@ -615,7 +616,7 @@ public final class GitMirror implements AutoCloseable {
             timer.lap("fetch: refs");
             Checkout c = current;
             if (repo.getObjectDatabase().has(head)
-                    || (c != null && local.copyNewObjects(repo, head, List.of(c.commit())))) {
+                    || (c != null && local.copyNewObjects(repo, head, List.of(c.commit()), timer))) {
                 timer.lap("fetch: objects");
                 return head;
             }

@@ -89,7 +89,7 @@ final class LocalSource implements AutoCloseable {
      * @return false, having written nothing, when there are more than {@link #UNPACK_LIMIT} such objects,
      *         none of {@code haves} is on the remote, or the remote cannot be read: fetch through the transport then
      */
-    boolean copyNewObjects(Repository target, ObjectId head, Collection<ObjectId> haves) {
+    boolean copyNewObjects(Repository target, ObjectId head, Collection<ObjectId> haves, SyncSteps.Timer timer) {
         Repository from;
         try {
             from = open();
@@ -127,6 +127,7 @@ final class LocalSource implements AutoCloseable {
                     return false;
                 }
             }
+            timer.lap("fetch: objects to copy");
             ObjectReader reader = walk.getObjectReader();
             try (ObjectInserter into = target.newObjectInserter()) {
                 for (RevObject o : missing) {
@@ -145,6 +146,7 @@ final class LocalSource implements AutoCloseable {
                 }
                 into.flush();
             }
+            timer.lap("fetch: objects copied");
             return true;
         } catch (MissingObjectException e) {
             log.debug("{} lacks an object the copy needs ({}); fetching through the transport", gitDir, e.getMessage());

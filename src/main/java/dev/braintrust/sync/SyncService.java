@@ -86,6 +86,7 @@ public final class SyncService implements AutoCloseable {
 
     private final WebhookHandler webhook;
     private final PendingRecords pending;
+    private volatile Runnable whenAnswered;
     private final boolean quiet;
 
     /**
@@ -125,6 +126,16 @@ public final class SyncService implements AutoCloseable {
         mirror.explainMissingSnapshot(this::noSnapshotReason);
     }
 
+    /**
+     * Runs {@code prepare} on the sync thread right after each sync that moved the revision has been
+     * answered, before the working tree and the journal follow: the server loads the new context snapshot
+     * there, so that the reader the answer sends finds it loaded, or being loaded, instead of loading it
+     * then. A failure is only logged: the reader loads it itself and sees the error.
+     */
+    public void whenAnswered(Runnable prepare) {
+        this.whenAnswered = prepare;
+    }
+
     /** Syncs now (in the background) and then periodically, every interval, backing off after failures. */
     public void start() {
         synchronized (queueLock) {
@@ -134,7 +145,10 @@ public final class SyncService implements AutoCloseable {
         synchronized (queueLock) {
             if (!closed && SyncTuning.WARM_UP_PUSHES > 0) {
                 // after the start's sync, on the sync thread: never before /health or /ready, never beside a sync it queues behind
-                executor.execute(() -> WarmUp.run(mirror.home().resolve("state").resolve("sync").resolve("warm-up"), SyncTuning.WARM_UP_PUSHES));
+                executor.execute(() -> {
+                    WarmUp.run(mirror.home().resolve("state").resolve("sync").resolve("warm-up"), SyncTuning.WARM_UP_PUSHES);
+                    warmUpRecords();
+                });
             }
         }
     }
@@ -241,10 +255,20 @@ public final class SyncService implements AutoCloseable {
      * pending record is deleted), and packing when due.
      */
     private void afterAnswer(SyncResult result, PendingRecords.Record record) {
+        SyncSteps.Timer timer = new SyncSteps.Timer();
+        Runnable prepare = whenAnswered;
+        if (prepare != null && result.revisionChanged()) {
+            try {
+                prepare.run();
+            } catch (RuntimeException e) {
+                log.debug("preparing the revision {} after its answer failed: {}", shortId(result.revision()), e.toString());
+            }
+            timer.lap("snapshot build");
+        }
         SyncResult full = result;
         if (!result.failed()) {
             try {
-                KeptAside kept = mirror.settle();
+                KeptAside kept = mirror.settle(timer);
                 if (kept != null) {
                     full = result.withKeptAside(kept);
                     synchronized (recordLock) {
@@ -257,14 +281,21 @@ public final class SyncService implements AutoCloseable {
             }
         }
         persistStatus();
+        timer.lap("status file");
         if (full.revisionChanged() || full.keptAside() != null) {
             writeJournal(full, false);
+            timer.lap("journal append (and its fsync)");
         }
         if (record != null) {
             record.close();
+            timer.lap("journal: pending record deleted");
         }
         if (result.revisionChanged()) {
             mirror.maintain();
+            timer.lap("maintenance");
+        }
+        if (SyncTuning.LOG_STEPS && result.revisionChanged() && !quiet) {
+            log.info("after the answer to the sync to {}: {}", result.revision(), timer.steps().toMillis());
         }
     }
 
@@ -499,6 +530,24 @@ public final class SyncService implements AutoCloseable {
     public List<SyncResult> history() {
         synchronized (recordLock) {
             return List.copyOf(history);
+        }
+    }
+
+    /**
+     * Writes and reads a sample record with this service's own mapper, which builds its serializers for a
+     * type the first time it meets it (a few milliseconds each): the first push then finds them built.
+     */
+    private void warmUpRecords() {
+        try {
+            Instant now = clock.instant();
+            String id = "0".repeat(40);
+            KeptAside kept = new KeptAside(now, "state/sync/kept/sample", List.of("context/GOALS.md"));
+            SyncResult sample = new SyncResult(now, WebhookHandler.TRIGGER, SyncResult.Outcome.UPDATED, id, id,
+                    List.of("context/GOALS.md"), 1, Duration.ofMillis(1), null, kept, new SyncSteps(Map.of("checkout", 1L)));
+            json.readValue(json.writeValueAsBytes(sample), SyncResult.class);
+            json.readValue(json.writeValueAsBytes(new Persisted(sample, sample, 0, now, kept)), Persisted.class);
+        } catch (IOException | RuntimeException e) {
+            log.debug("warming the sync records up failed: {}", e.toString());
         }
     }
 

@@ -13,6 +13,9 @@ final class SyncTuning {
     /** Pushes {@link WarmUp} runs at start; 0 turns it off. */
     static final int WARM_UP_PUSHES = Integer.getInteger("brain-trust.sync.warm-up-pushes", 8);
 
+    /** Each sync's steps after its answer are logged at info level (bench/sync.sh reads them from the server's log). */
+    static final boolean LOG_STEPS = Boolean.getBoolean("brain-trust.sync.log-steps");
+
     private SyncTuning() {
     }
 }

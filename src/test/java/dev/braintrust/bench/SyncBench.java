@@ -175,8 +175,10 @@ public final class SyncBench {
                     double totalMs = (System.nanoTime() - t0) / 1e6;
                     long c0 = System.nanoTime();
                     revision(http, base + "/api/v1/context"); // a cached read, not counted in the push
-                    all.add(new Push(totalMs, webhookMs, firstReadMs[0], reads[0], (System.nanoTime() - c0) / 1e6, steps));
+                    all.add(new Push(want, totalMs, webhookMs, firstReadMs[0], reads[0], (System.nanoTime() - c0) / 1e6, steps));
                 }
+                Thread.sleep(500); // the last push's work after its answer
+                all = withStepsAfterTheAnswer(all, dir.resolve("server.log"));
                 String name = (webhook ? "ours_webhook_push_to_live" : "ours_poll_1s_push_to_live") + (apache == null ? "" : "_apache");
                 List<Push> counted = all.subList(warmup, warmup + pushes);
                 List<Push> steadyState = all.subList(warmup + pushes, all.size());
@@ -201,12 +203,14 @@ public final class SyncBench {
      * first context read after the answer (which loads the new snapshot), how many reads it took, a cached read
      * afterwards, and the server's own steps from the webhook's answer.
      */
-    record Push(double totalMs, double webhookMs, double firstReadMs, int reads, double cachedReadMs,
+    record Push(String revision, double totalMs, double webhookMs, double firstReadMs, int reads, double cachedReadMs,
                 Map<String, Double> steps) {
         /** The client's view beside the server's: the round trip less the server's steps is HTTP, JSON and Jetty. */
         Map<String, Double> rows() {
-            Map<String, Double> rows = new java.util.LinkedHashMap<>(steps);
-            double server = steps.values().stream().mapToDouble(Double::doubleValue).sum();
+            Map<String, Double> rows = new java.util.LinkedHashMap<>();
+            Map<String, Double> afterwards = new java.util.LinkedHashMap<>();
+            steps.forEach((k, v) -> (k.startsWith("after the answer: ") ? afterwards : rows).put(k, v));
+            double server = rows.values().stream().mapToDouble(Double::doubleValue).sum();
             rows.put("= server steps, total", server);
             rows.put("client: webhook round trip", webhookMs);
             rows.put("client: round trip less server steps", webhookMs - server);
@@ -214,8 +218,41 @@ public final class SyncBench {
             rows.put("client: a cached context read", cachedReadMs);
             rows.put("client: context reads until live", (double) reads);
             rows.put("= push to live", totalMs);
+            rows.putAll(afterwards);
             return rows;
         }
+    }
+
+    private static final java.util.regex.Pattern AFTER_ANSWER =
+            java.util.regex.Pattern.compile("after the answer to the sync to ([0-9a-f]{40}): \\{(.*)}");
+
+    /**
+     * The pushes with the steps the server ran after answering each (the working tree, the status file, the
+     * journal...), which it logs when started with {@code -Dbrain-trust.sync.log-steps=true} (bench/sync.sh does);
+     * they are not part of push-to-live, and are listed after it.
+     */
+    static List<Push> withStepsAfterTheAnswer(List<Push> pushes, Path serverLog) throws java.io.IOException {
+        Map<String, Map<String, Double>> after = new java.util.HashMap<>();
+        for (String line : java.nio.file.Files.readAllLines(serverLog, StandardCharsets.UTF_8)) {
+            java.util.regex.Matcher m = AFTER_ANSWER.matcher(line);
+            if (m.find()) {
+                Map<String, Double> steps = new java.util.LinkedHashMap<>();
+                for (String pair : m.group(2).split(", ")) {
+                    int eq = pair.lastIndexOf('=');
+                    if (eq > 0) {
+                        steps.put("after the answer: " + pair.substring(0, eq), Double.parseDouble(pair.substring(eq + 1)));
+                    }
+                }
+                after.put(m.group(1), steps);
+            }
+        }
+        List<Push> out = new ArrayList<>();
+        for (Push p : pushes) {
+            Map<String, Double> steps = new java.util.LinkedHashMap<>(p.steps());
+            after.getOrDefault(p.revision(), Map.of()).forEach((k, v) -> steps.put(k, v));
+            out.add(new Push(p.revision(), p.totalMs(), p.webhookMs(), p.firstReadMs(), p.reads(), p.cachedReadMs(), steps));
+        }
+        return out;
     }
 
     /** The per-step table: the first push after start, the counted pushes (p50, p95), the steady state (p50, p95). */
@@ -316,12 +353,17 @@ public final class SyncBench {
     }
 
     /**
-     * Warms the bench's own side (HTTP client, HMAC, JSON parsing), so that the first push measures the server's
-     * first push and not this JVM's first request; the server sees only {@code GET /health}, which is not on the sync path.
+     * Warms the bench's own side (HTTP client, its POST with a body, HMAC, JSON parsing), so that the first push
+     * measures the server's first push and not this JVM's first request; the server sees only {@code GET /health}
+     * and a POST to a path it does not serve (404), neither on the sync path.
      */
     static void warmUpClient(java.net.http.HttpClient http, String base, String secret) throws Exception {
         for (int i = 0; i < 20; i++) {
             status(http, base + "/health");
+            http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/bench-client-warm-up"))
+                            .header("Content-Type", "application/json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"warm-up\":" + i + "}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
             hmac(secret, ("warm-up " + i).getBytes(StandardCharsets.UTF_8));
             dev.braintrust.Json.mapper().readTree("{\"revision\":\"" + i + "\",\"stepsMs\":{\"a\":1.5}}")
                     .path("stepsMs").fields().forEachRemaining(e -> e.getValue().asDouble());
