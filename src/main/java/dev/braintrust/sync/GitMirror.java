@@ -184,6 +184,40 @@ public final class GitMirror implements AutoCloseable {
         return c == null ? null : c.commit().name();
     }
 
+    /**
+     * Serves {@code revision} again: a process killed right after answering a sync to it had served it
+     * without moving the branch (HEAD still names the commit before), so what readers saw before the kill
+     * they see after the restart. Only when its checkout is whole and its objects are here; the next
+     * sync then moves the working tree and the branch to it first.
+     *
+     * @return true when the mirror now serves {@code revision} and did not before
+     */
+    boolean resumeServed(String revision) {
+        synchronized (lock) {
+            Checkout c = current;
+            if (repo == null || revision == null || !ObjectId.isId(revision) || (c != null && c.commit().name().equals(revision))) {
+                return false;
+            }
+            ObjectId id = ObjectId.fromString(revision);
+            try (RevWalk walk = new RevWalk(repo)) {
+                if (!repo.getObjectDatabase().has(id) || !checkouts.has(id)) {
+                    return false;
+                }
+                RevCommit commit = walk.parseCommit(id);
+                if (c != null) {
+                    replaced = c.commit().copy();
+                }
+                current = new Checkout(commit.copy(), commit.getTree().copy(), checkouts.folderOf(commit));
+                settleDue = true;
+                return true;
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot serve {} again after the restart ({}); the first sync brings it back", revision,
+                        transport.clean(e.getMessage()));
+                return false;
+            }
+        }
+    }
+
     /** True once a snapshot exists: the mirror has a commit to serve. */
     public boolean hasSnapshot() {
         return current != null;

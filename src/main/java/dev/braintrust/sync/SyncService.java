@@ -22,6 +22,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -87,6 +88,8 @@ public final class SyncService implements AutoCloseable {
     private final WebhookHandler webhook;
     private final PendingRecords pending;
     private volatile Runnable whenAnswered;
+    /** Moves (previous>revision) journaled at start from the records of a killed process, not to be journaled twice. */
+    private final Set<String> journaledFromRecords = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final boolean quiet;
 
     /**
@@ -123,6 +126,7 @@ public final class SyncService implements AutoCloseable {
         loadPersistedStatus();
         this.pending = new PendingRecords(mirror.home().resolve("state").resolve("sync").resolve("pending"), json);
         recoverPendingRecords();
+        this.ready = mirror.hasSnapshot();
         mirror.explainMissingSnapshot(this::noSnapshotReason);
     }
 
@@ -282,7 +286,8 @@ public final class SyncService implements AutoCloseable {
         }
         persistStatus();
         timer.lap("status file");
-        if (full.revisionChanged() || full.keptAside() != null) {
+        boolean journaledAtStart = journaledFromRecords.remove(full.previous() + ">" + full.revision());
+        if ((full.revisionChanged() && !journaledAtStart) || full.keptAside() != null) {
             writeJournal(full, false);
             timer.lap("journal append (and its fsync)");
         }
@@ -578,6 +583,8 @@ public final class SyncService implements AutoCloseable {
         List<SyncResult> left = pending.recover();
         for (SyncResult r : left) {
             writeJournal(r, true);
+            // when the killed process served it without moving the branch, the start's sync makes the same move again
+            journaledFromRecords.add(r.previous() + ">" + r.revision());
             SyncResult l = last;
             if (l == null || r.time().isAfter(l.time())) {
                 record(r);
@@ -586,6 +593,12 @@ public final class SyncService implements AutoCloseable {
         if (!left.isEmpty()) {
             log.info("journaled {} sync(s) that the last server answered but stopped before writing down", left.size());
             persistStatus();
+            SyncResult latest = left.get(left.size() - 1);
+            if (mirror.resumeServed(latest.revision())) {
+                log.info("serving {} again, as the last server did when it stopped; the working tree follows at the first sync",
+                        shortId(latest.revision()));
+                onRevisionChange.run();
+            }
         }
     }
 

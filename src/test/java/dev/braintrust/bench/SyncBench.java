@@ -48,6 +48,8 @@ import java.util.TreeMap;
  * Prints {@code key=value} lines; the script adds the anchors measured in the same run.
  */
 public final class SyncBench {
+    /** One mapper for the bench's whole run: {@code Json.mapper()} builds a new one on every call, which is not the server's time. */
+    static final com.fasterxml.jackson.databind.ObjectMapper JSON = dev.braintrust.Json.mapper();
     static final int COMMITS = 5000;
     static final int FILES = 2000;
     static final String APACHE_USER = "x-access-token";
@@ -127,7 +129,8 @@ public final class SyncBench {
             Process server = serverProcess(env)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
             try {
-                java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+                // HTTP/1.1 as curl speaks it in the anchor (the JDK's default would offer an upgrade to h2c on each new connection)
+                java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
                 String base = "http://127.0.0.1:" + port;
                 dev.braintrust.testing.Poll.until(Duration.ofMinutes(2), "the server to be ready",
                         () -> status(http, base + "/ready") == 200);
@@ -159,7 +162,7 @@ public final class SyncBench {
                         if (answer.statusCode() != 200) {
                             throw new IllegalStateException("webhook answered " + answer.statusCode() + ": " + answer.body());
                         }
-                        dev.braintrust.Json.mapper().readTree(answer.body()).path("stepsMs").fields()
+                        JSON.readTree(answer.body()).path("stepsMs").fields()
                                 .forEachRemaining(e -> steps.put(e.getKey(), e.getValue().asDouble()));
                     }
                     int[] reads = {0};
@@ -365,7 +368,7 @@ public final class SyncBench {
                             .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"warm-up\":" + i + "}")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             hmac(secret, ("warm-up " + i).getBytes(StandardCharsets.UTF_8));
-            dev.braintrust.Json.mapper().readTree("{\"revision\":\"" + i + "\",\"stepsMs\":{\"a\":1.5}}")
+            JSON.readTree("{\"revision\":\"" + i + "\",\"stepsMs\":{\"a\":1.5}}")
                     .path("stepsMs").fields().forEachRemaining(e -> e.getValue().asDouble());
         }
     }
@@ -383,7 +386,7 @@ public final class SyncBench {
         try {
             String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-            return dev.braintrust.Json.mapper().readTree(body).path("revision").asText(null);
+            return JSON.readTree(body).path("revision").asText(null);
         } catch (Exception e) {
             return null;
         }
