@@ -156,6 +156,16 @@ public final class BrainTrust implements AutoCloseable {
     }
 
     /**
+     * Cloud mode: warms the path of a push up in the background (see {@link SyncService#warmUpInBackground}),
+     * for the server to call once it listens. Nothing for a local home or a client of the home.
+     */
+    public void warmUpPushPath() {
+        if (sync != null && !clientOfHome) {
+            sync.warmUpInBackground();
+        }
+    }
+
+    /**
      * Keeps up with the source of truth, for a long-running process (the server). Local mode
      * watches the home for edits, so a saved change is visible to the next read. Cloud mode
      * syncs now (cloning into an empty home), then periodically and on every webhook; a client of

@@ -146,14 +146,22 @@ public final class SyncService implements AutoCloseable {
             started = true;
         }
         requestSync("start");
+    }
+
+    /**
+     * Runs the path of a push a few times over on a scratch repository ({@link WarmUp}), on the sync
+     * thread after the start's sync, so that the first real push finds its code loaded and compiled.
+     * The server calls it once it answers {@code /health}: the warm-up's work never delays start-up.
+     */
+    public void warmUpInBackground() {
         synchronized (queueLock) {
-            if (!closed && SyncTuning.WARM_UP_PUSHES > 0) {
-                // after the start's sync, on the sync thread: never before /health or /ready, never beside a sync it queues behind
-                executor.execute(() -> {
-                    WarmUp.run(mirror.home().resolve("state").resolve("sync").resolve("warm-up"), SyncTuning.WARM_UP_PUSHES);
-                    warmUpRecords();
-                });
+            if (closed || SyncTuning.WARM_UP_PUSHES <= 0) {
+                return;
             }
+            executor.execute(() -> {
+                WarmUp.run(mirror.home().resolve("state").resolve("sync").resolve("warm-up"), SyncTuning.WARM_UP_PUSHES);
+                warmUpRecords();
+            });
         }
     }
 

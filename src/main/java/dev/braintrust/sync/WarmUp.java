@@ -48,6 +48,7 @@ final class WarmUp {
      */
     static void run(Path scratch, int pushes) {
         long t0 = System.nanoTime();
+        boolean warmed = false;
         try {
             CheckoutStore.deleteTree(scratch);
             Path remoteDir = scratch.resolve("remote.git");
@@ -78,7 +79,7 @@ final class WarmUp {
                     }
                 }
             }
-            log.info("warmed the sync path up with {} pushes in {} ms (off the request path: the first push after start is as quick as the next ones)", pushes, (System.nanoTime() - t0) / 1_000_000);
+            warmed = true;
         } catch (Exception | LinkageError e) {
             log.debug("warming the sync path up failed (the first push will be slower): {}", e.toString());
         } finally {
@@ -87,6 +88,10 @@ final class WarmUp {
             } catch (Exception e) {
                 log.debug("cannot delete {}: {}", scratch, e.getMessage());
             }
+        }
+        if (warmed) {
+            log.info("warmed the sync path up with {} pushes in {} ms (off the request path: the first push after start "
+                    + "is as quick as the next ones)", pushes, (System.nanoTime() - t0) / 1_000_000);
         }
     }
 
