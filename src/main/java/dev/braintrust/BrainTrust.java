@@ -3,6 +3,8 @@ package dev.braintrust;
 import dev.braintrust.context.ContextService;
 import dev.braintrust.context.ContextSnapshot;
 import dev.braintrust.context.FolderContextSource;
+import dev.braintrust.history.History;
+import dev.braintrust.history.LocalHistory;
 import dev.braintrust.home.PaiHome;
 import dev.braintrust.journal.Journal;
 import dev.braintrust.journal.RunStore;
@@ -59,6 +61,9 @@ public final class BrainTrust implements AutoCloseable {
     private final GitMirror mirror;
     private final SyncService sync;
     private final SyncService.Webhook localWebhook;
+    private final History history;
+    /** Local mode only: the history that records versions of the folder. */
+    private final LocalHistory localHistory;
     private final ModelRouter modelRouter;
     private final OllamaProbe ollama;
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -88,10 +93,17 @@ public final class BrainTrust implements AutoCloseable {
             sync.whenAnswered(context::snapshot);
             closeables.add(sync);
             this.localWebhook = null;
+            this.localHistory = null;
+            this.history = mirror.history(clock, config.contextLimits());
         } else {
             this.mirror = null;
             this.sync = null;
-            this.context = new ContextService(new FolderContextSource(home.context(), clock, config.contextLimits()),
+            // Local mode: versions of the folder recorded under state/history; a snapshot's revision is its version id.
+            this.localHistory = LocalHistory.open(home, config.history(), config.contextLimits(), clock);
+            closeables.add(localHistory);
+            this.history = localHistory;
+            this.context = new ContextService(localHistory.contextSource(
+                    new FolderContextSource(home.context(), clock, config.contextLimits())),
                     config.contextTtl());
             this.skills = new SkillRegistry(home::skills, config.contextTtl());
             this.workflows = new WorkflowLibrary(home::workflows, config.contextLimits().fileBytes());
@@ -183,7 +195,11 @@ public final class BrainTrust implements AutoCloseable {
             return;
         }
         try {
-            closeables.add(new FolderWatcher(home.root(), PaiHome.SYNCED_FOLDERS, context::invalidate));
+            closeables.add(new FolderWatcher(home.root(), PaiHome.SYNCED_FOLDERS, () -> {
+                context.invalidate();
+                localHistory.changed();
+            }));
+            localHistory.startMaintenance();
         } catch (IOException e) {
             throw new BrainTrustException.Unavailable("cannot watch " + home.root() + " for changes: " + e.getMessage(), e);
         }
@@ -235,7 +251,11 @@ public final class BrainTrust implements AutoCloseable {
             closeables.add(store);
             ModelGateway gateway = new ProviderGateway(config.models(), config.modelTimeout());
             closeables.add(gateway);
-            RunService opened = new RunService(config, context, skills, skillRunner, workflows, store, journal, gateway, clock, ollama);
+            RunService opened = new RunService(config, context, skills, skillRunner, workflows, store, journal, gateway, clock, ollama,
+                    history::open);
+            if (localHistory != null) {
+                localHistory.keepRevisionsFrom(store::revisionsInUse);
+            }
             modelCallListeners.forEach(opened::onModelCall);
             Notifier notifier = new Notifier(config, opened, store.notifications(), workflows, clock);
             closeables.add(notifier);
@@ -254,6 +274,14 @@ public final class BrainTrust implements AutoCloseable {
     /** The run service if something opened it already (a server stopping has runs to end only then). */
     public synchronized Optional<RunService> openedRuns() {
         return Optional.ofNullable(runs);
+    }
+
+    /**
+     * Every version of the home: local mode's own history of the folder, cloud mode's commits of the mirror. The
+     * revision a run recorded is a version id here (replays open it).
+     */
+    public History history() {
+        return history;
     }
 
     /** Cloud mode, as a client of the home: picks up the commits the server syncs to, by looking at the home's HEAD. */

@@ -61,6 +61,7 @@ import java.util.regex.Pattern;
  * @param environment     the variables the program was given, for the ones a skill's header declares ({@code # ENV:})
  * @param egress          what may leave the machine and what it may cost: local model hosts, the MCP
  *                        clients' privacy clearance, the daily budget
+ * @param history         the history of the home (see {@link HistorySettings})
  */
 public record Config(
         Path home,
@@ -95,7 +96,8 @@ public record Config(
         ZoneId timeZone,
         String skillIsolation,
         Environment environment,
-        Egress egress) {
+        Egress egress,
+        HistorySettings history) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8000;
@@ -128,6 +130,8 @@ public record Config(
     public static final int DEFAULT_NOTIFY_RETRIES = 5;
     public static final Duration DEFAULT_NOTIFY_BACKOFF = Duration.ofSeconds(2);
     public static final Duration DEFAULT_TRIGGER_DEBOUNCE = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_HISTORY_KEEP = Duration.ofDays(90);
+    public static final Duration DEFAULT_HISTORY_QUIET = Duration.ofSeconds(2);
 
     public Config {
         corsOrigins = List.copyOf(corsOrigins);
@@ -198,6 +202,26 @@ public record Config(
 
         static String triggerKey(String name) {
             return name.toLowerCase(Locale.ROOT).replace('-', '_');
+        }
+    }
+
+    /**
+     * The history of the home (issue 15). Local mode records a version of {@code context/ skills/ workflows/}
+     * after every burst of changes; cloud mode shows the mirror's commits.
+     *
+     * @param keep  BRAIN_TRUST_HISTORY_KEEP, default 90 days ({@code 90d}): local versions older than this are pruned,
+     *              except those a stored run used and the newest one
+     * @param quiet BRAIN_TRUST_HISTORY_QUIET, default 2 s: how long the files must stay unchanged before a version
+     *              is recorded (a burst of saves is one version)
+     */
+    public record HistorySettings(Duration keep, Duration quiet) {
+        public HistorySettings {
+            if (keep.isNegative() || keep.isZero()) {
+                throw new BrainTrustException.BadConfig("BRAIN_TRUST_HISTORY_KEEP must be a positive duration such as 90d or 720h");
+            }
+            if (quiet.isNegative()) {
+                throw new BrainTrustException.BadConfig("BRAIN_TRUST_HISTORY_QUIET must be 0 or a positive duration such as 2s");
+            }
         }
     }
 
@@ -322,7 +346,10 @@ public record Config(
                         v.list("BRAIN_TRUST_LOCAL_MODEL_HOSTS").stream().map(h -> h.toLowerCase(Locale.ROOT)).toList(),
                         Privacy.parse(v.choice("BRAIN_TRUST_MCP_PRIVACY", DEFAULT_MCP_PRIVACY.label(), "public", "local")).orElseThrow(),
                         Optional.ofNullable(v.get("BRAIN_TRUST_DAILY_BUDGET", null))
-                                .map(b -> DailyBudget.parse("BRAIN_TRUST_DAILY_BUDGET", b)).orElse(null)));
+                                .map(b -> DailyBudget.parse("BRAIN_TRUST_DAILY_BUDGET", b)).orElse(null)),
+                new HistorySettings(
+                        v.duration("BRAIN_TRUST_HISTORY_KEEP", DEFAULT_HISTORY_KEEP),
+                        v.duration("BRAIN_TRUST_HISTORY_QUIET", DEFAULT_HISTORY_QUIET)));
     }
 
     public Config withHome(Path newHome) {
@@ -330,7 +357,7 @@ public record Config(
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
                 skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment,
-                egress);
+                egress, history);
     }
 
     public Config withListen(String newHost, int newPort) {
@@ -338,7 +365,7 @@ public record Config(
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
                 skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment,
-                egress);
+                egress, history);
     }
 
     public Config withGit(String newGitUrl, String newBranch) {
@@ -346,14 +373,14 @@ public record Config(
                 gitToken, gitUsername, gitSshKey, gitKnownHosts, syncInterval, contextTtl, dbUrl, dbUser, dbPassword,
                 defaultModel, models, maxParallel, maxToolRounds, modelTimeout, runTimeout, skillTimeout,
                 skillOutputCap, corsOrigins, logFormat, automation, trustedProxies, contextLimits, timeZone, skillIsolation, environment,
-                egress);
+                egress, history);
     }
 
-    /** Parses "300", "300s", "5m", "1h", "500ms" and "0". */
+    /** Parses "300", "300s", "5m", "1h", "90d", "500ms" and "0". */
     public static Duration parseDuration(String name, String text) {
         Matcher m = DURATION.matcher(text.strip().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
-            throw new BrainTrustException.BadConfig(name + " must be a duration such as 30s, 5m, 1h or 500ms, not '" + text + "'");
+            throw new BrainTrustException.BadConfig(name + " must be a duration such as 30s, 5m, 1h, 90d or 500ms, not '" + text + "'");
         }
         long amount = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2);
@@ -361,11 +388,12 @@ public record Config(
             case "ms" -> Duration.ofMillis(amount);
             case "m" -> Duration.ofMinutes(amount);
             case "h" -> Duration.ofHours(amount);
+            case "d" -> Duration.ofDays(amount);
             default -> Duration.ofSeconds(amount);
         };
     }
 
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)?");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h|d)?");
     private static final Pattern BYTES = Pattern.compile("(\\d{1,12})\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?");
 
     private record Vars(Map<String, String> env) {

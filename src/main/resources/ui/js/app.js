@@ -10,8 +10,9 @@ import * as workflows from './pages/workflows.js';
 import * as runs from './pages/runs.js';
 import * as journal from './pages/journal.js';
 import * as schedules from './pages/schedules.js';
+import * as history from './pages/history.js';
 
-const PAGES = { '': overview, context, skills, workflows, runs, journal, schedules };
+const PAGES = { '': overview, context, skills, workflows, runs, journal, schedules, history };
 
 const main = document.getElementById('main');
 let current = null; // { controller, cleanup }
@@ -57,6 +58,7 @@ async function route() {
     if (current.cleanup) current.cleanup();
     current = null;
   }
+  for (const more of document.querySelectorAll('.nav details[open]')) more.open = false;
   for (const link of document.querySelectorAll('.nav a')) {
     const active = link.dataset.page === (page || 'overview');
     link.classList.toggle('active', active);

@@ -46,8 +46,8 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
             List<String> commands = visibleSubcommands(cli);
             err.println("error: '" + unmatched.getUnmatched().get(0) + "' is not a " + name + " command");
             if (!unmatched.getSuggestions().isEmpty()) {
-                err.println("Did you mean: " + unmatched.getSuggestions().stream().map(c -> name + " " + c)
-                        .collect(Collectors.joining(" or ")) + "?");
+                // picocli lists the closest first; the others are often far off ("stauts": history, restore)
+                err.println("Did you mean: " + name + " " + unmatched.getSuggestions().get(0) + "?");
             } else {
                 err.println("The commands are: " + String.join(", ", commands) + ".");
             }

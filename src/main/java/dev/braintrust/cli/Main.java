@@ -32,6 +32,12 @@ import java.util.Map;
                 CloneCommand.class,
                 SchedulesCommand.class,
                 ApproveCommand.class,
+                HistoryCommand.class,
+                DiffCommand.class,
+                RestoreCommand.class,
+                PinCommand.class,
+                UnpinCommand.class,
+                ReplayCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Environment: PAI_HOME (default ~/.pai). See the README for every variable."})
 public final class Main implements Runnable {

@@ -21,6 +21,11 @@ public record ContextSnapshot(String revision, Instant loadedAt, List<ContextFil
         warnings = List.copyOf(warnings);
     }
 
+    /** The same snapshot under another revision (local mode: the id of the home's version, see the history). */
+    public ContextSnapshot withRevision(String newRevision) {
+        return new ContextSnapshot(newRevision, loadedAt, files, missing, warnings);
+    }
+
     public Optional<ContextFile> file(String name) {
         return files.stream().filter(f -> f.name().equals(name)).findFirst();
     }

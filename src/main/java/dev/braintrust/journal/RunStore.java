@@ -79,6 +79,7 @@ public final class RunStore implements AutoCloseable {
     private final ScheduleLedger schedules = new ScheduleLedger(this);
     private final ApprovalLedger approvals = new ApprovalLedger(this);
     private final NotificationLedger notifications = new NotificationLedger(this);
+    private final ReplayLedger replays = new ReplayLedger(this);
 
     private RunStore(HikariDataSource pool, boolean sqlite, Clock clock, RunOwner owner, String description) {
         this.pool = pool;
@@ -251,6 +252,25 @@ public final class RunStore implements AutoCloseable {
     /** Notification deliveries and their outcome (issue 17). */
     public NotificationLedger notifications() {
         return notifications;
+    }
+
+    /** Which runs replay which (issue 15). */
+    public ReplayLedger replays() {
+        return replays;
+    }
+
+    /** Every context revision a stored run recorded: history pruning keeps these versions (issue 15). */
+    public java.util.Set<String> revisionsInUse() {
+        return read(c -> {
+            java.util.Set<String> revisions = new java.util.HashSet<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT revision FROM runs WHERE revision IS NOT NULL");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    revisions.add(rs.getString(1));
+                }
+            }
+            return revisions;
+        }, "read the revisions runs used");
     }
 
     /** This process, as recorded in the {@code owner} of its runs and the claims of its fires: {@code host/pid/start}. */

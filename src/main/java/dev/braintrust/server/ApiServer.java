@@ -76,6 +76,7 @@ public final class ApiServer implements AutoCloseable {
         brainTrust.sync().ifPresent(sync -> {
             readiness.require("sync", sync::readinessProblem);
             readiness.degradedWhen("sync", sync::readinessFailure);
+            readiness.heldBackWhen("sync", sync::readinessPinned);
             readiness.report("sync", sync::readinessReport);
         });
     }
@@ -94,12 +95,13 @@ public final class ApiServer implements AutoCloseable {
         List<Routes> all = new ArrayList<>(List.of(
                 new HealthRoutes(readiness, gatekeeper::mayReadDetails),
                 new StatusRoutes(brainTrust, mapper),
-                new ContextRoutes(brainTrust.context(), mapper),
+                new ContextRoutes(brainTrust.context(), brainTrust.history(), mapper),
                 new SkillRoutes(brainTrust.skills(), brainTrust.skillRunner(), bodies),
                 new LogRoutes(brainTrust.journal()),
                 runRoutes,
                 new UsageRoutes(brainTrust::runs),
-                new SyncRoutes(brainTrust),
+                new SyncRoutes(brainTrust, bodies),
+                new HistoryRoutes(brainTrust.history(), bodies),
                 new MetricsRoutes(metrics),
                 new DashboardRoutes(brainTrust.context(), brainTrust.workflows(), config.cloudMode(), bodies,
                         workflow -> brainTrust.runs().plan(Workflow.fromJson(workflow, "workflow"))),

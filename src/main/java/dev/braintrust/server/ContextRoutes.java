@@ -6,6 +6,7 @@ import dev.braintrust.context.ContextAssembler;
 import dev.braintrust.context.ContextFile;
 import dev.braintrust.context.ContextService;
 import dev.braintrust.context.ContextSnapshot;
+import dev.braintrust.history.History;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.ContentType;
 import io.javalin.http.Context;
@@ -16,13 +17,15 @@ import java.util.List;
 /**
  * {@code GET /api/v1/context} (the snapshot: revision, loadedAt, files with bytes and sha256),
  * {@code GET /api/v1/context/{name}} (one file's Markdown, from the snapshot: never a path on disk;
- * with {@code ?format=html} rendered as a safe HTML fragment, see {@link MarkdownHtml})
+ * with {@code ?format=html} rendered as a safe HTML fragment, see {@link MarkdownHtml}; with {@code ?revision=<id>}
+ * as that version of the history holds it)
  * and {@code POST /api/v1/context/invalidate}. The snapshot's JSON is rendered once per snapshot,
  * so a cached read does no I/O and writes bytes it already has.
  */
 final class ContextRoutes implements Routes {
     static final String MARKDOWN = "text/markdown; charset=utf-8";
     private final ContextService context;
+    private final History history;
     private final ObjectMapper mapper;
     private volatile Rendered rendered;
 
@@ -44,8 +47,9 @@ final class ContextRoutes implements Routes {
     record Invalidated(String previous, String revision, boolean changed) {
     }
 
-    ContextRoutes(ContextService context, ObjectMapper mapper) {
+    ContextRoutes(ContextService context, History history, ObjectMapper mapper) {
         this.context = context;
+        this.history = history;
         this.mapper = mapper;
     }
 
@@ -53,6 +57,11 @@ final class ContextRoutes implements Routes {
     public void addTo(RoutesConfig routes) {
         routes.get("/api/v1/context", this::snapshot);
         routes.get("/api/v1/context/{name}", ctx -> {
+            String revision = ctx.queryParam("revision");
+            if (revision != null && !revision.isBlank()) {
+                fileAt(ctx, revision);
+                return;
+            }
             ContextSnapshot s = context.snapshot();
             ContextFile file = s.file(fileName(ctx.pathParam("name"))).orElseThrow(() -> new BrainTrustException.NotFound(
                     "no context file named '" + ctx.pathParam("name") + "' in revision " + s.revision()
@@ -70,6 +79,19 @@ final class ContextRoutes implements Routes {
             String now = context.snapshot().revision();
             ctx.json(new Invalidated(previous, now, !previous.equals(now)));
         });
+    }
+
+    /** {@code ?revision=<id>}: the file as the version holds it (404 when the version or the file is not there). */
+    private void fileAt(Context ctx, String revision) {
+        String name = fileName(ctx.pathParam("name"));
+        String id = history.files(revision).version().id();
+        String text = new String(history.read(id, "context/" + name), java.nio.charset.StandardCharsets.UTF_8).strip();
+        ctx.header("X-Context-Revision", id);
+        if (MarkdownHtml.wanted(ctx)) {
+            MarkdownHtml.answer(ctx, text);
+        } else {
+            ctx.contentType(MARKDOWN).result(text);
+        }
     }
 
     private void snapshot(Context ctx) throws Exception {

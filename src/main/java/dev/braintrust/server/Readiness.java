@@ -18,7 +18,7 @@ import java.util.function.Supplier;
 public final class Readiness {
     /** How one part stands, as strangers may see it (the reasons are for the key holder). */
     public enum State {
-        OK("ok"), FAILING("failing"), NOT_READY("not ready");
+        OK("ok"), PINNED("pinned"), FAILING("failing"), NOT_READY("not ready");
 
         private final String label;
 
@@ -35,7 +35,10 @@ public final class Readiness {
     public record Result(String name, State state, String reason) {
     }
 
-    private record Check(String name, Supplier<String> problem, Supplier<String> failure) {
+    private record Check(String name, Supplier<String> problem, Supplier<String> failure, Supplier<String> heldBack) {
+        Check(String name, Supplier<String> problem, Supplier<String> failure) {
+            this(name, problem, failure, () -> null);
+        }
     }
 
     private record Report(String name, Supplier<Object> facts) {
@@ -75,6 +78,14 @@ public final class Readiness {
         checks.add(new Check(name, () -> null, failureOrNull));
     }
 
+    /**
+     * Adds a condition under which the server is ready and its part works, but deliberately serves something older
+     * than it could (cloud mode: pinned to a commit): the check reads {@code pinned}, never a false {@code ok}.
+     */
+    public void heldBackWhen(String name, Supplier<String> noteOrNull) {
+        checks.add(new Check(name, () -> null, () -> null, noteOrNull));
+    }
+
     /** Every check, in the order the names were first added; a check that throws is not ready. */
     public List<Result> evaluate() {
         Map<String, Result> results = new LinkedHashMap<>();
@@ -92,7 +103,11 @@ public final class Readiness {
                 return new Result(check.name, State.NOT_READY, problem);
             }
             String failure = check.failure.get();
-            return failure == null ? new Result(check.name, State.OK, null) : new Result(check.name, State.FAILING, failure);
+            if (failure != null) {
+                return new Result(check.name, State.FAILING, failure);
+            }
+            String heldBack = check.heldBack.get();
+            return heldBack == null ? new Result(check.name, State.OK, null) : new Result(check.name, State.PINNED, heldBack);
         } catch (RuntimeException e) {
             return new Result(check.name, State.NOT_READY, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         }

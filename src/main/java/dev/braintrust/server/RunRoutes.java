@@ -37,6 +37,9 @@ import java.util.function.Supplier;
  *   <li>{@code GET /api/v1/runs?limit=&offset=} (newest first), {@code GET /api/v1/runs/{id}} (with steps),
  *       {@code DELETE /api/v1/runs/{id}} (cancel), {@code GET /api/v1/runs/{id}/events} (Server-Sent Events:
  *       run-started, node-started, tool-call, node-finished, done; replayed from the start).</li>
+ *   <li>{@code POST /api/v1/runs/{id}/replay[?revision=current]} — runs the run's workflow again, as a new run (202), on the
+ *       context of the revision it recorded (409 when that revision is no longer in the history) or on today's;
+ *       {@code GET /api/v1/runs/{id}/replays} — what it replays and its replays.</li>
  *   <li>{@code GET /api/v1/workflows}, {@code POST /api/v1/workflows/{name}/run} (synchronous, like run-workflow).</li>
  *   <li>{@code POST /api/v1/chat} {@code {"message", "agent_config", "context"?}} → {@code {"response", ...}}.</li>
  * </ul>
@@ -68,6 +71,10 @@ final class RunRoutes implements Routes, AutoCloseable {
     }
 
     record Started(String runId, String status, String revision, String run, String events) {
+    }
+
+    /** The answer to a replay: the new run, the run it replays, and on which context ({@code recorded} or {@code current}). */
+    record Replayed(String runId, String status, String revision, String replayOf, String basis, String run, String events) {
     }
 
     record RunList(List<RunSummary> runs, int limit, int offset) {
@@ -129,6 +136,20 @@ final class RunRoutes implements Routes, AutoCloseable {
             }
             new SseHandler(client -> follow(client, id)).handle(ctx);
         });
+        routes.post("/api/v1/runs/{id}/replay", ctx -> {
+            String basis = ctx.queryParam("revision");
+            if (basis != null && !basis.isBlank() && !basis.equals("current") && !basis.equals("recorded")) {
+                throw new BrainTrustException.BadInput("?revision= takes 'current' (today's context) or 'recorded' (the run's, "
+                        + "the default), not '" + basis + "'");
+            }
+            boolean onToday = "current".equals(basis);
+            String original = ctx.pathParam("id");
+            RunHandle handle = runs.get().replay(original, onToday, null);
+            String self = "/api/v1/runs/" + handle.id();
+            ctx.status(202).header("Location", self).json(new Replayed(handle.id(), "running", handle.revision(), original,
+                    onToday ? "current" : "recorded", self, self + "/events"));
+        });
+        routes.get("/api/v1/runs/{id}/replays", ctx -> ctx.json(runs.get().replays(ctx.pathParam("id"))));
         routes.get("/api/v1/workflows", ctx -> ctx.json(new WorkflowList(runs.get().savedWorkflows().stream()
                 .map(this::view).toList())));
         routes.post("/api/v1/chat", ctx -> ctx.json(runs.get().chat(AgentChat.fromJson(bodies.read(ctx)))));

@@ -101,6 +101,11 @@ public final class GitMirror implements AutoCloseable {
     private final long retiredLifetimeNanos;
     /** Checkouts replaced by a newer commit, and when: a skill started from one may still be running. */
     private final Map<ObjectId, Long> retired = new HashMap<>();
+    /** Checkouts a replay of an older revision runs skills from, and how many replays hold each. */
+    private final Map<ObjectId, Integer> leased = new HashMap<>();
+    private final Path pinFile;
+    /** The commit the server is pinned to (it serves it and does not follow the branch), or null. */
+    private volatile ObjectId pinned;
     private final Object lock = new Object();
     private volatile Repository repo;
     private volatile Checkout current;
@@ -134,6 +139,7 @@ public final class GitMirror implements AutoCloseable {
         this.checkouts = new CheckoutStore(syncDir.resolve("checkouts"));
         this.transport = new GitTransport(remote);
         this.local = SyncTuning.DIRECT_LOCAL_READ ? LocalSource.of(remote) : null;
+        this.pinFile = syncDir.resolve("pin");
         this.missingSnapshotReason = () -> "no snapshot yet: " + remote.displayUrl() + " has not been cloned into " + home
                 + "; start the server, or run 'brain-trust sync --once'";
     }
@@ -162,6 +168,7 @@ public final class GitMirror implements AutoCloseable {
         GitMirror mirror = new GitMirror(root, remote, retiredLifetime);
         try {
             mirror.adopt();
+            mirror.pinned = mirror.readPin(true);
             mirror.current = mirror.loadLastSynced();
         } catch (RuntimeException e) {
             mirror.close();
@@ -195,7 +202,8 @@ public final class GitMirror implements AutoCloseable {
     boolean resumeServed(String revision) {
         synchronized (lock) {
             Checkout c = current;
-            if (repo == null || revision == null || !ObjectId.isId(revision) || (c != null && c.commit().name().equals(revision))) {
+            if (repo == null || pinned != null || revision == null || !ObjectId.isId(revision)
+                    || (c != null && c.commit().name().equals(revision))) {
                 return false;
             }
             ObjectId id = ObjectId.fromString(revision);
@@ -355,12 +363,20 @@ public final class GitMirror implements AutoCloseable {
         if (settlePending()) {
             settleLocked(timer, started); // what the last sync left: its edits kept aside are in the log and its journal entry
         }
-        ObjectId remoteHead = fetch(timer);
+        ObjectId fetched = fetch(timer);
+        pinned = readPin(false); // another process (brain-trust pin without a server) may have pinned or unpinned the home
+        ObjectId pin = pinned;
+        ObjectId remoteHead = pin != null ? pin : fetched; // pinned: fetch (to know how far behind), stay
+        SyncResult.Outcome same = pin != null ? SyncResult.Outcome.PINNED : SyncResult.Outcome.UNCHANGED;
+        if (pin != null) {
+            updateTrackingRef(fetched, timer); // how far behind the pin is reads it
+        }
+        timer.lap("pin");
         Checkout previous = current;
         boolean sameCommit = previous != null && previous.commit().equals(remoteHead);
         if (sameCommit && workTreeVerified && Files.isDirectory(previous.folder())) {
             timer.lap("compare");
-            return new SyncResult(started, trigger, SyncResult.Outcome.UNCHANGED, previous.commit().name(),
+            return new SyncResult(started, trigger, same, previous.commit().name(),
                     previous.commit().name(), List.of(), 0, Duration.ofNanos(System.nanoTime() - t0), null, null, timer.steps());
         }
         RevCommit commit;
@@ -385,7 +401,7 @@ public final class GitMirror implements AutoCloseable {
         KeptAside kept = settleNow ? settleLocked(timer, started) : null;
         SyncSteps steps = timer.steps();
         log.debug("sync to {}: {}", commit.name(), steps.toMillis());
-        return new SyncResult(started, trigger, sameCommit ? SyncResult.Outcome.UNCHANGED : SyncResult.Outcome.UPDATED,
+        return new SyncResult(started, trigger, sameCommit ? same : SyncResult.Outcome.UPDATED,
                 previous == null ? null : previous.commit().name(), commit.name(), changes.paths(), changes.count(),
                 Duration.ofNanos(System.nanoTime() - t0), null, kept, steps);
     }
@@ -431,11 +447,244 @@ public final class GitMirror implements AutoCloseable {
         long now = System.nanoTime();
         retired.values().removeIf(since -> now - since > retiredLifetimeNanos);
         Set<ObjectId> keep = new HashSet<>(retired.keySet());
+        keep.addAll(leased.keySet());
         keep.add(commit);
         if (replaced != null) {
             keep.add(replaced);
         }
         return keep;
+    }
+
+    // --- history and pinning --------------------------------------------------------------------
+
+    /**
+     * The mirror's commits as history: newest first from the branch head (and from the pinned commit, should a
+     * force-push have taken it off the branch), with authors, messages and files changed.
+     */
+    public dev.braintrust.history.History history(Clock clock) {
+        return history(clock, dev.braintrust.context.ContextLimits.DEFAULT);
+    }
+
+    /** As {@link #history(Clock)}; a past commit's context is read under {@code limits}, as the current one is. */
+    public dev.braintrust.history.History history(Clock clock, dev.braintrust.context.ContextLimits limits) {
+        return new MirrorHistory(this, limits, clock);
+    }
+
+    /** The commits the timeline starts from: the remote branch as last fetched, and the commit served. */
+    java.util.List<ObjectId> timelineStarts() {
+        Repository r = repo;
+        java.util.List<ObjectId> starts = new ArrayList<>();
+        if (r == null) {
+            return starts;
+        }
+        try {
+            Ref tracking = r.exactRef(trackingRef());
+            if (tracking != null && tracking.getObjectId() != null) {
+                starts.add(tracking.getObjectId());
+            }
+        } catch (IOException e) {
+            log.debug("cannot read {}: {}", trackingRef(), e.getMessage());
+        }
+        Checkout c = current;
+        if (c != null && !starts.contains(c.commit())) {
+            starts.add(c.commit());
+        }
+        return starts;
+    }
+
+    ObjectId servedCommit() {
+        Checkout c = current;
+        return c == null ? null : c.commit();
+    }
+
+    /** A checkout of a commit kept until released (a replay runs that revision's skills from it). */
+    record Lease(Path folder, Runnable release) {
+    }
+
+    Lease lease(RevCommit commit) {
+        Path folder;
+        synchronized (lock) {
+            try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
+                folder = checkouts.materialise(repo, commit);
+                leased.merge(commit.copy(), 1, Integer::sum);
+            }
+        }
+        ObjectId id = commit.copy();
+        return new Lease(folder, () -> {
+            synchronized (lock) {
+                leased.computeIfPresent(id, (k, n) -> n > 1 ? n - 1 : null);
+            }
+        });
+    }
+
+    /**
+     * Pins the server to a commit: it serves that commit (context, skills, workflows) and stops following the
+     * branch until {@link #unpin()}; syncs still fetch, so the status can say how far behind it is. Kept across
+     * restarts (in {@code state/sync/pin}).
+     *
+     * @param commitId a commit id, or an unambiguous abbreviation of one (at least 4 hex digits)
+     * @return the pin as it stands
+     * @throws BrainTrustException.NotFound    when the mirror has no such commit, even after a fetch
+     * @throws BrainTrustException.Unavailable when nothing was synced yet, or the mirror cannot be moved
+     */
+    public PinState pin(String commitId) {
+        String hex = commitId == null ? "" : commitId.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!hex.matches("[0-9a-f]{4,40}")) {
+            throw new BrainTrustException.BadInput("'" + commitId + "' is not a commit id: give the hex id of a commit"
+                    + " (at least 4 digits), as 'brain-trust history' shows them");
+        }
+        synchronized (lock) {
+            if (repo == null || current == null) {
+                throw new BrainTrustException.Unavailable("nothing to pin yet: the first sync from " + remote.displayUrl()
+                        + " has not succeeded");
+            }
+            try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
+                SyncSteps.Timer timer = new SyncSteps.Timer();
+                if (settlePending()) {
+                    settleLocked(timer, Instant.now()); // the working tree and the branch at the served commit first
+                }
+                RevCommit commit = findCommit(hex);
+                if (commit == null) {
+                    updateTrackingRef(fetch(timer), timer);
+                    commit = findCommit(hex);
+                }
+                if (commit == null) {
+                    throw new BrainTrustException.NotFound("the repository " + remote.displayUrl() + " has no commit '" + commitId
+                            + "' (branch " + remote.branch() + " and what was synced before); 'brain-trust history' lists them");
+                }
+                Checkout previous = current;
+                Path folder = checkouts.materialise(repo, commit);
+                WorkTree.checkout(repo, gitDir, commit, commit.getTree());
+                WorkTree.moveBranch(repo, remote.branchRef(), commit);
+                settledCommit = commit.copy();
+                if (!previous.commit().equals(commit)) {
+                    retired.put(previous.commit().copy(), System.nanoTime());
+                    replaced = previous.commit().copy();
+                }
+                retired.remove(commit);
+                current = new Checkout(commit.copy(), commit.getTree().copy(), folder);
+                writePin(commit);
+                pinned = commit.copy();
+                checkouts.prune(checkoutsToKeep(commit));
+                log.info("pinned to {} (was serving {}); the branch {} is not followed until unpinned", commit.name(),
+                        previous.commit().name(), remote.branch());
+                return pinState();
+            } catch (IOException e) {
+                throw new BrainTrustException.Unavailable("cannot pin the mirror in " + home + " to " + commitId + ": "
+                        + transport.clean(e.getMessage()), e);
+            }
+        }
+    }
+
+    /** Follows the branch again from the next sync on. @return true when it was pinned */
+    public boolean unpin() {
+        synchronized (lock) {
+            boolean was = pinned != null;
+            pinned = null;
+            try {
+                Files.deleteIfExists(pinFile);
+            } catch (IOException e) {
+                throw new BrainTrustException.Unavailable("cannot remove " + pinFile + ": " + e.getMessage(), e);
+            }
+            if (was) {
+                log.info("unpinned: following the branch {} again", remote.branch());
+            }
+            return was;
+        }
+    }
+
+    /**
+     * The pin, or null when the mirror follows the branch.
+     *
+     * @param commit    the commit served
+     * @param branch    the branch not followed meanwhile
+     * @param behind    commits the branch (as last fetched) has that the pinned commit does not
+     * @param onBranch  false when the pinned commit is no longer in the branch's history (a force-push)
+     * @param branchHead the branch head as last fetched
+     */
+    public record PinState(String commit, String branch, int behind, boolean onBranch, String branchHead) {
+        /** "pinned to 1a2b3c4d5e6f, 3 commits behind main", as status, /ready and the Overview say it. */
+        @com.fasterxml.jackson.annotation.JsonProperty("note")
+        public String note() {
+            String shortId = commit.substring(0, Math.min(12, commit.length()));
+            return "pinned to " + shortId + ", " + behind + (behind == 1 ? " commit" : " commits") + " behind " + branch
+                    + (onBranch ? "" : " (" + branch + " no longer contains it: the branch was force-pushed)")
+                    + "; 'brain-trust unpin' follows " + branch + " again";
+        }
+    }
+
+    /** The pin and how far behind the branch it is, or null when not pinned. */
+    public PinState pinState() {
+        ObjectId pin = pinned;
+        Repository r = repo;
+        if (pin == null || r == null) {
+            return null;
+        }
+        try (RevWalk walk = new RevWalk(r)) {
+            Ref tracking = r.exactRef(trackingRef());
+            ObjectId head = tracking == null ? null : tracking.getObjectId();
+            if (head == null) {
+                return new PinState(pin.name(), remote.branch(), 0, true, null);
+            }
+            RevCommit headCommit = walk.parseCommit(head);
+            RevCommit pinCommit = walk.parseCommit(pin);
+            boolean onBranch = walk.isMergedInto(pinCommit, headCommit);
+            walk.reset();
+            walk.markStart(headCommit);
+            walk.markUninteresting(pinCommit);
+            int behind = 0;
+            for (RevCommit ignored : walk) {
+                if (++behind >= 100_000) {
+                    break;
+                }
+            }
+            return new PinState(pin.name(), remote.branch(), behind, onBranch, head.name());
+        } catch (IOException e) {
+            return new PinState(pin.name(), remote.branch(), 0, true, null);
+        }
+    }
+
+    RevCommit findCommit(String hex) throws IOException {
+        try (org.eclipse.jgit.lib.ObjectReader reader = repo.newObjectReader(); RevWalk walk = new RevWalk(reader)) {
+            List<ObjectId> commits = new ArrayList<>();
+            for (ObjectId id : reader.resolve(org.eclipse.jgit.lib.AbbreviatedObjectId.fromString(hex))) {
+                if (reader.open(id).getType() == Constants.OBJ_COMMIT) {
+                    commits.add(id);
+                }
+            }
+            if (commits.size() > 1) {
+                throw new BrainTrustException.BadInput("'" + hex + "' names several commits; give more of the id");
+            }
+            return commits.isEmpty() ? null : walk.parseCommit(commits.get(0));
+        } catch (org.eclipse.jgit.errors.MissingObjectException e) {
+            return null;
+        }
+    }
+
+    private void writePin(RevCommit commit) throws IOException {
+        Files.createDirectories(pinFile.getParent());
+        Path temp = pinFile.resolveSibling("pin.tmp");
+        Files.writeString(temp, commit.name() + "\n", StandardCharsets.UTF_8);
+        Files.move(temp, pinFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private ObjectId readPin(boolean announce) {
+        try {
+            String text = Files.readString(pinFile, StandardCharsets.UTF_8).strip();
+            if (ObjectId.isId(text)) {
+                if (announce) {
+                    log.info("pinned to {} (state/sync/pin): the branch {} is not followed until 'brain-trust unpin'", text,
+                            remote.branch());
+                }
+                return ObjectId.fromString(text);
+            }
+            log.warn("ignoring {}: it does not hold a commit id", pinFile);
+        } catch (NoSuchFileException e) {
+            // not pinned
+        } catch (IOException e) {
+            log.warn("cannot read {}: {}; not pinned", pinFile, e.getMessage());
+        }
+        return null;
     }
 
     // --- taking over the home ------------------------------------------------------------------

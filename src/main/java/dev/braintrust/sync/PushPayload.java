@@ -48,9 +48,24 @@ record PushPayload(String ref, String after, boolean deleted, String eventName) 
                 && contentType.strip().toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
     }
 
+    /**
+     * @param form the body was labelled form-encoded; one that is JSON all the same (curl -d labels every body
+     *             so) is read as JSON, since no form field's name starts with a brace
+     */
     static PushPayload read(InputStream body, boolean form) throws IOException, NotAPush {
         Map<String, String> values = new HashMap<>();
-        try (JsonParser p = JSON.createParser(form ? new FormField(body, "payload") : body)) {
+        java.io.PushbackInputStream in = new java.io.PushbackInputStream(body, 1);
+        if (form) {
+            int first = in.read();
+            while (first == ' ' || first == '\t' || first == '\r' || first == '\n') {
+                first = in.read();
+            }
+            if (first >= 0) {
+                in.unread(first);
+            }
+            form = first != '{';
+        }
+        try (JsonParser p = JSON.createParser(form ? new FormField(in, "payload") : in)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new NotAPush(form ? "the form has no 'payload' field holding a JSON object" : "the body is not a JSON object");
             }

@@ -12,7 +12,7 @@ import java.util.Objects;
  *
  * @param time         when the sync started
  * @param trigger      what asked for it: start, periodic, webhook, api, cli
- * @param outcome      updated (the revision changed), unchanged, or failed
+ * @param outcome      updated (the revision changed), unchanged, pinned (the server stays on its pinned commit), or failed
  * @param previous     the revision before, or null when there was none (first clone)
  * @param revision     the revision after (the previous one when the sync failed)
  * @param changed      the paths that differ between the two revisions, at most {@link #MAX_LISTED_PATHS}
@@ -27,7 +27,7 @@ public record SyncResult(Instant time, String trigger, Outcome outcome, String p
                          SyncSteps steps) {
     public static final int MAX_LISTED_PATHS = 1000;
 
-    public enum Outcome { UPDATED, UNCHANGED, FAILED }
+    public enum Outcome { UPDATED, UNCHANGED, FAILED, PINNED }
 
     public SyncResult {
         Objects.requireNonNull(time);
@@ -86,7 +86,7 @@ public record SyncResult(Instant time, String trigger, Outcome outcome, String p
     /** As {@link #toResponse()}, the steps of {@code before} (the webhook's own) listed ahead of the sync's. */
     Map<String, Object> toResponse(SyncSteps before) {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", failed() ? "failed" : "synced");
+        body.put("status", failed() ? "failed" : outcome == Outcome.PINNED ? "pinned" : "synced");
         body.put("revision", revision);
         body.put("previous", previous);
         body.put("changed", changed);

@@ -442,7 +442,8 @@ public final class SyncService implements AutoCloseable {
                 webhookSecret != null,
                 NOTE,
                 branchDeletedNote(),
-                lastKeptAside);
+                lastKeptAside,
+                mirror.pinState());
     }
 
     /**
@@ -525,6 +526,59 @@ public final class SyncService implements AutoCloseable {
                 + "; serving " + shortId(mirror.revision()) + (good == null ? "" : ", last synced at " + good.time());
     }
 
+    /**
+     * For {@code /ready}: null while the server follows the branch; when it is pinned, "pinned to X, N commits
+     * behind main" (the server is ready, and says it is held back).
+     */
+    public String readinessPinned() {
+        GitMirror.PinState pin = mirror.pinState();
+        return pin == null ? null : pin.note();
+    }
+
+    /**
+     * Pins the server to a commit (see {@link GitMirror#pin}): it serves that commit until {@link #unpin()}. Runs
+     * between syncs, never during one. The context cache is told, and the journal gets an entry.
+     */
+    public GitMirror.PinState pin(String commit, String by) {
+        String before = mirror.revision();
+        GitMirror.PinState pin = mirror.pin(commit);
+        if (!pin.commit().equals(before)) {
+            onRevisionChange.run();
+        }
+        ready = true;
+        synchronized (queueLock) {
+            if (!closed) {
+                executor.execute(this::persistStatus);
+            }
+        }
+        try {
+            journal.append(new JournalEntry(clock.instant(), "Pinned to " + shortId(pin.commit()) + " (" + by + ")", "pinned",
+                    Duration.ZERO, pin.commit(), List.of(), null, pin.note() + "; was " + shortId(before)));
+        } catch (RuntimeException e) {
+            log.warn("the pin could not be written to the journal: {}", e.getMessage());
+        }
+        return pin;
+    }
+
+    /**
+     * Follows the branch again: unpins and syncs now, so the head is served when this returns.
+     *
+     * @throws BrainTrustException.Unavailable when that sync failed (the server is unpinned; the next sync retries)
+     */
+    public SyncResult unpin(String by) {
+        boolean was = mirror.unpin();
+        SyncResult result = syncNow("unpin (" + by + ")");
+        if (was) {
+            try {
+                journal.append(new JournalEntry(clock.instant(), "Unpinned (" + by + ")", "synced", result.duration(),
+                        result.revision(), List.of(), null, "following " + mirror.remote().branch() + " again at " + shortId(result.revision())));
+            } catch (RuntimeException e) {
+                log.warn("the unpin could not be written to the journal: {}", e.getMessage());
+            }
+        }
+        return result;
+    }
+
     /** For {@code /ready}: the revision served and the last sync, with its error when it failed. */
     public Map<String, Object> readinessReport() {
         SyncStatus s = status();
@@ -536,6 +590,9 @@ public final class SyncService implements AutoCloseable {
         report.put("lastOutcome", s.lastOutcome());
         report.put("lastError", s.lastError());
         report.put("consecutiveFailures", s.consecutiveFailures());
+        if (s.pin() != null) {
+            report.put("pinned", s.pin().note());
+        }
         return report;
     }
 

@@ -24,9 +24,11 @@ import java.time.Instant;
  * @param note                what cloud mode means for edits made on the server
  * @param branchDeleted       when a push deleted the tracked branch: that, and that the last good snapshot is kept; else null
  * @param lastKeptAside       the last local edits a sync moved aside before overwriting them, or null when none ever were
+ * @param pin                 when the server is pinned to a commit: which, and how far behind the branch; else null
  */
 public record SyncStatus(String repository, String branch, boolean ready, String revision,
                          Instant lastSyncAt, String lastOutcome, String lastRevision, String lastError, Long lastDurationMs,
                          Instant lastSuccessAt, int consecutiveFailures, Instant nextSyncAt, Duration interval,
-                         boolean webhookEnabled, String note, String branchDeleted, KeptAside lastKeptAside) {
+                         boolean webhookEnabled, String note, String branchDeleted, KeptAside lastKeptAside,
+                         GitMirror.PinState pin) {
 }

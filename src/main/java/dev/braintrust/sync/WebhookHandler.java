@@ -124,7 +124,7 @@ final class WebhookHandler {
             return WebhookResponse.error(408, "request timeout", "the body took longer than " + BODY_DEADLINE.toSeconds()
                     + " s to arrive; nothing was synced");
         } catch (PushPayload.NotAPush e) {
-            return notAPush();
+            return notAPush(e.getMessage());
         } catch (IOException e) {
             throw new BrainTrustException.BadInput("the webhook body could not be read: " + e.getMessage(), e);
         } finally {
@@ -182,8 +182,12 @@ final class WebhookHandler {
     }
 
     private WebhookResponse notAPush() {
-        return WebhookResponse.error(400, "bad payload", "the body is not a push event: a JSON object with a \"ref\" "
-                + "such as \"refs/heads/" + service.mirror().remote().branch() + "\" was expected");
+        return notAPush(null);
+    }
+
+    private WebhookResponse notAPush(String why) {
+        return WebhookResponse.error(400, "bad payload", (why == null ? "" : why + ": ") + "the body is not a push event: "
+                + "a JSON object with a \"ref\" such as \"refs/heads/" + service.mirror().remote().branch() + "\" was expected");
     }
 
     private WebhookResponse serve(WebhookSignature.Verified delivery, PushPayload payload, SyncSteps.Timer timer) {

@@ -9,6 +9,7 @@ import dev.braintrust.Secret;
 import dev.braintrust.context.ContextService;
 import dev.braintrust.context.ContextSnapshot;
 import dev.braintrust.context.PromptComposer;
+import dev.braintrust.history.PastRevision;
 import dev.braintrust.journal.ApprovalRecord;
 import dev.braintrust.journal.ContextShare;
 import dev.braintrust.journal.Journal;
@@ -98,6 +99,8 @@ public final class RunService implements AutoCloseable {
     private final Map<String, ScheduledFuture<?>> timeouts = new ConcurrentHashMap<>();
     private final List<Consumer<RunEvent>> listeners = new CopyOnWriteArrayList<>();
     private final Duration approvalTimeout;
+    private final SkillRunner skillRunner;
+    private final java.util.function.Function<String, PastRevision> pastRevisions;
 
     public RunService(Config config, ContextService context, SkillRegistry skills, SkillRunner skillRunner,
                       WorkflowLibrary workflows, RunStore store, Journal journal, ModelGateway gateway, Clock clock) {
@@ -109,6 +112,21 @@ public final class RunService implements AutoCloseable {
     public RunService(Config config, ContextService context, SkillRegistry skills, SkillRunner skillRunner,
                       WorkflowLibrary workflows, RunStore store, Journal journal, ModelGateway gateway, Clock clock,
                       OllamaProbe ollama) {
+        this(config, context, skills, skillRunner, workflows, store, journal, gateway, clock, ollama, revision -> {
+            throw new BrainTrustException.Conflict("this process keeps no history, so a run cannot be replayed on its revision");
+        });
+    }
+
+    /**
+     * @param ollama        asks the Ollama server whether it answers (shared, so its cached answer is too)
+     * @param pastRevisions opens the revision a run recorded, for its replay (the history of the source of truth);
+     *                      throws {@link BrainTrustException.NotFound} when the revision is unknown or pruned
+     */
+    public RunService(Config config, ContextService context, SkillRegistry skills, SkillRunner skillRunner,
+                      WorkflowLibrary workflows, RunStore store, Journal journal, ModelGateway gateway, Clock clock,
+                      OllamaProbe ollama, java.util.function.Function<String, PastRevision> pastRevisions) {
+        this.skillRunner = skillRunner;
+        this.pastRevisions = pastRevisions;
         this.config = config;
         this.ollama = ollama;
         this.context = context;
@@ -121,9 +139,7 @@ public final class RunService implements AutoCloseable {
         this.redact = redactor(config);
         this.destinations = new ModelDestinations(config.models(), config.egress().localModelHosts());
         this.prices = new Prices.Cached(config.home().resolve(Prices.FILE));
-        this.agents = new AgentRunner(gateway, new SkillTools(skills, skillRunner), config.maxToolRounds(),
-                config.models().maxRetries(), config.models().retryBackoff(), config.modelTimeout(), redactor(config),
-                provider -> provider.baseUrl(config.models()));
+        this.agents = agentRunner(new SkillTools(skills, skillRunner));
         AtomicInteger threads = new AtomicInteger();
         this.pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "agent-" + threads.incrementAndGet());
@@ -139,6 +155,12 @@ public final class RunService implements AutoCloseable {
         store.interruptedAtOpen().forEach(this::writeJournal);
         timer.scheduleWithFixedDelay(this::applyDecisionsMadeElsewhere, DECISION_POLL.toMillis(), DECISION_POLL.toMillis(),
                 TimeUnit.MILLISECONDS);
+    }
+
+    private AgentRunner agentRunner(SkillTools tools) {
+        return new AgentRunner(gateway, tools, config.maxToolRounds(), config.models().maxRetries(),
+                config.models().retryBackoff(), config.modelTimeout(), redactor(config),
+                provider -> provider.baseUrl(config.models()));
     }
 
     /** How often a process looks for decisions on its waiting runs made by another process (a replica, the CLI). */
@@ -378,6 +400,12 @@ public final class RunService implements AutoCloseable {
      * @throws BrainTrustException.Unavailable when the run database cannot store the run
      */
     public RunHandle start(Workflow workflow, String source, Consumer<RunEvent> listener) {
+        return start(workflow, source, listener, null, agents);
+    }
+
+    /** As {@link #start(Workflow, String, Consumer)}, on a given snapshot (null: today's) and with the given skills. */
+    private RunHandle start(Workflow workflow, String source, Consumer<RunEvent> listener, ContextSnapshot given,
+                            AgentRunner agents) {
         WorkflowPlan plan = plan(workflow);
         plan.requireKeys();
         Prices table = prices.get();
@@ -385,7 +413,7 @@ public final class RunService implements AutoCloseable {
         if (!budgetProblems.isEmpty()) {
             throw new BrainTrustException.BadInput(String.join("; ", budgetProblems));
         }
-        ContextSnapshot snapshot = context.snapshot();
+        ContextSnapshot snapshot = given != null ? given : context.snapshot();
         AgentContexts contexts = new AgentContexts(snapshot, destinations);
         Map<String, String> prompts = new LinkedHashMap<>();
         Map<String, RunEgress.Agent> agentEgress = new LinkedHashMap<>();
@@ -410,6 +438,91 @@ public final class RunService implements AutoCloseable {
         CompletableFuture<RunRecord> done = track(id, execution, hub);
         execution.start();
         return new RunHandle(id, snapshot.revision(), done);
+    }
+
+    // ---- replays ------------------------------------------------------------------------
+
+    /**
+     * Runs a stored run's workflow again, as a new run (source {@code replay}) that names the run it replays: on
+     * the context of the revision that run recorded (and, where the source of truth keeps them, that revision's
+     * skills), or on today's context and skills, so the two outputs can be compared. The workflow is the one the
+     * run stored.
+     *
+     * @param onToday  true to replay on today's context instead of the recorded revision's
+     * @param listener receives every event of the replay; may be null
+     * @throws BrainTrustException.NotFound when there is no such run
+     * @throws BrainTrustException.Conflict when the run stored no workflow or no revision, or its revision is not in
+     *                                      the history (never known, or pruned): never today's context instead
+     */
+    public RunHandle replay(String runId, boolean onToday, Consumer<RunEvent> listener) {
+        RunRecord original = get(runId);
+        Workflow workflow = storedWorkflow(runId);
+        RunHandle handle;
+        if (onToday) {
+            handle = start(workflow, "replay", listener, null, agents);
+        } else {
+            if (original.revision() == null) {
+                throw new BrainTrustException.Conflict("run " + runId + " recorded no context revision, so it cannot be replayed on "
+                        + "its own; replay it on today's context (?revision=current, or 'brain-trust replay " + runId + " --current')");
+            }
+            PastRevision past;
+            try {
+                past = pastRevisions.apply(original.revision());
+            } catch (BrainTrustException.NotFound e) {
+                throw new BrainTrustException.Conflict("run " + runId + " was given the context revision " + original.revision()
+                        + ", which is not in the history (" + e.getMessage() + "). Replay it on today's context instead: "
+                        + "?revision=current, or 'brain-trust replay " + runId + " --current'");
+            }
+            try {
+                AgentRunner runner = past.skillsFolder()
+                        .map(folder -> agentRunner(new SkillTools(new SkillRegistry(() -> folder, config.contextTtl()), skillRunner)))
+                        .orElse(agents);
+                handle = start(workflow, "replay", listener, past.context(), runner);
+            } catch (RuntimeException e) {
+                past.close();
+                throw e;
+            }
+            handle.result().whenComplete((record, error) -> past.close());
+        }
+        store.replays().record(new dev.braintrust.journal.ReplayLedger.Replay(handle.id(), runId,
+                onToday ? dev.braintrust.journal.ReplayLedger.CURRENT : dev.braintrust.journal.ReplayLedger.RECORDED, clock.instant()));
+        return handle;
+    }
+
+    /**
+     * What a run replays, and its replays.
+     *
+     * @param replayOf the run this one replays, or null
+     * @param replays  the replays of this run, oldest first
+     */
+    public record Replays(dev.braintrust.journal.ReplayLedger.Replay replayOf, List<dev.braintrust.journal.ReplayLedger.Replay> replays) {
+    }
+
+    /** @throws BrainTrustException.NotFound when there is no such run */
+    public Replays replays(String runId) {
+        get(runId);
+        return new Replays(store.replays().of(runId).orElse(null), store.replays().replaysOf(runId));
+    }
+
+    /**
+     * The workflow a run stored, as it ran.
+     *
+     * @throws BrainTrustException.NotFound when there is no such run
+     * @throws BrainTrustException.Conflict when it stored none
+     */
+    public Workflow workflowOf(String runId) {
+        get(runId);
+        return storedWorkflow(runId);
+    }
+
+    private Workflow storedWorkflow(String runId) {
+        String definition = store.definition(runId).orElseThrow(() -> new BrainTrustException.Conflict(
+                "run " + runId + " stored no workflow, so it cannot be replayed"));
+        try {
+            return Json.mapper().readValue(definition, Workflow.class);
+        } catch (JsonProcessingException e) {
+            throw new BrainTrustException.Conflict("the stored workflow of run " + runId + " cannot be read: " + e.getOriginalMessage());
+        }
     }
 
     /** Keeps a run of this process in view until it ends: its timeout, its journal entry. */

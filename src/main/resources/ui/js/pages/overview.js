@@ -126,6 +126,8 @@ function syncCard(status, state, redraw) {
        ['Next', sync.nextSyncAt ? time(sync.nextSyncAt) : 'periodic sync is off'],
        ['Webhook', sync.webhookEnabled ? 'enabled' : 'off (set WEBHOOK_SECRET)']),
     sync.note ? h('p', { class: 'muted' }, sync.note) : null,
+    sync.pin ? h('p', { class: 'warn', id: 'pin-note' }, h('strong', null, 'Pinned: '), sync.pin.note, ' — ',
+      h('a', { href: '#/history' }, 'History')) : null,
     h('div', { class: 'actions' }, button),
     result);
 }
@@ -186,7 +188,7 @@ function healthCard({ health, ready }) {
     dl(['Process', h('span', { class: health ? 'ok' : 'error-text' }, health ? 'alive' : 'not answering')],
        ['Ready', h('span', { class: ok ? 'ok' : 'error-text', id: 'ready-state' }, ok ? 'ready' : (ready.detail || ready.status))]),
     Object.keys(checks).length ? h('ul', { class: 'checks' },
-      Object.entries(checks).map(([name, v]) => h('li', null, h('span', { class: v === 'ok' ? 'ok' : 'error-text' }, v === 'ok' ? '✓ ' : '✗ '),
+      Object.entries(checks).map(([name, v]) => h('li', { dataset: { check: name, state: v } }, h('span', { class: v === 'ok' ? 'ok' : v === 'pinned' ? 'warn' : 'error-text' }, v === 'ok' ? '✓ ' : v === 'pinned' ? '! ' : '✗ '),
         `${name}: ${(ready.problems || {})[name] || v}`))) : null);
 }
 

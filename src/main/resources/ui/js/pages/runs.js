@@ -6,6 +6,7 @@ import { h, dl, errorBox, pre, add, fill } from '../dom.js';
 import { duration, shortRev, time } from '../format.js';
 import { followRun, stepDetails, usageText } from '../runview.js';
 import { approvalCards } from '../approvals.js';
+import { runHistory } from '../runhistory.js';
 
 const PAGE = 50;
 
@@ -64,6 +65,7 @@ async function runPage(root, { param, signal, app }) {
          run.error ? ['Error', h('span', { class: 'error-text' }, run.error)] : null),
       approvalCards(run, approvals, async () => { await loadApprovals(); run = await api(`/api/v1/runs/${encodeURIComponent(param)}`, { signal }); draw(run); if (app) app.refreshApprovals(); }),
       h('section', { class: 'card' }, h('h2', null, 'Final output'), pre(run.finalOutput || (run.status === 'running' ? '(running…)' : '(none)'), 'text final-output')),
+      run.status === 'running' || run.status === 'waiting' ? null : runHistory(run, signal),
       h('h2', null, 'Steps'),
       run.steps.length ? run.steps.map(step => stepDetails(step, true)) : h('p', { class: 'muted' }, 'No step has started yet.'));
   };

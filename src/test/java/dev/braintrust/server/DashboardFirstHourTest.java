@@ -111,17 +111,33 @@ class DashboardFirstHourTest {
 
     @Test
     @Order(2)
-    void the_phone_navigation_is_one_line() {
+    void the_phone_navigation_is_one_line_and_the_other_pages_are_under_more() {
         open(t, "");
         browser.find("#capabilities");
-        List<WebElement> links = browser.all(".nav a");
-        assertThat(links).hasSize(6);
-        int top = links.get(0).getRect().getY();
-        assertThat(links).allSatisfy(a -> assertThat(a.getRect().getY()).as(a.getText()).isEqualTo(top));
+        List<WebElement> row = browser.all(".nav > a, .nav > details > summary").stream().filter(WebElement::isDisplayed).toList();
+        assertThat(row).extracting(WebElement::getText).containsExactly("Overview", "Context", "Skills", "Workflows", "Runs", "More");
+        int top = row.get(0).getRect().getY();
+        assertThat(row).allSatisfy(a -> assertThat(a.getRect().getY()).as(a.getText()).isEqualTo(top));
         WebElement nav = browser.find(".nav");
         assertThat(((Number) browser.js("return arguments[0].scrollWidth - arguments[0].clientWidth", nav)).intValue())
-                .as("every page's link is visible without scrolling").isLessThanOrEqualTo(1);
+                .as("the row fits without scrolling").isLessThanOrEqualTo(1);
         browser.screenshot("first-hour-nav-phone");
+
+        browser.find(".nav .more > summary").click();
+        List<WebElement> more = browser.all(".nav .more-menu a").stream().filter(WebElement::isDisplayed).toList();
+        assertThat(more).extracting(a -> a.getAttribute("data-page")).containsExactly("history", "schedules", "journal");
+        browser.screenshot("first-hour-nav-more-phone");
+        more.get(1).click(); // schedules
+        browser.waitUntil("the schedules page", d -> "schedules".equals(browser.find("#main").getAttribute("data-page")) ? true : null);
+        assertThat(browser.find(".nav .more").getAttribute("open")).as("the menu closes on the way").isNull();
+        assertThat(browser.find(".nav .more > summary").getCssValue("background-color"))
+                .as("More is marked as holding the page shown").isNotEqualTo(browser.find(".nav > a[data-page=runs]").getCssValue("background-color"));
+
+        browser.viewport(1280, 800);
+        assertThat(browser.all(".nav a").stream().filter(WebElement::isDisplayed).map(a -> a.getAttribute("data-page")).toList())
+                .as("a wide screen shows every page in the row, and no More")
+                .containsExactly("overview", "context", "skills", "workflows", "runs", "history", "schedules", "journal");
+        assertThat(browser.find(".nav .more").isDisplayed()).isFalse();
     }
 
     @Test

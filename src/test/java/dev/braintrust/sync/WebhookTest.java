@@ -99,6 +99,28 @@ class WebhookTest {
     }
 
     @Test
+    void a_signed_json_body_sent_as_a_form_syncs_as_curl_d_sends_it() throws Exception {
+        // curl -d labels any body application/x-www-form-urlencoded: a body that is JSON is read as JSON
+        String next = remote.commitAndPush("goals", "context/GOALS.md", "g2");
+        String body = "  " + push("refs/heads/main");
+        Map<String, String> h = github("push", "d-form", body);
+        h.put("Content-Type", "application/x-www-form-urlencoded");
+        WebhookResponse r = deliver(h, body);
+        assertThat(r.status()).as(String.valueOf(r.body())).isEqualTo(200);
+        assertThat(r.body()).containsEntry("revision", next);
+    }
+
+    @Test
+    void a_form_without_a_payload_field_is_refused_saying_so() throws Exception {
+        String body = "ref=refs%2Fheads%2Fmain";
+        Map<String, String> h = github("push", "d-form-2", body);
+        h.put("Content-Type", "application/x-www-form-urlencoded");
+        WebhookResponse r = deliver(h, body);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(String.valueOf(r.body().get("detail"))).contains("the form has no 'payload' field");
+    }
+
+    @Test
     void a_gitlab_push_with_the_right_token_syncs_and_a_wrong_token_is_refused() {
         String next = remote.commitAndPush("goals", "context/GOALS.md", "g2");
         String body = "{\"object_kind\":\"push\",\"ref\":\"refs/heads/main\"}";
