@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sync figures (issue 4), each side by side with its anchor in the same run:
 #  1. push-to-live through the webhook against our running server (started by ./brain-trust, as the
-#     product runs; 20 warm-up pushes first, the first push after start printed on its own), and the
+#     product runs; no warm-up: the first push after start is counted, and printed on its own too), and the
 #     anchor ../shared/anchors/webhook-pull-latency.sh (adnanh/webhook + git pull);
 #  2. push-to-live with the webhook off and a 1 s poll interval (target p95 < 1.5 s);
 #  3. a sync that finds nothing new on a repository of 5,000 commits and 2,000 files, in-process,
@@ -10,6 +10,11 @@
 #     the first request) beside JGit's default (asks without it, 401, asks again), same repository, same run.
 # Sections 1 and 4 start Apache (Debian's apache2, as .ci/run installs it) and need root.
 # Usage: bash bench/sync.sh [pushes=50]   (prints the machine's load average too: figures drift with it)
+#   SECTIONS="1 3" runs only those sections (default all four).
+#   BENCH_BASELINE=1 runs the server with the speed-ups of issue 19 switched off (reading a local remote
+#   directly, answering a webhook before the working tree follows, the start-up warm-up), for a before/after.
+#   Section 1 prints the server's steps per push (first push after start, p50 and p95 of the counted pushes,
+#   and of 30 steady-state pushes after them) from the webhook's stepsMs.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 anchors="${ANCHORS:-$here/../../shared/anchors}"
@@ -20,6 +25,17 @@ cp="$("$here/classpath.sh")"
 launcher="$here/../brain-trust"
 "$launcher" --version >/dev/null
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+sections="${SECTIONS:-1 2 3 4}"
+on() { [[ " $sections " == *" $1 "* ]]; }
+# The server logs the steps it runs after answering each push (section 1 lists them under the push's own).
+default_opts="$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$launcher")"
+server_opts="${BRAIN_TRUST_JAVA_OPTS:-$default_opts}"
+if [[ "${BENCH_BASELINE:-0}" == 1 ]]; then
+  server_opts="$server_opts -Dbrain-trust.sync.direct-local-read=false -Dbrain-trust.sync.settle-after-answer=false -Dbrain-trust.sync.warm-up-pushes=0"
+  echo "baseline: the speed-ups of issue 19 are off"
+fi
+echo "server JVM options: $server_opts"
+export BRAIN_TRUST_JAVA_OPTS="$server_opts -Dbrain-trust.sync.log-steps=true"
 
 p() { grep -E "^$1=" <<<"$2" | head -1 | cut -d= -f2; }
 # Runs one SyncBench mode; its log goes to $work/<mode>.log, and its tail to the terminal when it fails.
@@ -30,13 +46,14 @@ bench() {
 }
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "== 1. push-to-live through the webhook ($pushes pushes): a bare repository, and Apache's git-http-backend with basic auth"
+if on 1; then
+echo "== 1. push-to-live through the webhook ($pushes pushes, the first after start counted): a bare repository, and Apache's git-http-backend with basic auth"
 pushes_arg="$pushes"
 ours="$(bench webhook -Dbench.launcher="$launcher")"
-echo "$ours" | grep -E '_ms p50|_first_ms'
+echo "$ours" | grep -E '_ms p50|_first_ms|^step '
 # Apache runs as root and switches to www-data (the bench runs as root, as .ci/run does)
 apache="$(bench webhook-apache -Dbench.launcher="$launcher")"
-echo "$apache" | grep -E '_ms p50|_first_ms'
+echo "$apache" | grep -E '_ms p50|_first_ms|^step '
 anchor="$(bash "$anchors/webhook-pull-latency.sh" "$pushes")"
 echo "$anchor"
 a50=$(sed -n 's/.*p50=\([0-9]*\).*/\1/p' <<<"$anchor"); a95=$(sed -n 's/.*p95=\([0-9]*\).*/\1/p' <<<"$anchor")
@@ -44,10 +61,16 @@ o50=$(p ours_webhook_push_to_live_p50_ms "$ours"); o95=$(p ours_webhook_push_to_
 python3 -c "print('ratio webhook push-to-live, bare repository (ours/anchor): p50 %.2f, p95 %.2f' % ($o50*1000/$a50, $o95*1000/$a95))"
 h50=$(p ours_webhook_push_to_live_apache_p50_ms "$apache"); h95=$(p ours_webhook_push_to_live_apache_p95_ms "$apache")
 python3 -c "print('ratio webhook push-to-live, Apache smart HTTP (ours/anchor on a bare repository): p50 %.2f, p95 %.2f' % ($h50*1000/$a50, $h95*1000/$a95))"
+s95=$(p ours_webhook_push_to_live_steady_p95_ms "$ours"); f=$(p ours_webhook_push_to_live_first_ms "$ours" | cut -d" " -f1)
+python3 -c "print('ratio first push after start / our steady p95, bare repository: %.2f' % ($f/$s95))"
+fi
 
+if on 2; then
 echo "== 2. push-to-live with the webhook off, poll every 1 s ($pushes pushes)"
 bench poll -Dbench.launcher="$launcher" -Dbench.warmup=3 | grep -E '_ms p50|_first_ms'
+fi
 
+if on 3; then
 echo "== 3. a sync with nothing new: 5,000 commits, 2,000 files"
 pushes_arg=""
 ours="$(bench nochange)"
@@ -63,7 +86,10 @@ echo "$anchor"
 a50=$(sed -n 's/.*p50=\([0-9]*\).*/\1/p' <<<"$anchor")
 o50=$(p ours_nochange_service_p50_ms "$ours")
 python3 -c "print('ratio no-change sync (ours/git pull): p50 %.2f' % ($o50*1000/$a50))"
+fi
 
+if on 4; then
 echo "== 4. requests and time per sync against Apache's git-http-backend: ours (the token with the first request) beside JGit's default (401 first)"
 pushes_arg=50
 bench requests-apache | grep -v '_p[0-9]*_ms='
+fi

@@ -75,6 +75,8 @@ public final class BrainTrust implements AutoCloseable {
         this.context = new ContextService(truth.contextSource(), config.contextTtl());
         this.skills = new SkillRegistry(truth.skillsFolder(), config.contextTtl());
         this.workflows = new WorkflowLibrary(truth.workflowsFolder(), config.contextLimits().fileBytes());
+        // a push's answer goes out once served: the new snapshot is loaded beside the reader it was sent to
+        truth.syncService().ifPresent(s -> s.whenAnswered(context::snapshot));
         this.skillRunner = new SkillRunner(config.skillTimeout(), config.skillOutputCap(), config.environment(),
                 config.skillIsolation());
         closeables.add(skillRunner);
@@ -131,6 +133,11 @@ public final class BrainTrust implements AutoCloseable {
         }, "automation-start");
         starter.setDaemon(true);
         starter.start();
+    }
+
+    /** Warms up the path an update takes, in the background (see {@link SourceOfTruth#warmUp}), once the server listens. */
+    public void warmUpPushPath() {
+        truth.warmUp();
     }
 
     /**

@@ -68,6 +68,12 @@ public final class GitMirror implements AutoCloseable {
     private static final String ORIGIN = "origin";
     /** Above this many pack files, {@link #maintain()} repacks. */
     static final int MAX_PACKS = 20;
+    /**
+     * Above about this many loose objects (what {@link LocalSource} writes for a small push: four for a push
+     * of one file, so about 500 such pushes), {@link #maintain()} packs them. Estimated as {@code git gc --auto}
+     * does, from one of the 256 object folders; git's own limit is 6,700.
+     */
+    static final int MAX_LOOSE_OBJECTS = 2000;
     /** How long the checkout of a replaced commit is kept by default: longer than the default skill timeout. */
     static final Duration DEFAULT_RETIRED_LIFETIME = Duration.ofMinutes(1);
     /** Blobs over this size are streamed, never loaded whole. */
@@ -90,6 +96,8 @@ public final class GitMirror implements AutoCloseable {
     private final Path syncDir;
     private final CheckoutStore checkouts;
     private final GitTransport transport;
+    /** The remote read directly when it is a repository on this machine; else null. */
+    private final LocalSource local;
     private final long retiredLifetimeNanos;
     /** Checkouts replaced by a newer commit, and when: a skill started from one may still be running. */
     private final Map<ObjectId, Long> retired = new HashMap<>();
@@ -103,6 +111,12 @@ public final class GitMirror implements AutoCloseable {
     private volatile Checkout current;
     private volatile java.util.function.Supplier<String> missingSnapshotReason;
     private boolean workTreeVerified;
+    /** The served commit is not yet the working tree's and the branch's: {@link #settle(SyncSteps.Timer)} is due. */
+    private boolean settleDue;
+    /** The commit this process last moved the branch to. */
+    private ObjectId settledCommit;
+    /** The commit the current one replaced: its checkout is kept whatever the retired lifetime. */
+    private ObjectId replaced;
     private boolean configured;
     private boolean repairDue = true;
     private long packsAfterLastGc;
@@ -124,6 +138,7 @@ public final class GitMirror implements AutoCloseable {
         this.syncDir = home.resolve("state").resolve("sync");
         this.checkouts = new CheckoutStore(syncDir.resolve("checkouts"));
         this.transport = new GitTransport(remote);
+        this.local = SyncTuning.DIRECT_LOCAL_READ ? LocalSource.of(remote) : null;
         this.pinFile = syncDir.resolve("pin");
         this.missingSnapshotReason = () -> "no snapshot yet: " + remote.displayUrl() + " has not been cloned into " + home
                 + "; start the server, or run 'brain-trust sync --once'";
@@ -174,6 +189,41 @@ public final class GitMirror implements AutoCloseable {
     public String revision() {
         Checkout c = current;
         return c == null ? null : c.commit().name();
+    }
+
+    /**
+     * Serves {@code revision} again: a process killed right after answering a sync to it had served it
+     * without moving the branch (HEAD still names the commit before), so what readers saw before the kill
+     * they see after the restart. Only when its checkout is whole and its objects are here; the next
+     * sync then moves the working tree and the branch to it first.
+     *
+     * @return true when the mirror now serves {@code revision} and did not before
+     */
+    boolean resumeServed(String revision) {
+        synchronized (lock) {
+            Checkout c = current;
+            if (repo == null || pinned != null || revision == null || !ObjectId.isId(revision)
+                    || (c != null && c.commit().name().equals(revision))) {
+                return false;
+            }
+            ObjectId id = ObjectId.fromString(revision);
+            try (RevWalk walk = new RevWalk(repo)) {
+                if (!repo.getObjectDatabase().has(id) || !checkouts.has(id)) {
+                    return false;
+                }
+                RevCommit commit = walk.parseCommit(id);
+                if (c != null) {
+                    replaced = c.commit().copy();
+                }
+                current = new Checkout(commit.copy(), commit.getTree().copy(), checkouts.folderOf(commit));
+                settleDue = true;
+                return true;
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot serve {} again after the restart ({}); the first sync brings it back", revision,
+                        transport.clean(e.getMessage()));
+                return false;
+            }
+        }
     }
 
     /** True once a snapshot exists: the mirror has a commit to serve. */
@@ -242,88 +292,165 @@ public final class GitMirror implements AutoCloseable {
      * @throws BrainTrustException.BadConfig   when the home is not a clone of this remote
      */
     public SyncResult sync(String trigger) {
+        return sync(trigger, true);
+    }
+
+    /**
+     * As {@link #sync(String)}, but when {@code settleNow} is false the mirror serves the new commit
+     * (its objects fetched, its checkout written) and leaves the rest, the working tree, the index,
+     * the branch and remote-tracking refs and the removal of old checkouts, to {@link #settle(SyncSteps.Timer)}, which
+     * the caller runs after answering (the next sync runs it first if the caller has not). Readers never
+     * look at those, so nothing a reader sees waits for them. The result then reports no kept-aside
+     * edits: {@link #settle(SyncSteps.Timer)} returns them.
+     */
+    SyncResult sync(String trigger, boolean settleNow) {
+        SyncSteps.Timer timer = new SyncSteps.Timer();
         synchronized (lock) {
             Instant started = Instant.now();
             long t0 = System.nanoTime();
             try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
+                timer.lap("lock");
                 try {
-                    SyncResult result = syncLocked(trigger, started, t0);
+                    SyncResult result = syncLocked(trigger, started, t0, timer, settleNow);
                     repairDue = false;
                     return result;
                 } catch (IOException | RuntimeException e) {
-                    repairDue = true;
-                    if (e instanceof BrainTrustException bte) {
-                        throw bte;
-                    }
-                    throw new BrainTrustException.Unavailable("cannot update the mirror in " + home + ": "
-                            + transport.clean(e.getMessage() == null ? e.toString() : e.getMessage())
-                            + "; the last good snapshot is kept, and the next sync repairs the mirror", e);
+                    throw failed(e);
                 }
             }
         }
     }
 
-    private SyncResult syncLocked(String trigger, Instant started, long t0) throws IOException {
+    /**
+     * Finishes what {@link #sync(String, boolean)} left, when it left something: moves the local edits
+     * the working tree holds aside, makes the working tree and the index the served commit's, moves the
+     * branch and the remote-tracking ref to it, and removes old checkouts.
+     *
+     * @return the local edits moved aside, or null
+     * @throws BrainTrustException.Unavailable when the repository cannot be written; the next sync repairs it and tries again
+     */
+    KeptAside settle(SyncSteps.Timer timer) {
+        synchronized (lock) {
+            if (!settlePending()) {
+                return null;
+            }
+            try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
+                timer.lap("lock");
+                return settleLocked(timer, Instant.now());
+            } catch (IOException | RuntimeException e) {
+                throw failed(e);
+            }
+        }
+    }
+
+    private BrainTrustException failed(Exception e) {
+        repairDue = true;
+        if (e instanceof BrainTrustException bte) {
+            return bte;
+        }
+        return new BrainTrustException.Unavailable("cannot update the mirror in " + home + ": "
+                + transport.clean(e.getMessage() == null ? e.toString() : e.getMessage())
+                + "; the last good snapshot is kept, and the next sync repairs the mirror", e);
+    }
+
+    private SyncResult syncLocked(String trigger, Instant started, long t0, SyncSteps.Timer timer, boolean settleNow)
+            throws IOException {
         if (repairDue) {
             repair();
+            timer.lap("repair");
         }
         ensureRepository();
-        long tFetch = System.nanoTime();
-        ObjectId fetched = fetch();
-        tFetch = System.nanoTime() - tFetch;
+        if (settlePending()) {
+            settleLocked(timer, started); // what the last sync left: its edits kept aside are in the log and its journal entry
+        }
+        ObjectId fetched = fetch(timer);
         pinned = readPin(false); // another process (brain-trust pin without a server) may have pinned or unpinned the home
         ObjectId pin = pinned;
         ObjectId remoteHead = pin != null ? pin : fetched; // pinned: fetch (to know how far behind), stay
         SyncResult.Outcome same = pin != null ? SyncResult.Outcome.PINNED : SyncResult.Outcome.UNCHANGED;
+        if (pin != null) {
+            updateTrackingRef(fetched, timer); // how far behind the pin is reads it
+        }
+        timer.lap("pin");
         Checkout previous = current;
         boolean sameCommit = previous != null && previous.commit().equals(remoteHead);
         if (sameCommit && workTreeVerified && Files.isDirectory(previous.folder())) {
+            timer.lap("compare");
             return new SyncResult(started, trigger, same, previous.commit().name(),
-                    previous.commit().name(), List.of(), 0, Duration.ofNanos(System.nanoTime() - t0), null);
+                    previous.commit().name(), List.of(), 0, Duration.ofNanos(System.nanoTime() - t0), null, null, timer.steps());
         }
         RevCommit commit;
         try (RevWalk walk = new RevWalk(repo)) {
             commit = walk.parseCommit(remoteHead);
         }
-        long tCheckout = System.nanoTime();
+        timer.lap("parse commit");
+        LocalEdits.refuseUnpushedCommits(repo, remote.branchRef(), trackingRef(), remoteHead, home, remote, knownCommits());
+        timer.lap("unpushed commits");
         Path folder = checkouts.materialise(repo, commit, previous);
-        long tWorkTree = System.nanoTime();
-        tCheckout = tWorkTree - tCheckout;
-        LocalEdits.refuseUnpushedCommits(repo, remote.branchRef(), trackingRef(), remoteHead, home, remote);
-        KeptAside kept = LocalEdits.keepAside(repo, repo.resolve(Constants.HEAD + "^{tree}"), commit.getTree(), home, started);
+        timer.lap("checkout");
+        WorkTree.Changes changes = WorkTree.changedPaths(repo, previous == null ? null : previous.tree(), commit.getTree());
+        timer.lap("changed paths");
+        if (previous != null && !previous.commit().equals(commit)) {
+            retired.put(previous.commit().copy(), System.nanoTime());
+            replaced = previous.commit().copy();
+        }
+        retired.remove(commit);
+        current = new Checkout(commit.copy(), commit.getTree().copy(), folder);
+        settleDue = true;
+        timer.lap("switch");
+        KeptAside kept = settleNow ? settleLocked(timer, started) : null;
+        SyncSteps steps = timer.steps();
+        log.debug("sync to {}: {}", commit.name(), steps.toMillis());
+        return new SyncResult(started, trigger, sameCommit ? same : SyncResult.Outcome.UPDATED,
+                previous == null ? null : previous.commit().name(), commit.name(), changes.paths(), changes.count(),
+                Duration.ofNanos(System.nanoTime() - t0), null, kept, steps);
+    }
+
+    /** True when the served commit is not yet the working tree's, the index's and the branch's. */
+    private boolean settlePending() {
+        return settleDue && current != null && repo != null;
+    }
+
+    private KeptAside settleLocked(SyncSteps.Timer timer, Instant now) throws IOException {
+        Checkout c = current;
+        updateTrackingRef(c.commit(), timer);
+        KeptAside kept = LocalEdits.keepAside(repo, repo.resolve(Constants.HEAD + "^{tree}"), c.tree(), home, now);
         if (kept != null) {
             log.warn("sync of {}: {}", remote, kept.describe());
         }
-        WorkTree.checkout(repo, gitDir, commit);
-        WorkTree.moveBranch(repo, remote.branchRef(), remoteHead);
-        tWorkTree = System.nanoTime() - tWorkTree;
-        WorkTree.Changes changes = WorkTree.changedPaths(repo, previous == null ? null : previous.tree(), commit.getTree());
-        current = new Checkout(commit.copy(), commit.getTree().copy(), folder);
-        log.debug("sync to {}: fetch {} ms, checkout of the commit {} ms, working tree {} ms", commit.name(),
-                tFetch / 1_000_000, tCheckout / 1_000_000, tWorkTree / 1_000_000);
+        timer.lap("local edits");
+        WorkTree.checkout(repo, gitDir, c.commit(), c.tree());
+        timer.lap("working tree");
+        WorkTree.moveBranch(repo, remote.branchRef(), c.commit());
+        settledCommit = c.commit();
+        timer.lap("branch ref");
         workTreeVerified = true;
-        checkouts.prune(checkoutsToKeep(commit, previous));
-        return new SyncResult(started, trigger, sameCommit ? same : SyncResult.Outcome.UPDATED,
-                previous == null ? null : previous.commit().name(), commit.name(), changes.paths(), changes.count(),
-                Duration.ofNanos(System.nanoTime() - t0), null, kept);
+        settleDue = false;
+        checkouts.prune(checkoutsToKeep(c.commit()));
+        timer.lap("prune");
+        return kept;
     }
 
     /**
-     * The current commit's checkout, the previous one, and every checkout replaced less than the
+     * The commit this process moved the branch to, which it had fetched: when the branch and HEAD are still
+     * there, nobody committed in the home since. (What is served at start was read from HEAD, so it proves nothing.)
+     */
+    private Set<ObjectId> knownCommits() {
+        return settledCommit == null ? Set.of() : Set.of(settledCommit);
+    }
+
+    /**
+     * The current commit's checkout, the one it replaced, and every checkout replaced less than the
      * retired lifetime ago: a skill started from one of them may still run and read its files.
      */
-    private Set<ObjectId> checkoutsToKeep(ObjectId commit, Checkout previous) {
+    private Set<ObjectId> checkoutsToKeep(ObjectId commit) {
         long now = System.nanoTime();
-        if (previous != null && !previous.commit().equals(commit)) {
-            retired.put(previous.commit().copy(), now);
-        }
-        retired.remove(commit);
         retired.values().removeIf(since -> now - since > retiredLifetimeNanos);
         Set<ObjectId> keep = new HashSet<>(retired.keySet());
         keep.addAll(leased.keySet());
         keep.add(commit);
-        if (previous != null) {
-            keep.add(previous.commit());
+        if (replaced != null) {
+            keep.add(replaced);
         }
         return keep;
     }
@@ -412,9 +539,13 @@ public final class GitMirror implements AutoCloseable {
                         + " has not succeeded");
             }
             try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
+                SyncSteps.Timer timer = new SyncSteps.Timer();
+                if (settlePending()) {
+                    settleLocked(timer, Instant.now()); // the working tree and the branch at the served commit first
+                }
                 RevCommit commit = findCommit(hex);
                 if (commit == null) {
-                    fetch();
+                    updateTrackingRef(fetch(timer), timer);
                     commit = findCommit(hex);
                 }
                 if (commit == null) {
@@ -423,12 +554,18 @@ public final class GitMirror implements AutoCloseable {
                 }
                 Checkout previous = current;
                 Path folder = checkouts.materialise(repo, commit);
-                WorkTree.checkout(repo, gitDir, commit);
+                WorkTree.checkout(repo, gitDir, commit, commit.getTree());
                 WorkTree.moveBranch(repo, remote.branchRef(), commit);
+                settledCommit = commit.copy();
+                if (!previous.commit().equals(commit)) {
+                    retired.put(previous.commit().copy(), System.nanoTime());
+                    replaced = previous.commit().copy();
+                }
+                retired.remove(commit);
                 current = new Checkout(commit.copy(), commit.getTree().copy(), folder);
                 writePin(commit);
                 pinned = commit.copy();
-                checkouts.prune(checkoutsToKeep(commit, previous));
+                checkouts.prune(checkoutsToKeep(commit));
                 log.info("pinned to {} (was serving {}); the branch {} is not followed until unpinned", commit.name(),
                         previous.commit().name(), remote.branch());
                 return pinState();
@@ -753,10 +890,20 @@ public final class GitMirror implements AutoCloseable {
     /**
      * Reads the remote's branch head and, only when its commit is not here yet, fetches it on the
      * same connection (one ref advertisement when nothing is new; JGit's transport API, as its
-     * fetch command uses it). Then points the remote-tracking ref at it.
+     * fetch command uses it); a repository on this machine is read directly when it can be
+     * ({@link LocalSource}). Then points the remote-tracking ref at it.
      */
-    private ObjectId fetch() throws IOException {
-        ObjectId head;
+    private ObjectId fetch(SyncSteps.Timer timer) throws IOException {
+        ObjectId head = local == null ? null : local.head(remote.branchRef());
+        if (head != null) {
+            timer.lap("fetch: refs");
+            Checkout c = current;
+            if (repo.getObjectDatabase().has(head)
+                    || (c != null && local.copyNewObjects(repo, head, List.of(c.commit()), timer))) {
+                timer.lap("fetch: objects");
+                return head;
+            }
+        }
         try (Transport connection = transport.open(repo);
              FetchConnection fetch = connection.openFetch(List.of(new RefSpec("+" + remote.branchRef() + ":" + trackingRef())))) {
             Ref advertised = fetch.getRef(remote.branchRef());
@@ -764,14 +911,21 @@ public final class GitMirror implements AutoCloseable {
                 throw transport.failure("fetch from", new IOException("Remote does not have " + remote.branchRef()));
             }
             head = advertised.getObjectId();
+            timer.lap("fetch: refs");
             if (!repo.getObjectDatabase().has(head)) {
                 Checkout c = current;
                 fetch.fetch(NullProgressMonitor.INSTANCE, List.of(advertised),
                         c == null ? Set.of() : Set.of(c.commit()));
+                timer.lap("fetch: pack");
             }
         } catch (org.eclipse.jgit.errors.TransportException | NotSupportedException | URISyntaxException e) {
             throw transport.failure("fetch from", e);
         }
+        timer.lap("fetch: close");
+        return head;
+    }
+
+    private void updateTrackingRef(ObjectId head, SyncSteps.Timer timer) throws IOException {
         Ref tracking = repo.exactRef(trackingRef());
         if (tracking == null || !head.equals(tracking.getObjectId())) {
             RefUpdate update = repo.updateRef(trackingRef());
@@ -783,8 +937,8 @@ public final class GitMirror implements AutoCloseable {
                     && result != RefUpdate.Result.NO_CHANGE) {
                 throw new IOException("cannot update " + trackingRef() + ": " + result);
             }
+            timer.lap("fetch: tracking ref");
         }
-        return head;
     }
 
     private String trackingRef() {
@@ -872,8 +1026,9 @@ public final class GitMirror implements AutoCloseable {
     }
 
     /**
-     * Packs the repository when fetches have left many pack files (each fetch adds one), under the
-     * sync lock. Cheap when there is nothing to do: one directory listing. The packs it replaces are
+     * Packs the repository when fetches have left many pack files (each fetch adds one) or many loose
+     * objects (each small push from a remote on this machine adds a few), under the sync lock. Cheap
+     * when there is nothing to do: two directory listings. The packs it replaces are
      * deleted at once (see {@link #configure()}); the count is compared with what the last collection
      * left, in case a pack was kept.
      */
@@ -884,22 +1039,36 @@ public final class GitMirror implements AutoCloseable {
                 return;
             }
             long packs;
+            long loose;
             try {
                 packs = packFileCount();
+                loose = looseObjectEstimate();
             } catch (IOException e) {
                 return;
             }
-            if (packs <= packsAfterLastGc + MAX_PACKS) {
+            if (packs <= packsAfterLastGc + MAX_PACKS && loose <= MAX_LOOSE_OBJECTS) {
                 return;
             }
             try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
                 long t0 = System.nanoTime();
                 Git.wrap(r).gc().call();
                 packsAfterLastGc = packFileCount();
-                log.info("packed the mirror's {} pack files in {} ms", packs, (System.nanoTime() - t0) / 1_000_000);
+                log.info("packed the mirror's {} pack files and about {} loose objects in {} ms", packs, loose,
+                        (System.nanoTime() - t0) / 1_000_000);
             } catch (GitAPIException | IOException | RuntimeException e) {
                 log.warn("packing the mirror failed (it still works, with more files): {}", transport.clean(e.getMessage()));
             }
+        }
+    }
+
+    /** About how many loose objects the repository holds: 256 times those in {@code objects/17/}, as {@code git gc --auto} counts. */
+    long looseObjectEstimate() throws IOException {
+        Path sample = gitDir.resolve("objects").resolve("17");
+        if (!Files.isDirectory(sample)) {
+            return 0;
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(sample)) {
+            return 256 * files.filter(p -> p.getFileName().toString().length() == 38).count();
         }
     }
 
@@ -973,6 +1142,9 @@ public final class GitMirror implements AutoCloseable {
         synchronized (lock) {
             if (repo != null) {
                 repo.close();
+            }
+            if (local != null) {
+                local.close();
             }
             transport.close();
         }

@@ -50,10 +50,12 @@ final class LocalEdits {
      * remote's head nor any earlier head fetched from the remote nor any earlier sync had: someone
      * committed in the home and did not push.
      *
+     * @param alsoKnown commits the caller knows came from the remote (what it served): when the tips are
+     *                  among them, the reflogs, which grow with every sync, are not read
      * @throws BrainTrustException.BadConfig naming the commits and saying to push them first; nothing is changed
      */
     static void refuseUnpushedCommits(Repository repo, String branchRef, String trackingRef, ObjectId remoteHead,
-                                      Path home, GitRemote remote) throws IOException {
+                                      Path home, GitRemote remote, Set<ObjectId> alsoKnown) throws IOException {
         List<ObjectId> tips = new ArrayList<>();
         for (String name : List.of(branchRef, Constants.HEAD)) {
             Ref ref = repo.exactRef(name);
@@ -61,10 +63,11 @@ final class LocalEdits {
                 tips.add(ref.getObjectId());
             }
         }
-        if (tips.isEmpty()) {
+        if (tips.isEmpty() || alsoKnown.containsAll(tips)) {
             return;
         }
         Set<ObjectId> known = new HashSet<>(List.of(remoteHead));
+        known.addAll(alsoKnown);
         known.addAll(reflogIds(repo, trackingRef, null));
         known.addAll(reflogIds(repo, branchRef, "brain-trust"));
         if (tips.stream().allMatch(known::contains)) {

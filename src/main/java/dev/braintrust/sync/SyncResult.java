@@ -20,9 +20,11 @@ import java.util.Objects;
  * @param duration     how long the sync took
  * @param error        for a failed sync, what went wrong and what to do; never holds a credential
  * @param keptAside    local edits the sync would have overwritten, moved aside first; null when there were none
+ * @param steps        how long each step took (see {@link SyncSteps}); null when not measured
  */
 public record SyncResult(Instant time, String trigger, Outcome outcome, String previous, String revision,
-                         List<String> changed, int changedCount, Duration duration, String error, KeptAside keptAside) {
+                         List<String> changed, int changedCount, Duration duration, String error, KeptAside keptAside,
+                         SyncSteps steps) {
     public static final int MAX_LISTED_PATHS = 1000;
 
     public enum Outcome { UPDATED, UNCHANGED, FAILED, PINNED }
@@ -39,8 +41,24 @@ public record SyncResult(Instant time, String trigger, Outcome outcome, String p
     }
 
     public SyncResult(Instant time, String trigger, Outcome outcome, String previous, String revision,
+                      List<String> changed, int changedCount, Duration duration, String error, KeptAside keptAside) {
+        this(time, trigger, outcome, previous, revision, changed, changedCount, duration, error, keptAside, null);
+    }
+
+    public SyncResult(Instant time, String trigger, Outcome outcome, String previous, String revision,
                       List<String> changed, int changedCount, Duration duration, String error) {
-        this(time, trigger, outcome, previous, revision, changed, changedCount, duration, error, null);
+        this(time, trigger, outcome, previous, revision, changed, changedCount, duration, error, null, null);
+    }
+
+    /** This record with the local edits a later step moved aside. */
+    SyncResult withKeptAside(KeptAside kept) {
+        return new SyncResult(time, trigger, outcome, previous, revision, changed, changedCount, duration, error, kept, steps);
+    }
+
+    /** This record with {@code more} steps after its own. */
+    SyncResult withSteps(SyncSteps more) {
+        return new SyncResult(time, trigger, outcome, previous, revision, changed, changedCount, duration, error, keptAside,
+                steps == null ? more : steps.plus(more));
     }
 
     static SyncResult failed(Instant time, String trigger, String revision, Duration duration, String error) {
@@ -62,6 +80,11 @@ public record SyncResult(Instant time, String trigger, Outcome outcome, String p
 
     /** The answer of the webhook and of {@code POST /api/v1/sync} for a sync that succeeded. */
     public Map<String, Object> toResponse() {
+        return toResponse(null);
+    }
+
+    /** As {@link #toResponse()}, the steps of {@code before} (the webhook's own) listed ahead of the sync's. */
+    Map<String, Object> toResponse(SyncSteps before) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", failed() ? "failed" : outcome == Outcome.PINNED ? "pinned" : "synced");
         body.put("revision", revision);
@@ -76,6 +99,10 @@ public record SyncResult(Instant time, String trigger, Outcome outcome, String p
         }
         if (failed()) {
             body.put("error", error);
+        }
+        SyncSteps all = before == null ? steps : before.plus(steps);
+        if (all != null) {
+            body.put("stepsMs", all.toMillis());
         }
         return body;
     }

@@ -22,6 +22,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -85,6 +86,11 @@ public final class SyncService implements AutoCloseable {
     private volatile boolean ready;
 
     private final WebhookHandler webhook;
+    private final PendingRecords pending;
+    private volatile Runnable whenAnswered;
+    /** Moves (previous>revision) journaled at start from the records of a killed process, not to be journaled twice. */
+    private final Set<String> journaledFromRecords = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final boolean quiet;
 
     /**
      * @param onRevisionChange called after every sync that moved the mirror to another commit
@@ -94,6 +100,13 @@ public final class SyncService implements AutoCloseable {
      */
     public SyncService(GitMirror mirror, Journal journal, Runnable onRevisionChange, Duration interval,
                        Secret webhookSecret, Clock clock) {
+        this(mirror, journal, onRevisionChange, interval, webhookSecret, clock, false);
+    }
+
+    /** @param quiet the syncs are not logged but at debug level (the {@link WarmUp}'s) */
+    SyncService(GitMirror mirror, Journal journal, Runnable onRevisionChange, Duration interval,
+                Secret webhookSecret, Clock clock, boolean quiet) {
+        this.quiet = quiet;
         this.mirror = mirror;
         this.journal = journal;
         this.onRevisionChange = onRevisionChange;
@@ -111,7 +124,20 @@ public final class SyncService implements AutoCloseable {
         this.ready = mirror.hasSnapshot();
         this.webhook = new WebhookHandler(webhookSecret, this, mirror.home().resolve("state").resolve("webhook"));
         loadPersistedStatus();
+        this.pending = new PendingRecords(mirror.home().resolve("state").resolve("sync").resolve("pending"), json);
+        recoverPendingRecords();
+        this.ready = mirror.hasSnapshot();
         mirror.explainMissingSnapshot(this::noSnapshotReason);
+    }
+
+    /**
+     * Runs {@code prepare} on the sync thread right after each sync that moved the revision has been
+     * answered, before the working tree and the journal follow: the server loads the new context snapshot
+     * there, so that the reader the answer sends finds it loaded, or being loaded, instead of loading it
+     * then. A failure is only logged: the reader loads it itself and sees the error.
+     */
+    public void whenAnswered(Runnable prepare) {
+        this.whenAnswered = prepare;
     }
 
     /** Syncs now (in the background) and then periodically, every interval, backing off after failures. */
@@ -120,6 +146,23 @@ public final class SyncService implements AutoCloseable {
             started = true;
         }
         requestSync("start");
+    }
+
+    /**
+     * Runs the path of a push a few times over on a scratch repository ({@link WarmUp}), on the sync
+     * thread after the start's sync, so that the first real push finds its code loaded and compiled.
+     * The server calls it once it answers {@code /health}: the warm-up's work never delays start-up.
+     */
+    public void warmUpInBackground() {
+        synchronized (queueLock) {
+            if (closed || SyncTuning.WARM_UP_PUSHES <= 0) {
+                return;
+            }
+            executor.execute(() -> {
+                WarmUp.run(mirror.home().resolve("state").resolve("sync").resolve("warm-up"), SyncTuning.WARM_UP_PUSHES);
+                warmUpRecords();
+            });
+        }
     }
 
     /**
@@ -190,18 +233,22 @@ public final class SyncService implements AutoCloseable {
             result = SyncResult.failed(clock.instant(), trigger, mirror.revision(), Duration.ZERO,
                     "unexpected " + t.getClass().getSimpleName() + " during the sync");
         }
+        // on disk before the answer, so that a kill right after it loses no journal entry
+        PendingRecords.Record record = null;
+        if (result.revisionChanged()) {
+            SyncSteps.Timer timer = new SyncSteps.Timer();
+            record = pending.keep(result);
+            timer.lap("journal: pending record");
+            result = result.withSteps(timer.steps());
+        }
         future.complete(result);
         synchronized (queueLock) {
             if (!closed) {
-                // on the sync thread: neither the file nor packing (when due) delays an answer
-                executor.execute(this::persistStatus);
-                if (result.revisionChanged() || result.keptAside() != null) {
-                    SyncResult changed = result;
-                    executor.execute(() -> writeJournal(changed)); // in order: one sync thread
-                }
-                if (result.revisionChanged()) {
-                    executor.execute(mirror::maintain);
-                }
+                SyncResult answered = result;
+                PendingRecords.Record pendingRecord = record;
+                executor.execute(() -> afterAnswer(answered, pendingRecord)); // in order: one sync thread
+            } else if (record != null) {
+                record.leave(); // the next start writes its journal entry
             }
             if (queued != null && !closed) {
                 running = queued;
@@ -214,21 +261,80 @@ public final class SyncService implements AutoCloseable {
         }
     }
 
+    /**
+     * What follows the answer, on the sync thread: the working tree and the branch when the sync left them
+     * ({@link GitMirror#sync(String, boolean)}), the log line, the status file, the journal entry (then its
+     * pending record is deleted), and packing when due.
+     */
+    private void afterAnswer(SyncResult result, PendingRecords.Record record) {
+        SyncSteps.Timer timer = new SyncSteps.Timer();
+        Runnable prepare = whenAnswered;
+        if (prepare != null && result.revisionChanged()) {
+            try {
+                prepare.run();
+            } catch (RuntimeException e) {
+                log.debug("preparing the revision {} after its answer failed: {}", shortId(result.revision()), e.toString());
+            }
+            timer.lap("snapshot build");
+        }
+        SyncResult full = result;
+        if (!result.failed()) {
+            try {
+                KeptAside kept = mirror.settle(timer);
+                if (kept != null) {
+                    full = result.withKeptAside(kept);
+                    synchronized (recordLock) {
+                        lastKeptAside = kept;
+                    }
+                }
+            } catch (BrainTrustException e) {
+                log.warn("the working tree of {} could not follow the sync to {} ({}); it is served all the same, "
+                        + "and the next sync repairs the working tree", mirror.home(), shortId(result.revision()), e.getMessage());
+            }
+        }
+        persistStatus();
+        timer.lap("status file");
+        boolean journaledAtStart = journaledFromRecords.remove(full.previous() + ">" + full.revision());
+        if ((full.revisionChanged() && !journaledAtStart) || full.keptAside() != null) {
+            writeJournal(full, false);
+            timer.lap("journal append (and its fsync)");
+        }
+        if (record != null) {
+            record.close();
+            timer.lap("journal: pending record deleted");
+        }
+        if (result.revisionChanged()) {
+            mirror.maintain();
+            timer.lap("maintenance");
+        }
+        if (SyncTuning.LOG_STEPS && result.revisionChanged() && !quiet) {
+            log.info("after the answer to the sync to {}: {}", result.revision(), timer.steps().toMillis());
+        }
+    }
+
     private SyncResult doSync(String trigger) {
         Instant at = clock.instant();
         long t0 = System.nanoTime();
         SyncResult result;
         try {
-            result = mirror.sync(trigger);
+            // a delivery is answered once the new commit is served; the working tree follows (afterAnswer)
+            result = mirror.sync(trigger, !(SyncTuning.SETTLE_AFTER_ANSWER && WebhookHandler.TRIGGER.equals(trigger)));
         } catch (BrainTrustException e) {
             result = SyncResult.failed(at, trigger, mirror.revision(), Duration.ofNanos(System.nanoTime() - t0), e.getMessage());
         }
+        if (result.revisionChanged()) {
+            SyncSteps.Timer timer = new SyncSteps.Timer();
+            onRevisionChange.run();
+            timer.lap("context invalidation");
+            result = result.withSteps(timer.steps());
+        }
         record(result);
         if (result.revisionChanged()) {
-            onRevisionChange.run();
             ready = true;
-            log.info("synced {}: {} -> {} ({} changed, {} ms, {})", mirror.remote(), shortId(result.previous()),
-                    shortId(result.revision()), paths(result.changedCount()), result.durationMs(), trigger);
+            if (!quiet) {
+                log.info("synced {}: {} -> {} ({} changed, {} ms, {})", mirror.remote(), shortId(result.previous()),
+                        shortId(result.revision()), paths(result.changedCount()), result.durationMs(), trigger);
+            }
         } else if (result.failed()) {
             log.warn("sync of {} failed ({}): {}", mirror.remote(), trigger, result.error());
         } else {
@@ -257,13 +363,17 @@ public final class SyncService implements AutoCloseable {
         }
     }
 
-    private void writeJournal(SyncResult r) {
+    /** @param recovered the entry of a sync whose process was stopped before it could write it (see {@link PendingRecords}) */
+    private void writeJournal(SyncResult r, boolean recovered) {
         String summary = (r.previous() == null ? "first clone at " + shortId(r.revision())
                 : shortId(r.previous()) + " → " + shortId(r.revision())) + "; " + paths(r.changedCount()) + " changed"
                 + (r.changed().isEmpty() ? "" : ": " + String.join(", ", r.changed().subList(0, Math.min(20, r.changed().size())))
                 + (r.changedCount() > 20 ? ", …" : ""));
         if (r.keptAside() != null) {
             summary = "Local edits kept: " + r.keptAside().describe() + ". " + summary;
+        }
+        if (recovered) {
+            summary += " (written at the next start: the server stopped right after this sync)";
         }
         try {
             journal.append(new JournalEntry(r.time(), "Sync from " + mirror.remote().displayUrl() + " (" + mirror.remote().branch()
@@ -493,6 +603,24 @@ public final class SyncService implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes and reads a sample record with this service's own mapper, which builds its serializers for a
+     * type the first time it meets it (a few milliseconds each): the first push then finds them built.
+     */
+    private void warmUpRecords() {
+        try {
+            Instant now = clock.instant();
+            String id = "0".repeat(40);
+            KeptAside kept = new KeptAside(now, "state/sync/kept/sample", List.of("context/GOALS.md"));
+            SyncResult sample = new SyncResult(now, WebhookHandler.TRIGGER, SyncResult.Outcome.UPDATED, id, id,
+                    List.of("context/GOALS.md"), 1, Duration.ofMillis(1), null, kept, new SyncSteps(Map.of("checkout", 1L)));
+            json.readValue(json.writeValueAsBytes(sample), SyncResult.class);
+            json.readValue(json.writeValueAsBytes(new Persisted(sample, sample, 0, now, kept)), Persisted.class);
+        } catch (IOException | RuntimeException e) {
+            log.debug("warming the sync records up failed: {}", e.toString());
+        }
+    }
+
     private record Persisted(SyncResult last, SyncResult lastSuccess, int consecutiveFailures, Instant branchDeletedAt,
                              KeptAside lastKeptAside) {
     }
@@ -512,6 +640,30 @@ public final class SyncService implements AutoCloseable {
             Files.move(temp, statusFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             log.debug("cannot write {}: {}", statusFile, e.getMessage());
+        }
+    }
+
+    /** Journals the syncs a killed process answered but did not journal, and brings the status up to the last of them. */
+    private void recoverPendingRecords() {
+        List<SyncResult> left = pending.recover();
+        for (SyncResult r : left) {
+            writeJournal(r, true);
+            // when the killed process served it without moving the branch, the start's sync makes the same move again
+            journaledFromRecords.add(r.previous() + ">" + r.revision());
+            SyncResult l = last;
+            if (l == null || r.time().isAfter(l.time())) {
+                record(r);
+            }
+        }
+        if (!left.isEmpty()) {
+            log.info("journaled {} sync(s) that the last server answered but stopped before writing down", left.size());
+            persistStatus();
+            SyncResult latest = left.get(left.size() - 1);
+            if (mirror.resumeServed(latest.revision())) {
+                log.info("serving {} again, as the last server did when it stopped; the working tree follows at the first sync",
+                        shortId(latest.revision()));
+                onRevisionChange.run();
+            }
         }
     }
 

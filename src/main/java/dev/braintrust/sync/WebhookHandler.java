@@ -30,6 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code Retry-After}. Only a verified body is parsed, and only its few top-level fields.
  */
 final class WebhookHandler {
+    /** The trigger of the syncs deliveries ask for. */
+    static final String TRIGGER = "webhook";
     static final int REMEMBERED_DELIVERIES = 4096;
     static final int BODIES_IN_FLIGHT = 2;
     static final int MAX_WAITING = 16;
@@ -63,6 +65,7 @@ final class WebhookHandler {
     }
 
     WebhookResponse handle(Map<String, String> rawHeaders, InputStream body) {
+        SyncSteps.Timer timer = new SyncSteps.Timer();
         if (secret == null) {
             return service == null ? WebhookResponse.disabledInLocalMode() : WebhookResponse.disabled();
         }
@@ -81,14 +84,17 @@ final class WebhookHandler {
         } catch (WebhookSignature.Rejected e) {
             return forbidden(e);
         }
+        timer.lap("webhook: headers");
         if (!takePlace()) {
             return WebhookResponse.busy(RETRY_AFTER_SECONDS);
         }
+        timer.lap("webhook: wait for a place");
         WebhookSignature.Verified delivery;
         PushPayload payload = null;
         try (WebhookBody received = WebhookBody.read(body, claim.mac(), service == null ? null : spoolDir,
                 SyncService.MAX_WEBHOOK_BYTES, BODY_DEADLINE)) {
             delivery = claim.check(received.digest());
+            timer.lap("webhook: body and signature");
             if (service == null) {
                 return WebhookResponse.localMode();
             }
@@ -124,7 +130,8 @@ final class WebhookHandler {
         } finally {
             places.release();
         }
-        return serve(delivery, payload);
+        timer.lap("webhook: payload");
+        return serve(delivery, payload, timer);
     }
 
     /** A place to read a body: at once, or after waiting in a short queue; false when the queue is full too. */
@@ -183,7 +190,7 @@ final class WebhookHandler {
                 + "a JSON object with a \"ref\" such as \"refs/heads/" + service.mirror().remote().branch() + "\" was expected");
     }
 
-    private WebhookResponse serve(WebhookSignature.Verified delivery, PushPayload payload) {
+    private WebhookResponse serve(WebhookSignature.Verified delivery, PushPayload payload, SyncSteps.Timer timer) {
         String ref = payload.ref();
         if (ref == null) {
             return notAPush();
@@ -205,12 +212,12 @@ final class WebhookHandler {
             synchronized (deliveries) {
                 earlier = deliveries.get(key);
                 if (earlier == null) {
-                    ticket = service.reserve("webhook");
+                    ticket = service.reserve(TRIGGER);
                     deliveries.put(key, ticket.future());
                 }
             }
         } else {
-            ticket = service.reserve("webhook");
+            ticket = service.reserve(TRIGGER);
         }
         if (earlier != null) {
             SyncResult first = service.await(earlier);
@@ -218,7 +225,10 @@ final class WebhookHandler {
                     "revision", first.failed() ? service.mirror().revision() : first.revision(),
                     "detail", "this delivery was received before; it is not synced twice");
         }
+        timer.lap("webhook: delivery id");
+        long waitStarted = System.nanoTime();
         SyncResult result = service.await(ticket.runIfMine()); // outside the lock: other deliveries queue meanwhile
+        long waitedMicros = (System.nanoTime() - waitStarted) / 1000;
         if (result.failed()) {
             if (key != null) {
                 synchronized (deliveries) {
@@ -231,6 +241,9 @@ final class WebhookHandler {
             failure.put("revision", service.mirror().revision());
             return new WebhookResponse(503, failure);
         }
-        return WebhookResponse.ok(result.toResponse());
+        long syncMicros = result.steps() == null ? 0 : result.steps().micros().values().stream().mapToLong(Long::longValue).sum();
+        SyncSteps webhookSteps = timer.steps().plus(new SyncSteps(Map.of("webhook: waiting for its sync",
+                Math.max(0, waitedMicros - syncMicros))));
+        return WebhookResponse.ok(result.toResponse(webhookSteps));
     }
 }

@@ -12,7 +12,6 @@ import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.TreeFormatter;
-import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.treewalk.filter.TreeFilter;
 import org.slf4j.Logger;
@@ -36,8 +35,8 @@ final class WorkTree {
      * (logs/, state/) are left alone. Top-level {@code logs} and {@code state} entries of the commit
      * are left out, so a repository that holds them can never overwrite the journal or the database.
      */
-    static void checkout(Repository repo, Path gitDir, RevCommit commit) throws IOException {
-        ObjectId tree = withoutLocalFolders(repo, commit);
+    static void checkout(Repository repo, Path gitDir, ObjectId commit, ObjectId commitTree) throws IOException {
+        ObjectId tree = withoutLocalFolders(repo, commit, commitTree);
         for (int attempt = 1; ; attempt++) {
             DirCache index;
             try {
@@ -67,9 +66,9 @@ final class WorkTree {
         }
     }
 
-    private static ObjectId withoutLocalFolders(Repository repo, RevCommit commit) throws IOException {
+    private static ObjectId withoutLocalFolders(Repository repo, ObjectId commit, ObjectId commitTree) throws IOException {
         try (ObjectReader reader = repo.newObjectReader(); TreeWalk walk = new TreeWalk(reader)) {
-            walk.addTree(commit.getTree());
+            walk.addTree(commitTree);
             walk.setRecursive(false);
             TreeFormatter filtered = new TreeFormatter();
             boolean dropped = false;
@@ -81,7 +80,7 @@ final class WorkTree {
                 filtered.append(walk.getRawPath(), walk.getFileMode(0), walk.getObjectId(0));
             }
             if (!dropped) {
-                return commit.getTree();
+                return commitTree;
             }
             log.warn("commit {} contains logs/ or state/; they are not checked out (they belong to the server)", commit.name());
             try (ObjectInserter inserter = repo.newObjectInserter()) {

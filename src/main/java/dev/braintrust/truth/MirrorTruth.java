@@ -107,6 +107,13 @@ final class MirrorTruth implements SourceOfTruth {
         }
     }
 
+    @Override
+    public void warmUp() {
+        if (!clientOfHome) {
+            sync.warmUpInBackground();
+        }
+    }
+
     /** As a client of the home: picks up the commits the server syncs to, by looking at the home's HEAD. */
     private void followMirror() {
         follower = Executors.newSingleThreadScheduledExecutor(r -> {

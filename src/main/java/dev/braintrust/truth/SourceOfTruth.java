@@ -52,6 +52,13 @@ public interface SourceOfTruth extends AutoCloseable {
     void watch();
 
     /**
+     * Warms up, in the background, the path an update takes (cloud mode: a push's sync), for the server to call once
+     * it listens; nothing where there is no such path.
+     */
+    default void warmUp() {
+    }
+
+    /**
      * Why a file of the home cannot be written through this server, or empty when it can.
      *
      * @param path the file, relative to the home (e.g. {@code workflows/brief.json})

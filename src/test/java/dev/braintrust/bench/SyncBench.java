@@ -48,6 +48,8 @@ import java.util.TreeMap;
  * Prints {@code key=value} lines; the script adds the anchors measured in the same run.
  */
 public final class SyncBench {
+    /** One mapper for the bench's whole run: {@code Json.mapper()} builds a new one on every call, which is not the server's time. */
+    static final com.fasterxml.jackson.databind.ObjectMapper JSON = dev.braintrust.Json.mapper();
     static final int COMMITS = 5000;
     static final int FILES = 2000;
     static final String APACHE_USER = "x-access-token";
@@ -127,46 +129,152 @@ public final class SyncBench {
             Process server = serverProcess(env)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
             try {
-                java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+                // HTTP/1.1 as curl speaks it in the anchor (the JDK's default would offer an upgrade to h2c on each new connection)
+                java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
                 String base = "http://127.0.0.1:" + port;
                 dev.braintrust.testing.Poll.until(Duration.ofMinutes(2), "the server to be ready",
                         () -> status(http, base + "/ready") == 200);
-                int warmup = Integer.getInteger("bench.warmup", 20);
-                double[] all = new double[warmup + pushes];
-                for (int i = 0; i < all.length; i++) {
+                warmUpClient(http, base, secret);
+                int warmup = Integer.getInteger("bench.warmup", 0);
+                int steady = Integer.getInteger("bench.steady", webhook ? 30 : 0);
+                List<Push> all = new ArrayList<>();
+                for (int i = 0; i < warmup + pushes + steady; i++) {
                     if (i % 10 == 9) {
                         packRemote(remote.bare);
                     }
                     remote.commit("r" + i, "context/GOALS.md", "goals, revision " + i + "\n" + "lorem ipsum ".repeat(250));
                     remote.push();
                     String want = remote.head();
+                    // signed before the clock starts, as the anchor does
+                    String body = "{\"ref\":\"refs/heads/main\",\"after\":\"" + want + "\"}";
+                    String signature = "sha256=" + java.util.HexFormat.of().formatHex(hmac(secret, body.getBytes(StandardCharsets.UTF_8)));
                     long t0 = System.nanoTime();
+                    Map<String, Double> steps = new java.util.LinkedHashMap<>();
+                    double webhookMs = 0;
                     if (webhook) {
-                        String body = "{\"ref\":\"refs/heads/main\",\"after\":\"" + want + "\"}";
-                        String signature = "sha256=" + java.util.HexFormat.of().formatHex(
-                                hmac(secret, body.getBytes(StandardCharsets.UTF_8)));
                         java.net.http.HttpResponse<String> answer = http.send(java.net.http.HttpRequest.newBuilder(
                                         java.net.URI.create(base + "/api/v1/webhook/sync-context"))
                                 .header("Content-Type", "application/json").header("X-GitHub-Event", "push")
                                 .header("X-GitHub-Delivery", "bench-" + i).header("X-Hub-Signature-256", signature)
                                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
                                 java.net.http.HttpResponse.BodyHandlers.ofString());
+                        webhookMs = (System.nanoTime() - t0) / 1e6;
                         if (answer.statusCode() != 200) {
                             throw new IllegalStateException("webhook answered " + answer.statusCode() + ": " + answer.body());
                         }
+                        JSON.readTree(answer.body()).path("stepsMs").fields()
+                                .forEachRemaining(e -> steps.put(e.getKey(), e.getValue().asDouble()));
                     }
-                    dev.braintrust.testing.Poll.until(Duration.ofMinutes(1), "revision " + want,
-                            () -> want.equals(revision(http, base + "/api/v1/context")));
-                    all[i] = (System.nanoTime() - t0) / 1e6;
+                    int[] reads = {0};
+                    double[] firstReadMs = {0};
+                    dev.braintrust.testing.Poll.until(Duration.ofMinutes(1), "revision " + want, () -> {
+                        long r0 = System.nanoTime();
+                        boolean live = want.equals(revision(http, base + "/api/v1/context"));
+                        if (reads[0]++ == 0) {
+                            firstReadMs[0] = (System.nanoTime() - r0) / 1e6;
+                        }
+                        return live;
+                    });
+                    double totalMs = (System.nanoTime() - t0) / 1e6;
+                    long c0 = System.nanoTime();
+                    revision(http, base + "/api/v1/context"); // a cached read, not counted in the push
+                    all.add(new Push(want, totalMs, webhookMs, firstReadMs[0], reads[0], (System.nanoTime() - c0) / 1e6, steps));
                 }
+                Thread.sleep(500); // the last push's work after its answer
+                all = withStepsAfterTheAnswer(all, dir.resolve("server.log"));
                 String name = (webhook ? "ours_webhook_push_to_live" : "ours_poll_1s_push_to_live") + (apache == null ? "" : "_apache");
-                System.out.printf("%s_first_ms=%.2f (the first push after start; then %d warm-up pushes, not counted)%n",
-                        name, all[0], Math.max(0, warmup - 1));
-                report(name, Arrays.copyOfRange(all, warmup, all.length));
+                List<Push> counted = all.subList(warmup, warmup + pushes);
+                List<Push> steadyState = all.subList(warmup + pushes, all.size());
+                System.out.printf("%s_first_ms=%.2f (the first push after start%s)%n", name, all.get(0).totalMs(),
+                        warmup == 0 ? ", counted below" : "; then " + (warmup - 1) + " warm-up pushes, not counted");
+                report(name, counted.stream().mapToDouble(Push::totalMs).toArray());
+                if (!steadyState.isEmpty()) {
+                    report(name + "_steady", steadyState.stream().mapToDouble(Push::totalMs).toArray());
+                }
+                if (webhook) {
+                    printSteps(all.get(0), counted, steadyState);
+                }
             } finally {
                 server.destroy(); // SIGTERM: the server stops cleanly
                 server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /**
+     * One push as the bench saw it: until {@code GET /api/v1/context} showed it, the webhook's round trip, the
+     * first context read after the answer (which loads the new snapshot), how many reads it took, a cached read
+     * afterwards, and the server's own steps from the webhook's answer.
+     */
+    record Push(String revision, double totalMs, double webhookMs, double firstReadMs, int reads, double cachedReadMs,
+                Map<String, Double> steps) {
+        /** The client's view beside the server's: the round trip less the server's steps is HTTP, JSON and Jetty. */
+        Map<String, Double> rows() {
+            Map<String, Double> rows = new java.util.LinkedHashMap<>();
+            Map<String, Double> afterwards = new java.util.LinkedHashMap<>();
+            steps.forEach((k, v) -> (k.startsWith("after the answer: ") ? afterwards : rows).put(k, v));
+            double server = rows.values().stream().mapToDouble(Double::doubleValue).sum();
+            rows.put("= server steps, total", server);
+            rows.put("client: webhook round trip", webhookMs);
+            rows.put("client: round trip less server steps", webhookMs - server);
+            rows.put("client: first context read after the answer", firstReadMs);
+            rows.put("client: a cached context read", cachedReadMs);
+            rows.put("client: context reads until live", (double) reads);
+            rows.put("= push to live", totalMs);
+            rows.putAll(afterwards);
+            return rows;
+        }
+    }
+
+    private static final java.util.regex.Pattern AFTER_ANSWER =
+            java.util.regex.Pattern.compile("after the answer to the sync to ([0-9a-f]{40}): \\{(.*)}");
+
+    /**
+     * The pushes with the steps the server ran after answering each (the working tree, the status file, the
+     * journal...), which it logs when started with {@code -Dbrain-trust.sync.log-steps=true} (bench/sync.sh does);
+     * they are not part of push-to-live, and are listed after it.
+     */
+    static List<Push> withStepsAfterTheAnswer(List<Push> pushes, Path serverLog) throws java.io.IOException {
+        Map<String, Map<String, Double>> after = new java.util.HashMap<>();
+        for (String line : java.nio.file.Files.readAllLines(serverLog, StandardCharsets.UTF_8)) {
+            java.util.regex.Matcher m = AFTER_ANSWER.matcher(line);
+            if (m.find()) {
+                Map<String, Double> steps = new java.util.LinkedHashMap<>();
+                for (String pair : m.group(2).split(", ")) {
+                    int eq = pair.lastIndexOf('=');
+                    if (eq > 0) {
+                        steps.put("after the answer: " + pair.substring(0, eq), Double.parseDouble(pair.substring(eq + 1)));
+                    }
+                }
+                after.put(m.group(1), steps);
+            }
+        }
+        List<Push> out = new ArrayList<>();
+        for (Push p : pushes) {
+            Map<String, Double> steps = new java.util.LinkedHashMap<>(p.steps());
+            after.getOrDefault(p.revision(), Map.of()).forEach((k, v) -> steps.put(k, v));
+            out.add(new Push(p.revision(), p.totalMs(), p.webhookMs(), p.firstReadMs(), p.reads(), p.cachedReadMs(), steps));
+        }
+        return out;
+    }
+
+    /** The per-step table: the first push after start, the counted pushes (p50, p95), the steady state (p50, p95). */
+    static void printSteps(Push first, List<Push> counted, List<Push> steady) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        for (Push p : counted) {
+            names.addAll(p.rows().keySet());
+        }
+        for (Push p : steady) {
+            names.addAll(p.rows().keySet());
+        }
+        System.out.printf("step | %-48s | %8s | %8s | %8s | %8s | %8s%n", "ms per push", "first", "p50", "p95", "steady50",
+                "steady95");
+        for (String name : names) {
+            double[] c = counted.stream().mapToDouble(p -> p.rows().getOrDefault(name, 0.0)).sorted().toArray();
+            double[] s = steady.stream().mapToDouble(p -> p.rows().getOrDefault(name, 0.0)).sorted().toArray();
+            System.out.printf("step | %-48s | %8.3f | %8.3f | %8.3f | %8s | %8s%n", name, first.rows().getOrDefault(name, 0.0),
+                    pct(c, 50), pct(c, 95), s.length == 0 ? "-" : String.format("%.3f", pct(s, 50)),
+                    s.length == 0 ? "-" : String.format("%.3f", pct(s, 95)));
         }
     }
 
@@ -247,6 +355,24 @@ public final class SyncBench {
         return pb;
     }
 
+    /**
+     * Warms the bench's own side (HTTP client, its POST with a body, HMAC, JSON parsing), so that the first push
+     * measures the server's first push and not this JVM's first request; the server sees only {@code GET /health}
+     * and a POST to a path it does not serve (404), neither on the sync path.
+     */
+    static void warmUpClient(java.net.http.HttpClient http, String base, String secret) throws Exception {
+        for (int i = 0; i < 20; i++) {
+            status(http, base + "/health");
+            http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/bench-client-warm-up"))
+                            .header("Content-Type", "application/json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"warm-up\":" + i + "}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            hmac(secret, ("warm-up " + i).getBytes(StandardCharsets.UTF_8));
+            JSON.readTree("{\"revision\":\"" + i + "\",\"stepsMs\":{\"a\":1.5}}")
+                    .path("stepsMs").fields().forEachRemaining(e -> e.getValue().asDouble());
+        }
+    }
+
     static int status(java.net.http.HttpClient http, String url) {
         try {
             return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
@@ -260,7 +386,7 @@ public final class SyncBench {
         try {
             String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-            return dev.braintrust.Json.mapper().readTree(body).path("revision").asText(null);
+            return JSON.readTree(body).path("revision").asText(null);
         } catch (Exception e) {
             return null;
         }

@@ -83,7 +83,10 @@ class GitMirrorTest {
 
     @Test
     void packs_what_fetches_left_into_one_pack_while_context_reads_go_on() throws Exception {
-        try (GitMirror mirror = open()) {
+        // over smart HTTP, so that every fetch goes through the transport and keeps its pack
+        try (dev.braintrust.testing.GitHttpServerFixture server = new dev.braintrust.testing.GitHttpServerFixture(dir, "x-access-token", "t0ken");
+             GitMirror mirror = GitMirror.open(home, GitRemote.of(Config.fromEnv(Map.of("HOME", dir.toString(),
+                     "PAI_HOME", home.toString(), "BRAIN_TRUST_GIT_URL", server.url("remote.git"), "BRAIN_TRUST_GIT_TOKEN", "t0ken"))))) {
             mirror.sync("test");
             int last = GitMirror.MAX_PACKS + 3;
             for (int i = 2; i <= last; i++) {
@@ -112,6 +115,53 @@ class GitMirrorTest {
             assertThat(context.load().text("MISSION.md")).isEqualTo("mission after packing");
             mirror.maintain();
             assertThat(mirror.packFileCount()).as("below the limit, nothing to do").isLessThanOrEqualTo(3);
+        }
+    }
+
+    @Test
+    void reads_small_pushes_from_a_remote_on_this_machine_directly_and_packs_their_loose_objects_when_they_pile_up() throws Exception {
+        try (GitMirror mirror = open()) {
+            mirror.sync("test");
+            long packs = mirror.packFileCount();
+            int n = 0;
+            while (mirror.looseObjectEstimate() <= GitMirror.MAX_LOOSE_OBJECTS && n < 100) {
+                n++;
+                Map<String, String> files = new java.util.LinkedHashMap<>();
+                for (int f = 0; f < 90; f++) {
+                    files.put("data/f" + f + ".txt", "push " + n + ", file " + f); // 90 new blobs, a tree that does not grow
+                }
+                files.put("context/MISSION.md", "mission " + n);
+                remote.commit("push " + n, files);
+                remote.push();
+                assertThat(mirror.sync("test").revision()).isEqualTo(remote.head());
+            }
+            assertThat(mirror.looseObjectEstimate()).as("loose objects after " + n + " pushes").isGreaterThan(GitMirror.MAX_LOOSE_OBJECTS);
+            assertThat(mirror.packFileCount()).as("a push of fewer than 100 objects leaves no pack").isEqualTo(packs);
+
+            ContextSource context = mirror.contextSource(Clock.systemUTC());
+            mirror.maintain();
+            assertThat(mirror.looseObjectEstimate()).as("packed").isLessThan(GitMirror.MAX_LOOSE_OBJECTS / 10);
+            assertThat(context.load().text("MISSION.md")).isEqualTo("mission " + n);
+            assertThat(Files.readString(mirror.skillsFolder().getParent().resolve("data/f7.txt"))).isEqualTo("push " + n + ", file 7");
+            try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(Git.open(home.toFile()).getRepository())) {
+                int commits = 0;
+                walk.markStart(walk.parseCommit(org.eclipse.jgit.lib.ObjectId.fromString(remote.head())));
+                while (walk.next() != null) {
+                    commits++;
+                }
+                assertThat(commits).as("the whole history is in the pack").isEqualTo(n + 2);
+            }
+
+            Map<String, String> many = new java.util.LinkedHashMap<>();
+            for (int f = 0; f < 150; f++) {
+                many.put("data/big/f" + f + ".txt", "big push, file " + f);
+            }
+            remote.commit("a push of more than 100 objects", many);
+            remote.push();
+            long before = mirror.packFileCount();
+            assertThat(mirror.sync("test").changedCount()).isEqualTo(150);
+            assertThat(mirror.packFileCount()).as("a push of more objects goes through the transport, as one pack").isEqualTo(before + 1);
+            assertThat(Files.readString(mirror.skillsFolder().getParent().resolve("data/big/f149.txt"))).isEqualTo("big push, file 149");
         }
     }
 

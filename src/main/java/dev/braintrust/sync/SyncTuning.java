@@ -1,0 +1,21 @@
+package dev.braintrust.sync;
+
+/**
+ * Switches for the speed-ups of issue 19, all on unless a system property turns one off, so that
+ * {@code bench/sync.sh} can measure the sync as it was beside the sync as it is, in the same run
+ * ({@code BENCH_BASELINE=1}). Not a setting: the defaults are what the product runs.
+ */
+final class SyncTuning {
+    /** A remote on this machine is read directly ({@link LocalSource}) instead of through JGit's local transport. */
+    static final boolean DIRECT_LOCAL_READ = !"false".equals(System.getProperty("brain-trust.sync.direct-local-read"));
+    /** A webhook's sync is answered once the new commit is served; the working tree and refs follow. */
+    static final boolean SETTLE_AFTER_ANSWER = !"false".equals(System.getProperty("brain-trust.sync.settle-after-answer"));
+    /** Pushes {@link WarmUp} runs at start; 0 turns it off. */
+    static final int WARM_UP_PUSHES = Integer.getInteger("brain-trust.sync.warm-up-pushes", 8);
+
+    /** Each sync's steps after its answer are logged at info level (bench/sync.sh reads them from the server's log). */
+    static final boolean LOG_STEPS = Boolean.getBoolean("brain-trust.sync.log-steps");
+
+    private SyncTuning() {
+    }
+}
