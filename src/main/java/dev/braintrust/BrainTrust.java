@@ -153,7 +153,10 @@ public final class BrainTrust implements AutoCloseable {
     }
 
     private void sourceChanged() {
-        context.invalidate();
+        ContextService current = context;
+        if (current != null) { // a change while the source opens (a killed server's last answer served again) comes before the cache
+            current.invalidate();
+        }
     }
 
     public Config config() {
