@@ -12,7 +12,8 @@
 # Usage: bash bench/sync.sh [pushes=50]   (prints the machine's load average too: figures drift with it)
 #   SECTIONS="1 3" runs only those sections (default all four).
 #   BENCH_BASELINE=1 runs the server with the speed-ups of issue 19 switched off (reading a local remote
-#   directly, answering a webhook before the working tree follows, the start-up warm-up), for a before/after.
+#   directly, answering a webhook before the working tree follows, loading the snapshot after the answer,
+#   the start-up warm-up), for a before/after.
 #   Section 1 prints the server's steps per push (first push after start, p50 and p95 of the counted pushes,
 #   and of 30 steady-state pushes after them) from the webhook's stepsMs.
 set -euo pipefail
@@ -31,7 +32,7 @@ on() { [[ " $sections " == *" $1 "* ]]; }
 default_opts="$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$launcher")"
 server_opts="${BRAIN_TRUST_JAVA_OPTS:-$default_opts}"
 if [[ "${BENCH_BASELINE:-0}" == 1 ]]; then
-  server_opts="$server_opts -Dbrain-trust.sync.direct-local-read=false -Dbrain-trust.sync.settle-after-answer=false -Dbrain-trust.sync.warm-up-pushes=0"
+  server_opts="$server_opts -Dbrain-trust.sync.direct-local-read=false -Dbrain-trust.sync.settle-after-answer=false -Dbrain-trust.sync.warm-up-pushes=0 -Dbrain-trust.sync.load-after-answer=false"
   echo "baseline: the speed-ups of issue 19 are off"
 fi
 echo "server JVM options: $server_opts"

@@ -269,7 +269,7 @@ public final class SyncService implements AutoCloseable {
     private void afterAnswer(SyncResult result, PendingRecords.Record record) {
         SyncSteps.Timer timer = new SyncSteps.Timer();
         Runnable prepare = whenAnswered;
-        if (prepare != null && result.revisionChanged()) {
+        if (prepare != null && result.revisionChanged() && SyncTuning.LOAD_AFTER_ANSWER) {
             try {
                 prepare.run();
             } catch (RuntimeException e) {

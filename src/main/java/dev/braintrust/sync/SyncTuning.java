@@ -10,6 +10,8 @@ final class SyncTuning {
     static final boolean DIRECT_LOCAL_READ = !"false".equals(System.getProperty("brain-trust.sync.direct-local-read"));
     /** A webhook's sync is answered once the new commit is served; the working tree and refs follow. */
     static final boolean SETTLE_AFTER_ANSWER = !"false".equals(System.getProperty("brain-trust.sync.settle-after-answer"));
+    /** The new context snapshot is loaded right after a sync's answer ({@link SyncService#whenAnswered}). */
+    static final boolean LOAD_AFTER_ANSWER = !"false".equals(System.getProperty("brain-trust.sync.load-after-answer"));
     /** Pushes {@link WarmUp} runs at start; 0 turns it off. */
     static final int WARM_UP_PUSHES = Integer.getInteger("brain-trust.sync.warm-up-pushes", 8);
 
