@@ -74,6 +74,9 @@ public final class Main implements Runnable {
         cli.setExecutionExceptionHandler(new ErrorHandler());
         cli.setParameterExceptionHandler(ErrorHandler::onBadParameters);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        java.util.Map<String, CommandLine.IHelpSectionRenderer> sections = cli.getHelpSectionMap();
+        sections.put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_DESCRIPTION, new ReflowedDescription());
+        cli.setHelpSectionMap(sections); // on every subcommand
         return cli;
     }
 
