@@ -12,7 +12,6 @@ import dev.langchain4j.http.client.sse.ServerSentEventListener;
 import dev.langchain4j.http.client.sse.ServerSentEventParser;
 
 import java.io.IOException;
-import java.time.Duration;
 
 /**
  * Works around LangChain4j 1.11's Gemini client, which fails with a NullPointerException on a
@@ -54,38 +53,8 @@ final class GeminiUsageRepair implements HttpClient {
         delegate.execute(request, parser, listener);
     }
 
-    static final class Builder implements HttpClientBuilder {
-        private final HttpClientBuilder delegate;
-
-        Builder(HttpClientBuilder delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Duration connectTimeout() {
-            return delegate.connectTimeout();
-        }
-
-        @Override
-        public Builder connectTimeout(Duration timeout) {
-            delegate.connectTimeout(timeout);
-            return this;
-        }
-
-        @Override
-        public Duration readTimeout() {
-            return delegate.readTimeout();
-        }
-
-        @Override
-        public Builder readTimeout(Duration timeout) {
-            delegate.readTimeout(timeout);
-            return this;
-        }
-
-        @Override
-        public HttpClient build() {
-            return new GeminiUsageRepair(delegate.build());
-        }
+    /** Clients of this kind, over another builder's. */
+    static HttpClientBuilder over(HttpClientBuilder delegate) {
+        return new WrappingHttpClientBuilder(delegate, GeminiUsageRepair::new);
     }
 }

@@ -12,7 +12,6 @@ import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
@@ -83,39 +82,8 @@ final class MeteredHttpClient implements HttpClient {
         return false;
     }
 
-    /** Builds metered clients over another builder. */
-    static final class Builder implements HttpClientBuilder {
-        private final HttpClientBuilder delegate;
-
-        Builder(HttpClientBuilder delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Duration connectTimeout() {
-            return delegate.connectTimeout();
-        }
-
-        @Override
-        public Builder connectTimeout(Duration timeout) {
-            delegate.connectTimeout(timeout);
-            return this;
-        }
-
-        @Override
-        public Duration readTimeout() {
-            return delegate.readTimeout();
-        }
-
-        @Override
-        public Builder readTimeout(Duration timeout) {
-            delegate.readTimeout(timeout);
-            return this;
-        }
-
-        @Override
-        public HttpClient build() {
-            return new MeteredHttpClient(delegate.build());
-        }
+    /** Clients of this kind, over another builder's. */
+    static HttpClientBuilder over(HttpClientBuilder delegate) {
+        return new WrappingHttpClientBuilder(delegate, MeteredHttpClient::new);
     }
 }

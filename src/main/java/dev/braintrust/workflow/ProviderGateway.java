@@ -107,7 +107,7 @@ public final class ProviderGateway implements ModelGateway {
     /** Gemini's shared client also repairs answers without usage ({@link GeminiUsageRepair}). */
     private SharedHttpClient shared(Provider provider, String baseUrl) {
         return http.computeIfAbsent(provider, p -> new SharedHttpClient(
-                p == Provider.GEMINI ? new GeminiUsageRepair.Builder(http(baseUrl)) : http(baseUrl)));
+                p == Provider.GEMINI ? GeminiUsageRepair.over(http(baseUrl)) : http(baseUrl)));
     }
 
     /**
@@ -119,7 +119,7 @@ public final class ProviderGateway implements ModelGateway {
         if (baseUrl != null && baseUrl.startsWith("http://")) {
             jdk.version(HttpClient.Version.HTTP_1_1);
         }
-        return new MeteredHttpClient.Builder(new JdkHttpClientBuilder().httpClientBuilder(jdk));
+        return MeteredHttpClient.over(new JdkHttpClientBuilder().httpClientBuilder(jdk));
     }
 
     /**
