@@ -8,7 +8,6 @@ import io.javalin.http.Context;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The history of the home (issue 15), thin adapters over {@link History}:
@@ -40,7 +39,8 @@ final class HistoryRoutes implements Routes {
     @Override
     public void addTo(RoutesConfig routes) {
         routes.get("/api/v1/history", ctx -> ctx.json(history.list(ctx.queryParam("file"),
-                intParam(ctx, "limit", DEFAULT_LIMIT, 1, History.MAX_PAGE), intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE))));
+                QueryParams.intParam(ctx, "limit", DEFAULT_LIMIT, 1, History.MAX_PAGE),
+                QueryParams.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE))));
         routes.get("/api/v1/history/diff", ctx -> ctx.json(history.diff(ctx.queryParam("from"), ctx.queryParam("to"))));
         routes.get("/api/v1/history/{id}", ctx -> ctx.json(history.files(ctx.pathParam("id"))));
         routes.get("/api/v1/history/{id}/file", ctx -> {
@@ -72,22 +72,5 @@ final class HistoryRoutes implements Routes {
             files.add(f.asText());
         }
         return files;
-    }
-
-    static int intParam(Context ctx, String name, int fallback, int min, int max) {
-        String text = ctx.queryParam(name);
-        if (text == null || text.isBlank()) {
-            return fallback;
-        }
-        try {
-            int value = Integer.parseInt(text.strip());
-            if (value < min || value > max) {
-                throw new NumberFormatException();
-            }
-            return value;
-        } catch (NumberFormatException e) {
-            throw new BrainTrustException.BadInput(String.format(Locale.ROOT, "'%s' must be a whole number from %d to %d, not '%s'",
-                    name, min, max, text));
-        }
     }
 }

@@ -18,7 +18,6 @@ import io.javalin.http.sse.SseClient;
 import io.javalin.http.sse.SseHandler;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -114,8 +113,8 @@ final class RunRoutes implements Routes, AutoCloseable {
                     .json(new Started(handle.id(), "running", handle.revision(), self, self + "/events"));
         });
         routes.get("/api/v1/runs", ctx -> {
-            int limit = intParam(ctx, "limit", DEFAULT_LIMIT, 1, dev.braintrust.journal.RunStore.MAX_LIST);
-            int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+            int limit = QueryParams.intParam(ctx, "limit", DEFAULT_LIMIT, 1, dev.braintrust.journal.RunStore.MAX_LIST);
+            int offset = QueryParams.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
             ctx.json(new RunList(runs.get().list(limit, offset), limit, offset));
         });
         routes.get("/api/v1/runs/{id}", ctx -> ctx.json(runs.get().get(ctx.pathParam("id"))));
@@ -197,23 +196,6 @@ final class RunRoutes implements Routes, AutoCloseable {
             return new WorkflowView(saved.name(), w.name(), true, null, w.agents().size());
         } catch (BrainTrustException e) {
             return new WorkflowView(saved.name(), saved.title(), false, e.getMessage(), null);
-        }
-    }
-
-    private static int intParam(Context ctx, String name, int fallback, int min, int max) {
-        String text = ctx.queryParam(name);
-        if (text == null || text.isBlank()) {
-            return fallback;
-        }
-        try {
-            int value = Integer.parseInt(text.strip());
-            if (value < min || value > max) {
-                throw new NumberFormatException();
-            }
-            return value;
-        } catch (NumberFormatException e) {
-            throw new BrainTrustException.BadInput(String.format(Locale.ROOT, "'%s' must be a whole number from %d to %d, not '%s'",
-                    name, min, max, text));
         }
     }
 
