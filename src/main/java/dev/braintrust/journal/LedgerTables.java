@@ -49,9 +49,9 @@ final class LedgerTables {
             ps.setString(5, call.provider());
             ps.setString(6, call.model());
             ps.setString(7, call.host());
-            setLong(ps, 8, call.bytesSent());
-            setInt(ps, 9, call.inputTokens());
-            setInt(ps, 10, call.outputTokens());
+            RunStore.setLong(ps, 8, call.bytesSent());
+            RunStore.setInt(ps, 9, call.inputTokens());
+            RunStore.setInt(ps, 10, call.outputTokens());
             ps.setInt(11, call.estimatedInputTokens());
             ps.setInt(12, call.estimatedOutputTokens());
             setDouble(ps, 13, call.cost());
@@ -189,9 +189,9 @@ final class LedgerTables {
 
     private static ModelCallRecord call(ResultSet rs, List<ModelCallRecord.FileRef> files) throws SQLException {
         return new ModelCallRecord(rs.getInt("seq"), rs.getString("node_id"), Instant.ofEpochMilli(rs.getLong("at")),
-                rs.getString("provider"), rs.getString("model"), rs.getString("host"), getLong(rs, "bytes_sent"), files,
+                rs.getString("provider"), rs.getString("model"), rs.getString("host"), RunStore.getLong(rs, "bytes_sent"), files,
                 read(rs.getString("upstream"), UPSTREAM), read(rs.getString("tool_results"), TOOL_RESULTS),
-                getInt(rs, "input_tokens"), getInt(rs, "output_tokens"), getDouble(rs, "cost"), rs.getString("currency"),
+                RunStore.getInt(rs, "input_tokens"), RunStore.getInt(rs, "output_tokens"), getDouble(rs, "cost"), rs.getString("currency"),
                 rs.getString("outcome"), rs.getInt("est_input_tokens"), rs.getInt("est_output_tokens"), getDouble(rs, "est_cost"));
     }
 
@@ -222,21 +222,7 @@ final class LedgerTables {
         }
     }
 
-    private static void setLong(PreparedStatement ps, int index, Long value) throws SQLException {
-        if (value == null) {
-            ps.setNull(index, Types.BIGINT);
-        } else {
-            ps.setLong(index, value);
-        }
-    }
 
-    private static void setInt(PreparedStatement ps, int index, Integer value) throws SQLException {
-        if (value == null) {
-            ps.setNull(index, Types.INTEGER);
-        } else {
-            ps.setInt(index, value);
-        }
-    }
 
     private static void setDouble(PreparedStatement ps, int index, Double value) throws SQLException {
         if (value == null) {
@@ -246,15 +232,7 @@ final class LedgerTables {
         }
     }
 
-    private static Long getLong(ResultSet rs, String column) throws SQLException {
-        long value = rs.getLong(column);
-        return rs.wasNull() ? null : value;
-    }
 
-    private static Integer getInt(ResultSet rs, String column) throws SQLException {
-        int value = rs.getInt(column);
-        return rs.wasNull() ? null : value;
-    }
 
     private static Double getDouble(ResultSet rs, String column) throws SQLException {
         double value = rs.getDouble(column);

@@ -3,7 +3,6 @@ package dev.braintrust.journal;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +25,7 @@ public final class NotificationLedger {
                     + "last_error = ?, updated_at = ? WHERE id = ?")) {
                 ps.setString(1, n.outcome());
                 ps.setInt(2, n.attempts());
-                setInt(ps, 3, n.lastStatus());
+                RunStore.setInt(ps, 3, n.lastStatus());
                 ps.setString(4, n.lastError());
                 ps.setLong(5, n.updatedAt().toEpochMilli());
                 ps.setString(6, n.id());
@@ -42,7 +41,7 @@ public final class NotificationLedger {
                     ps.setString(5, n.target());
                     ps.setString(6, n.outcome());
                     ps.setInt(7, n.attempts());
-                    setInt(ps, 8, n.lastStatus());
+                    RunStore.setInt(ps, 8, n.lastStatus());
                     ps.setString(9, n.lastError());
                     ps.setLong(10, n.createdAt().toEpochMilli());
                     ps.setLong(11, n.updatedAt().toEpochMilli());
@@ -77,7 +76,7 @@ public final class NotificationLedger {
                     while (rs.next()) {
                         list.add(new NotificationRecord(rs.getString("id"), rs.getString("run_id"), rs.getString("channel"),
                                 rs.getString("event"), rs.getString("target"), rs.getString("outcome"), rs.getInt("attempts"),
-                                getInt(rs, "last_status"), rs.getString("last_error"),
+                                RunStore.getInt(rs, "last_status"), rs.getString("last_error"),
                                 Instant.ofEpochMilli(rs.getLong("created_at")), Instant.ofEpochMilli(rs.getLong("updated_at"))));
                     }
                 }
@@ -86,16 +85,5 @@ public final class NotificationLedger {
         }, "read notifications");
     }
 
-    private static void setInt(PreparedStatement ps, int index, Integer value) throws SQLException {
-        if (value == null) {
-            ps.setNull(index, Types.INTEGER);
-        } else {
-            ps.setInt(index, value);
-        }
-    }
 
-    private static Integer getInt(ResultSet rs, String column) throws SQLException {
-        int value = rs.getInt(column);
-        return rs.wasNull() ? null : value;
-    }
 }

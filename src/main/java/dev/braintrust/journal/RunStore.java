@@ -867,7 +867,7 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
-    private static void setInt(PreparedStatement ps, int index, Integer value) throws SQLException {
+    static void setInt(PreparedStatement ps, int index, Integer value) throws SQLException {
         if (value == null) {
             ps.setNull(index, Types.INTEGER);
         } else {
@@ -880,7 +880,7 @@ public final class RunStore implements AutoCloseable {
         return rs.wasNull() ? null : value;
     }
 
-    private static Integer getInt(ResultSet rs, String column) throws SQLException {
+    static Integer getInt(ResultSet rs, String column) throws SQLException {
         int value = rs.getInt(column);
         return rs.wasNull() ? null : value;
     }
