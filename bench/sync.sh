@@ -32,7 +32,7 @@ on() { [[ " $sections " == *" $1 "* ]]; }
 default_opts="$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$launcher")"
 server_opts="${BRAIN_TRUST_JAVA_OPTS:-$default_opts}"
 if [[ "${BENCH_BASELINE:-0}" == 1 ]]; then
-  server_opts="$server_opts -Dbrain-trust.sync.direct-local-read=false -Dbrain-trust.sync.settle-after-answer=false -Dbrain-trust.sync.warm-up-pushes=0 -Dbrain-trust.sync.load-after-answer=false"
+  server_opts="$server_opts -Dbrain-trust.sync.direct-local-read=false -Dbrain-trust.sync.settle-after-answer=false -Dbrain-trust.sync.warm-up-pushes=0 -Dbrain-trust.sync.load-after-answer=false -Dbrain-trust.http.warm-up-rounds=0"
   echo "baseline: the speed-ups of issue 19 are off"
 fi
 echo "server JVM options: $server_opts"

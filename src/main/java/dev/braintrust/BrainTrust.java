@@ -135,9 +135,12 @@ public final class BrainTrust implements AutoCloseable {
         starter.start();
     }
 
-    /** Warms up the path an update takes, in the background (see {@link SourceOfTruth#warmUp}), once the server listens. */
-    public void warmUpPushPath() {
-        truth.warmUp();
+    /**
+     * Warms up the path an update takes, in the background (see {@link SourceOfTruth#warmUp}), once the server listens;
+     * {@code overHttp} then sends the server the requests of a push.
+     */
+    public void warmUpPushPath(Runnable overHttp) {
+        truth.warmUp(overHttp);
     }
 
     /**

@@ -51,13 +51,13 @@ final class ServeCommand extends BaseCommand {
                 bt.watchForChanges(); // local mode: the file watcher; cloud mode: the first sync, then periodic ones
                 bt.startAutomation(); // schedules, triggers, and the runs waiting for approval
                 try (ApiServer server = new ApiServer(bt).withRoutes(mcp.httpRoutes()).withRoutes(new OpenAiEndpoint(bt)).start()) {
-                    claim.publish(new ServerRecord(clientUrl(server), ProcessHandle.current().pid(),
+                    claim.publish(new ServerRecord(server.localUrl(), ProcessHandle.current().pid(),
                             bt.truth().mode(), Instant.now(), bt.sourceOfTruth()));
                     Runtime.getRuntime().addShutdownHook(hook);
                     out().println("Brain Trust is serving on " + server.url() + " (home " + bt.home().root()
                             + (config.apiKey() == null ? ", no API key: local clients only" : ", API key required") + ")");
                     out().flush();
-                    bt.warmUpPushPath(); // cloud mode, once /health answers: the first push is then as quick as the next
+                    bt.warmUpPushPath(server::warmUp); // cloud mode, once /health answers: the first push is then as quick as the next
                     warnWhenTheDefaultModelCannotRun(bt.models());
                     stopRequested.await();
                     err().println("Stopping: no new requests; runs in progress end interrupted, then requests in flight finish...");
@@ -81,9 +81,4 @@ final class ServeCommand extends BaseCommand {
         err().flush();
     }
 
-    /** The URL a client on this machine uses: a server on every interface is reached on loopback. */
-    private static String clientUrl(ApiServer server) {
-        String url = server.url();
-        return url.replace("://0.0.0.0:", "://127.0.0.1:").replace("://[::]:", "://[::1]:");
-    }
 }

@@ -57,10 +57,14 @@ public final class ApiServer implements AutoCloseable {
     private final Gatekeeper gatekeeper;
     private final List<Routes> extraRoutes = new ArrayList<>();
     private final RunRoutes runRoutes;
-    private Javalin app;
+    private volatile Javalin app;
     private volatile Thread runDatabaseOpener;
     private final GracefulHandler graceful = new GracefulHandler();
     private final List<ServerConnector> connectors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Marks this process's requests to itself ({@link HttpWarmUp}), which {@code /metrics} leaves out. */
+    private final dev.braintrust.Secret warmUpMarker = dev.braintrust.Secret.ofNullable(java.util.UUID.randomUUID().toString());
+    /** Rounds of {@link HttpWarmUp} requests at start; 0 turns them off (bench/sync.sh's baseline). */
+    static final int WARM_UP_ROUNDS = Integer.getInteger("brain-trust.http.warm-up-rounds", 20);
 
     public ApiServer(BrainTrust brainTrust) {
         this.brainTrust = brainTrust;
@@ -172,6 +176,9 @@ public final class ApiServer implements AutoCloseable {
             enableCors(cfg, config.corsOrigins());
         }
         cfg.requestLogger.http((ctx, ms) -> {
+            if (warmUpMarker.matches(ctx.header(HttpWarmUp.HEADER))) {
+                return; // the server's own warm-up: not traffic
+            }
             Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
             metrics.recordRequest(ctx.method().name(), endpoint == null ? "unmatched" : endpoint.path, ctx.statusCode(),
                     (long) (ms * 1_000_000));
@@ -292,6 +299,21 @@ public final class ApiServer implements AutoCloseable {
         String host = config.host();
         String shown = host.contains(":") ? "[" + host + "]" : host;
         return "http://" + shown + ":" + port();
+    }
+
+    /** The URL a client on this machine uses: a server on every interface is reached on loopback. */
+    public String localUrl() {
+        return url().replace("://0.0.0.0:", "://127.0.0.1:").replace("://[::]:", "://[::1]:");
+    }
+
+    /**
+     * Sends this server, over loopback, a few rounds of the requests a push brings ({@link HttpWarmUp}): an ignored
+     * webhook delivery and a context read, left out of {@code /metrics}. Blocks; the caller runs it in the background.
+     */
+    public void warmUp() {
+        if (app != null && WARM_UP_ROUNDS > 0) {
+            HttpWarmUp.run(localUrl(), config.apiKey(), config.webhookSecret(), warmUpMarker, WARM_UP_ROUNDS, () -> app == null);
+        }
     }
 
     /**

@@ -91,6 +91,8 @@ public final class SyncService implements AutoCloseable {
     /** Moves (previous>revision) journaled at start from the records of a killed process, not to be journaled twice. */
     private final Set<String> journaledFromRecords = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final boolean quiet;
+    /** Syncs asked for so far (a warm-up stops when one comes). */
+    private final java.util.concurrent.atomic.AtomicLong syncsAskedFor = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param onRevisionChange called after every sync that moved the mirror to another commit
@@ -150,17 +152,25 @@ public final class SyncService implements AutoCloseable {
 
     /**
      * Runs the path of a push a few times over on a scratch repository ({@link WarmUp}), on the sync
-     * thread after the start's sync, so that the first real push finds its code loaded and compiled.
-     * The server calls it once it answers {@code /health}: the warm-up's work never delays start-up.
+     * thread after the start's sync, so that the first real push finds its code loaded and compiled;
+     * then {@code overHttp} (the server's requests to itself), on the same thread. The server calls it once it
+     * answers {@code /health}: the warm-up's work never delays start-up, and it stops early once a real sync
+     * is asked for (which warms the same code, and should not share the machine with it).
      */
-    public void warmUpInBackground() {
+    public void warmUpInBackground(Runnable overHttp) {
         synchronized (queueLock) {
             if (closed || SyncTuning.WARM_UP_PUSHES <= 0) {
                 return;
             }
             executor.execute(() -> {
-                WarmUp.run(mirror.home().resolve("state").resolve("sync").resolve("warm-up"), SyncTuning.WARM_UP_PUSHES);
+                long asked = syncsAskedFor.get();
+                java.util.function.BooleanSupplier realSyncCame = () -> syncsAskedFor.get() != asked;
+                WarmUp.run(mirror.home().resolve("state").resolve("sync").resolve("warm-up"), SyncTuning.WARM_UP_PUSHES,
+                        realSyncCame);
                 warmUpRecords();
+                if (!realSyncCame.getAsBoolean()) {
+                    overHttp.run();
+                }
             });
         }
     }
@@ -204,6 +214,7 @@ public final class SyncService implements AutoCloseable {
     }
 
     Ticket reserve(String trigger) {
+        syncsAskedFor.incrementAndGet();
         synchronized (queueLock) {
             if (closed) {
                 return new Ticket(CompletableFuture.completedFuture(SyncResult.failed(clock.instant(), trigger,

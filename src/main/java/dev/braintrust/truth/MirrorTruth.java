@@ -108,9 +108,9 @@ final class MirrorTruth implements SourceOfTruth {
     }
 
     @Override
-    public void warmUp() {
+    public void warmUp(Runnable overHttp) {
         if (!clientOfHome) {
-            sync.warmUpInBackground();
+            sync.warmUpInBackground(overHttp);
         }
     }
 

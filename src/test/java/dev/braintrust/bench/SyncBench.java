@@ -135,6 +135,15 @@ public final class SyncBench {
                 dev.braintrust.testing.Poll.until(Duration.ofMinutes(2), "the server to be ready",
                         () -> status(http, base + "/ready") == 200);
                 warmUpClient(http, base, secret);
+                for (int w = 0; w < Integer.getInteger("bench.prewarm-http", 0); w++) {
+                    String wb = "{\"ref\":\"refs/heads/other\",\"after\":\"" + "0".repeat(40) + "\"}";
+                    http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/webhook/sync-context"))
+                            .header("Content-Type", "application/json").header("X-GitHub-Event", "push")
+                            .header("X-GitHub-Delivery", "w-" + w).header("X-Hub-Signature-256", "sha256=" + java.util.HexFormat.of().formatHex(hmac(secret, wb.getBytes(StandardCharsets.UTF_8))))
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(wb)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    revision(http, base + "/api/v1/context");
+                }
+                Thread.sleep(Long.getLong("bench.pause-after-ready-ms", 0));
                 int warmup = Integer.getInteger("bench.warmup", 0);
                 int steady = Integer.getInteger("bench.steady", webhook ? 30 : 0);
                 List<Push> all = new ArrayList<>();
@@ -246,7 +255,7 @@ public final class SyncBench {
                         steps.put("after the answer: " + pair.substring(0, eq), Double.parseDouble(pair.substring(eq + 1)));
                     }
                 }
-                after.put(m.group(1), steps);
+                after.computeIfAbsent(m.group(1), k -> new java.util.LinkedHashMap<>()).putAll(steps);
             }
         }
         List<Push> out = new ArrayList<>();

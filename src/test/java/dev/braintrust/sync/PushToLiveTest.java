@@ -173,4 +173,28 @@ class PushToLiveTest {
             assertThat(servedRevision(server)).isEqualTo(pushed);
         }
     }
+
+    @Test
+    void the_warm_up_over_http_is_left_out_of_the_metrics_and_changes_nothing() throws Exception {
+        try (ServerProcess server = start()) {
+            assertThat(server.stderrUntil("warmed the HTTP side of a push up", Duration.ofSeconds(60)))
+                    .contains("warmed the HTTP side of a push up with 40 requests to itself");
+            String metrics = server.get("/metrics").body();
+            assertThat(metrics).as("the warm-up's deliveries").doesNotContain("route=\"/api/v1/webhook/sync-context\"");
+            assertThat(metrics).as("the warm-up's context reads").doesNotContain("route=\"/api/v1/context\"");
+            assertThat(count(journal(), "Sync from")).as("only the start's own sync is journaled").isEqualTo(1);
+            assertThat(lastSync().path("trigger").asText()).as("the status file").isEqualTo("start");
+            // the same delivery from a stranger who guesses at the marker is counted
+            String body = "{\"ref\":\"refs/heads/brain-trust-warm-up\",\"after\":\"" + "0".repeat(40) + "\"}";
+            HttpResponse<String> stranger = http.send(HttpRequest.newBuilder(URI.create(server.url + "/api/v1/webhook/sync-context"))
+                    .header("Content-Type", "application/json").header("X-GitHub-Event", "push")
+                    .header("X-GitHub-Delivery", "stranger").header("X-Brain-Trust-Warm-Up", "a guess")
+                    .header("X-Hub-Signature-256", "sha256=" + WebhookTest.hmac(SECRET, body, "HmacSHA256"))
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(stranger.statusCode()).as(stranger.body()).isEqualTo(202);
+            assertThat(server.get("/metrics").body()).containsPattern(java.util.regex.Pattern.quote(
+                    "http_server_requests_seconds_count{method=\"POST\",route=\"/api/v1/webhook/sync-context\",status=\"202\"} ")
+                    + "1(\\.0)?\n");
+        }
+    }
 }
