@@ -40,8 +40,12 @@ import java.util.TreeMap;
  *       the system property {@code bench.launcher}, so with the product's JVM options and class-data archive; else
  *       a plain child JVM on the test classpath) in cloud mode on a bare repository, then for each push: commit and
  *       push, deliver a signed GitHub webhook, and poll {@code GET /api/v1/context} until it shows the pushed
- *       revision. The first {@code bench.warmup} pushes (default 20) warm the JIT up and are not in the figures,
- *       the very first one is reported on its own: an always-on server lives in the steady state.</li>
+ *       revision. The first push comes as soon as {@code /ready} answers (the server's own warm-up still running) and
+ *       is counted, and reported on its own too; {@code bench.warmup} pushes (default 0) would be left out of the
+ *       figures; {@code bench.steady} pushes (default 30) after the counted ones give the steady state.</li>
+ *   <li>{@code webhook-late <dir> <pushes>}: the same, with {@code bench.pause-after-ready-ms} (default 5,000) between
+ *       {@code /ready} and the first push, so that the server's warm-up has run: a server restarted at night meets its
+ *       first push minutes later. No steady-state pushes.</li>
  *   <li>{@code poll <dir> <pushes>}: the same with the webhook off and {@code BRAIN_TRUST_SYNC_INTERVAL=1s}: the time
  *       from the push until {@code GET /api/v1/context} shows it.</li>
  * </ul>
@@ -60,6 +64,11 @@ public final class SyncBench {
         switch (args[0]) {
             case "nochange" -> noChange(dir);
             case "webhook" -> pushToLive(dir, Integer.parseInt(args[2]), true, null);
+            case "webhook-late" -> {
+                System.setProperty("bench.pause-after-ready-ms", System.getProperty("bench.pause-after-ready-ms", "5000"));
+                System.setProperty("bench.steady", "0");
+                pushToLive(dir, Integer.parseInt(args[2]), true, null, "_after_warm_up");
+            }
             case "poll" -> pushToLive(dir, Integer.parseInt(args[2]), false, null);
             case "webhook-apache" -> {
                 try (dev.braintrust.testing.ApacheGitServer apache = dev.braintrust.testing.ApacheGitServer.start(APACHE_USER, APACHE_TOKEN)) {
@@ -103,6 +112,11 @@ public final class SyncBench {
 
     /** @param apache null for a bare repository on disk; else the remote is served by this Apache, with its token */
     static void pushToLive(Path dir, int pushes, boolean webhook, dev.braintrust.testing.ApacheGitServer apache) throws Exception {
+        pushToLive(dir, pushes, webhook, apache, "");
+    }
+
+    static void pushToLive(Path dir, int pushes, boolean webhook, dev.braintrust.testing.ApacheGitServer apache, String suffix)
+            throws Exception {
         String secret = "bench-secret";
         java.nio.file.Files.createDirectories(dir);
         Path remoteDir = apache == null ? dir : apache.repos().resolve("bench");
@@ -135,14 +149,7 @@ public final class SyncBench {
                 dev.braintrust.testing.Poll.until(Duration.ofMinutes(2), "the server to be ready",
                         () -> status(http, base + "/ready") == 200);
                 warmUpClient(http, base, secret);
-                for (int w = 0; w < Integer.getInteger("bench.prewarm-http", 0); w++) {
-                    String wb = "{\"ref\":\"refs/heads/other\",\"after\":\"" + "0".repeat(40) + "\"}";
-                    http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/webhook/sync-context"))
-                            .header("Content-Type", "application/json").header("X-GitHub-Event", "push")
-                            .header("X-GitHub-Delivery", "w-" + w).header("X-Hub-Signature-256", "sha256=" + java.util.HexFormat.of().formatHex(hmac(secret, wb.getBytes(StandardCharsets.UTF_8))))
-                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(wb)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-                    revision(http, base + "/api/v1/context");
-                }
+                // 0 by default: the first push comes as soon as the server is ready, its warm-up still running
                 Thread.sleep(Long.getLong("bench.pause-after-ready-ms", 0));
                 int warmup = Integer.getInteger("bench.warmup", 0);
                 int steady = Integer.getInteger("bench.steady", webhook ? 30 : 0);
@@ -191,7 +198,8 @@ public final class SyncBench {
                 }
                 Thread.sleep(500); // the last push's work after its answer
                 all = withStepsAfterTheAnswer(all, dir.resolve("server.log"));
-                String name = (webhook ? "ours_webhook_push_to_live" : "ours_poll_1s_push_to_live") + (apache == null ? "" : "_apache");
+                String name = (webhook ? "ours_webhook_push_to_live" : "ours_poll_1s_push_to_live") + (apache == null ? "" : "_apache")
+                        + suffix;
                 List<Push> counted = all.subList(warmup, warmup + pushes);
                 List<Push> steadyState = all.subList(warmup + pushes, all.size());
                 System.out.printf("%s_first_ms=%.2f (the first push after start%s)%n", name, all.get(0).totalMs(),
