@@ -144,7 +144,7 @@ public final class SyncBench {
                     .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
             try {
                 // HTTP/1.1 as curl speaks it in the anchor (the JDK's default would offer an upgrade to h2c on each new connection)
-                java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+                Client http = Client.of(System.getProperty("bench.client", "blocking"));
                 String base = "http://127.0.0.1:" + port;
                 dev.braintrust.testing.Poll.until(Duration.ofMinutes(2), "the server to be ready",
                         () -> status(http, base + "/ready") == 200);
@@ -168,15 +168,12 @@ public final class SyncBench {
                     Map<String, Double> steps = new java.util.LinkedHashMap<>();
                     double webhookMs = 0;
                     if (webhook) {
-                        java.net.http.HttpResponse<String> answer = http.send(java.net.http.HttpRequest.newBuilder(
-                                        java.net.URI.create(base + "/api/v1/webhook/sync-context"))
-                                .header("Content-Type", "application/json").header("X-GitHub-Event", "push")
-                                .header("X-GitHub-Delivery", "bench-" + i).header("X-Hub-Signature-256", signature)
-                                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
-                                java.net.http.HttpResponse.BodyHandlers.ofString());
+                        Client.Answer answer = http.post(base + "/api/v1/webhook/sync-context", body,
+                                "Content-Type", "application/json", "X-GitHub-Event", "push",
+                                "X-GitHub-Delivery", "bench-" + i, "X-Hub-Signature-256", signature);
                         webhookMs = (System.nanoTime() - t0) / 1e6;
-                        if (answer.statusCode() != 200) {
-                            throw new IllegalStateException("webhook answered " + answer.statusCode() + ": " + answer.body());
+                        if (answer.status() != 200) {
+                            throw new IllegalStateException("webhook answered " + answer.status() + ": " + answer.body());
                         }
                         JSON.readTree(answer.body()).path("stepsMs").fields()
                                 .forEachRemaining(e -> steps.put(e.getKey(), e.getValue().asDouble()));
@@ -195,6 +192,11 @@ public final class SyncBench {
                     long c0 = System.nanoTime();
                     revision(http, base + "/api/v1/context"); // a cached read, not counted in the push
                     all.add(new Push(want, totalMs, webhookMs, firstReadMs[0], reads[0], (System.nanoTime() - c0) / 1e6, steps));
+                    if (Boolean.getBoolean("bench.print-pushes")) { // each push on standard error, for a closer look
+                        System.err.printf("push %d at %tT.%<tL: %.1f ms (webhook %.1f, server %.1f, first read %.1f) %s%n", i,
+                                System.currentTimeMillis(), totalMs, webhookMs,
+                                steps.values().stream().mapToDouble(Double::doubleValue).sum(), firstReadMs[0], steps);
+                    }
                 }
                 Thread.sleep(500); // the last push's work after its answer
                 all = withStepsAfterTheAnswer(all, dir.resolve("server.log"));
@@ -377,32 +379,27 @@ public final class SyncBench {
      * measures the server's first push and not this JVM's first request; the server sees only {@code GET /health}
      * and a POST to a path it does not serve (404), neither on the sync path.
      */
-    static void warmUpClient(java.net.http.HttpClient http, String base, String secret) throws Exception {
+    static void warmUpClient(Client http, String base, String secret) throws Exception {
         for (int i = 0; i < 20; i++) {
             status(http, base + "/health");
-            http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/bench-client-warm-up"))
-                            .header("Content-Type", "application/json")
-                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"warm-up\":" + i + "}")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            http.post(base + "/bench-client-warm-up", "{\"warm-up\":" + i + "}", "Content-Type", "application/json");
             hmac(secret, ("warm-up " + i).getBytes(StandardCharsets.UTF_8));
             JSON.readTree("{\"revision\":\"" + i + "\",\"stepsMs\":{\"a\":1.5}}")
                     .path("stepsMs").fields().forEachRemaining(e -> e.getValue().asDouble());
         }
     }
 
-    static int status(java.net.http.HttpClient http, String url) {
+    static int status(Client http, String url) {
         try {
-            return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+            return http.get(url).status();
         } catch (Exception e) {
             return -1;
         }
     }
 
-    static String revision(java.net.http.HttpClient http, String url) {
+    static String revision(Client http, String url) {
         try {
-            String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            String body = http.get(url).body();
             return JSON.readTree(body).path("revision").asText(null);
         } catch (Exception e) {
             return null;
@@ -541,6 +538,83 @@ public final class SyncBench {
             }
             written = inserter.insert(formatter);
             return written;
+        }
+    }
+
+    /**
+     * The bench's HTTP/1.1 client, keeping its connection open between requests: {@code blocking} (the default) is
+     * the JDK's {@link java.net.HttpURLConnection}, which answers on the calling thread as curl does in the anchor;
+     * {@code jdk} is {@link java.net.http.HttpClient}, whose hand-offs between its own threads add a few
+     * milliseconds per request on a 2-core machine (-Dbench.client=jdk measures with it).
+     */
+    abstract static class Client {
+        record Answer(int status, String body) {
+        }
+
+        abstract Answer get(String url) throws Exception;
+
+        /** @param headers names and values, alternating */
+        abstract Answer post(String url, String body, String... headers) throws Exception;
+
+        static Client of(String kind) {
+            return switch (kind) {
+                case "blocking" -> new Blocking();
+                case "jdk" -> new Jdk();
+                default -> throw new IllegalArgumentException("bench.client is blocking or jdk, not " + kind);
+            };
+        }
+
+        static final class Blocking extends Client {
+            @Override
+            Answer get(String url) throws Exception {
+                return answer((java.net.HttpURLConnection) java.net.URI.create(url).toURL().openConnection());
+            }
+
+            @Override
+            Answer post(String url, String body, String... headers) throws Exception {
+                java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(url).toURL().openConnection();
+                byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+                c.setRequestMethod("POST");
+                c.setDoOutput(true);
+                c.setFixedLengthStreamingMode(bytes.length);
+                for (int i = 0; i + 1 < headers.length; i += 2) {
+                    c.setRequestProperty(headers[i], headers[i + 1]);
+                }
+                try (java.io.OutputStream out = c.getOutputStream()) {
+                    out.write(bytes);
+                }
+                return answer(c);
+            }
+
+            private static Answer answer(java.net.HttpURLConnection c) throws java.io.IOException {
+                int status = c.getResponseCode();
+                try (java.io.InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+                    return new Answer(status, in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                }
+            }
+        }
+
+        static final class Jdk extends Client {
+            private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                    .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+
+            @Override
+            Answer get(String url) throws Exception {
+                var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                return new Answer(r.statusCode(), r.body());
+            }
+
+            @Override
+            Answer post(String url, String body, String... headers) throws Exception {
+                var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+                for (int i = 0; i + 1 < headers.length; i += 2) {
+                    b.header(headers[i], headers[i + 1]);
+                }
+                var r = http.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                return new Answer(r.statusCode(), r.body());
+            }
         }
     }
 }
