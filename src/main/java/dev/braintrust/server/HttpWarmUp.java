@@ -42,6 +42,8 @@ final class HttpWarmUp {
     static void run(String baseUrl, Secret apiKey, Secret webhookSecret, Secret marker, int rounds, BooleanSupplier stop) {
         long t0 = System.nanoTime();
         int sent = 0;
+        java.util.Set<Integer> webhookAnswers = new java.util.TreeSet<>();
+        java.util.Set<Integer> contextAnswers = new java.util.TreeSet<>();
         try {
             String signature = webhookSecret == null ? null : "sha256=" + HexFormat.of().formatHex(hmac(webhookSecret, DELIVERY));
             for (int i = 0; i < rounds && !stop.getAsBoolean(); i++) {
@@ -58,16 +60,16 @@ final class HttpWarmUp {
                 try (OutputStream out = post.getOutputStream()) {
                     out.write(DELIVERY);
                 }
-                finish(post);
+                webhookAnswers.add(finish(post));
                 HttpURLConnection get = open(baseUrl + "/api/v1/context", marker);
                 if (apiKey != null) {
                     get.setRequestProperty(Gatekeeper.HEADER, apiKey.reveal());
                 }
-                finish(get);
+                contextAnswers.add(finish(get));
                 sent += 2;
             }
-            log.info("warmed the HTTP side of a push up with {} requests to itself in {} ms (not counted in /metrics)", sent,
-                    (System.nanoTime() - t0) / 1_000_000);
+            log.info("warmed the HTTP side of a push up with {} requests to itself in {} ms (answered: webhook {}, context {}; "
+                    + "not counted in /metrics)", sent, (System.nanoTime() - t0) / 1_000_000, webhookAnswers, contextAnswers);
         } catch (IOException | RuntimeException e) {
             log.debug("warming the HTTP side of a push up failed after {} requests (the first push will be slower): {}", sent, e.toString());
         }
@@ -82,14 +84,15 @@ final class HttpWarmUp {
         return c;
     }
 
-    /** Reads the answer whole, whatever its status, so the connection can be used again. */
-    private static void finish(HttpURLConnection c) throws IOException {
+    /** Reads the answer whole, whatever its status, so the connection can be used again; returns the status. */
+    private static int finish(HttpURLConnection c) throws IOException {
         int status = c.getResponseCode();
         try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
             if (in != null) {
                 in.readAllBytes();
             }
         }
+        return status;
     }
 
     private static byte[] hmac(Secret secret, byte[] body) {

@@ -178,7 +178,8 @@ class PushToLiveTest {
     void the_warm_up_over_http_is_left_out_of_the_metrics_and_changes_nothing() throws Exception {
         try (ServerProcess server = start()) {
             assertThat(server.stderrUntil("warmed the HTTP side of a push up", Duration.ofSeconds(60)))
-                    .contains("warmed the HTTP side of a push up with 40 requests to itself");
+                    .contains("warmed the HTTP side of a push up with 40 requests to itself")
+                    .contains("(answered: webhook [202], context [200];");
             String metrics = server.get("/metrics").body();
             assertThat(metrics).as("the warm-up's deliveries").doesNotContain("route=\"/api/v1/webhook/sync-context\"");
             assertThat(metrics).as("the warm-up's context reads").doesNotContain("route=\"/api/v1/context\"");
@@ -195,6 +196,17 @@ class PushToLiveTest {
             assertThat(server.get("/metrics").body()).containsPattern(java.util.regex.Pattern.quote(
                     "http_server_requests_seconds_count{method=\"POST\",route=\"/api/v1/webhook/sync-context\",status=\"202\"} ")
                     + "1(\\.0)?\n");
+        }
+    }
+
+    @Test
+    void with_an_api_key_the_warm_up_reads_the_context_with_it() throws Exception {
+        String key = "push-to-live-key";
+        try (ServerProcess server = ServerProcess.start(home, Map.of("BRAIN_TRUST_GIT_URL", remote.url(), "HOME", dir.toString(),
+                "WEBHOOK_SECRET", SECRET, "BRAIN_TRUST_SYNC_INTERVAL", "0", "BRAIN_TRUST_API_KEY", key))) {
+            assertThat(server.stderrUntil("warmed the HTTP side of a push up", Duration.ofSeconds(60)))
+                    .contains("(answered: webhook [202], context [200];");
+            assertThat(server.get("/api/v1/context", "X-API-Key", key).statusCode()).as("not locked out").isEqualTo(200);
         }
     }
 }
