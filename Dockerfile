@@ -48,6 +48,7 @@ RUN apt-get update \
  && chown -R 10001:10001 /data
 COPY --from=build /src/target/native/libsqlitejdbc.so /opt/brain-trust/native/libsqlitejdbc.so
 COPY --from=build /src/target/brain-trust.jar /opt/brain-trust/brain-trust.jar
+COPY deploy/hand-over-secrets.sh /opt/brain-trust/hand-over-secrets.sh
 
 ENV PAI_HOME=/data/pai \
     HOME=/data \
@@ -60,5 +61,7 @@ EXPOSE 8000
 # /health only says the process answers; Kubernetes uses it for liveness (deploy/kubernetes).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD curl -fsS -o /dev/null "http://127.0.0.1:${BRAIN_TRUST_PORT:-8000}/ready" || exit 1
-ENTRYPOINT ["java", "-XX:+UseSerialGC", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-Dorg.sqlite.lib.path=/opt/brain-trust/native", "-Dorg.sqlite.lib.name=libsqlitejdbc.so", "-jar", "/opt/brain-trust/brain-trust.jar"]
+# Secrets given as plain variables (-e OPENAI_API_KEY=...) reach the server over a pipe, not in its environment,
+# which a skill could read (/proc/1/environ) where the engine does not let it have a PID namespace of its own.
+ENTRYPOINT ["/opt/brain-trust/hand-over-secrets.sh", "java", "-XX:+DisableAttachMechanism", "-XX:+UseSerialGC", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-Dorg.sqlite.lib.path=/opt/brain-trust/native", "-Dorg.sqlite.lib.name=libsqlitejdbc.so", "-jar", "/opt/brain-trust/brain-trust.jar"]
 CMD ["serve"]

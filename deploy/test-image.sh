@@ -258,6 +258,19 @@ local_mode() {
   check "HEALTHCHECK says healthy" healthy bt-it-local
   podman rm -f -t 5 bt-it-local >/dev/null
 
+  step "local: an API key given as a plain variable reaches the server over a pipe, not in its environment"
+  local plain environ; plain=$(openssl rand -hex 16)
+  podman run -d --name bt-it-plain -p 127.0.0.1::8000 -v "$(data_dir plain):/data" -e BRAIN_TRUST_API_KEY="$plain" \
+    "${HARDENED[@]}" "${DOCKER_TMP[@]}" "$IMAGE" >/dev/null
+  url=$(published bt-it-plain)
+  wait_ready "$url" bt-it-plain
+  check "the key given as a variable is the server's key" test "$(status -H "X-API-Key: $plain" "$url/api/v1/status")" = 200
+  check "process 1 is the server" sh -c "podman exec bt-it-plain cat /proc/1/cmdline | tr '\\0' ' ' | grep -q 'java .*brain-trust.jar serve'"
+  environ=$(podman exec bt-it-plain cat /proc/1/environ | tr '\0' '\n')
+  check "its environment can be read as a skill would (HOME=/data in it)" grep -qx 'HOME=/data' <<<"$environ"
+  check "and the key is not in it" test "$(grep -c "$plain" <<<"$environ")" = 0
+  podman rm -f -t 5 bt-it-plain >/dev/null
+
   step "local: the same without the image's SQLite setting (defect 1) is caught by the HEALTHCHECK"
   local entrypoint
   mapfile -t entrypoint < <(podman image inspect "$IMAGE" --format '{{json .Config.Entrypoint}}' | jq -r '.[] | select(startswith("-Dorg.sqlite.") | not)')

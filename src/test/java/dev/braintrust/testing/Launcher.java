@@ -34,6 +34,9 @@ public final class Launcher {
             Path root = Files.createDirectories(dir.resolve("launcher"));
             Path script = root.resolve("brain-trust");
             Files.copy(Path.of("brain-trust"), script, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+            Path handOver = Files.createDirectories(root.resolve("deploy")).resolve("hand-over-secrets.sh"); // the launcher sources it
+            Files.copy(Path.of("deploy", "hand-over-secrets.sh"), handOver, StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.COPY_ATTRIBUTES);
             Manifest manifest = new Manifest();
             manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
             manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, Main.class.getName());
