@@ -36,8 +36,8 @@ final class HttpWarmUp {
     }
 
     /**
-     * Sends {@code rounds} rounds of requests to {@code baseUrl}, stopping early when {@code stop} says so
-     * (real requests came: they warm the same code).
+     * Sends {@code rounds} rounds of requests to {@code baseUrl}, stopping early when {@code stop} says so (the
+     * server is stopping). The sync's warm-up, which runs this after its own, skips it once a real sync came.
      */
     static void run(String baseUrl, Secret apiKey, Secret webhookSecret, Secret marker, int rounds, BooleanSupplier stop) {
         long t0 = System.nanoTime();

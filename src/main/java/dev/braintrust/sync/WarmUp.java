@@ -92,8 +92,8 @@ final class WarmUp {
             }
         }
         if (warmed) {
-            log.info("warmed the sync path up with {} pushes in {} ms (off the request path: the first push after start "
-                    + "is as quick as the next ones){}", ran, (System.nanoTime() - t0) / 1_000_000,
+            log.info("warmed the sync path up with {} push(es) in {} ms (off the request path, so that the first push after "
+                    + "start finds that code loaded){}", ran, (System.nanoTime() - t0) / 1_000_000,
                     ran < pushes ? "; stopped after " + ran + " of " + pushes + ": a real sync came" : "");
         }
     }
