@@ -1,6 +1,9 @@
 package dev.braintrust;
 
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 
 /**
@@ -29,6 +32,17 @@ public final class Secret {
             return false;
         }
         return MessageDigest.isEqual(value.getBytes(StandardCharsets.UTF_8), candidate.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A fresh HMAC-SHA256 keyed with this secret (its UTF-8 bytes): how webhooks and triggers sign bodies. */
+    public Mac newHmacSha256() {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(value.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return mac;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("every JVM has HmacSHA256", e);
+        }
     }
 
     @Override

@@ -17,10 +17,7 @@ import dev.braintrust.workflow.WorkflowLibrary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
@@ -593,13 +590,7 @@ public final class ScheduleService implements AutoCloseable {
     }
 
     static String hmacHex(Secret secret, byte[] body) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.reveal().getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal(body));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("every JVM has HmacSHA256", e);
-        }
+        return HexFormat.of().formatHex(secret.newHmacSha256().doFinal(body));
     }
 
     private static String inputOf(byte[] body) {

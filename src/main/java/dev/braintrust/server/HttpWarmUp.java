@@ -4,15 +4,12 @@ import dev.braintrust.Secret;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.util.HexFormat;
 import java.util.function.BooleanSupplier;
 
@@ -45,7 +42,7 @@ final class HttpWarmUp {
         java.util.Set<Integer> webhookAnswers = new java.util.TreeSet<>();
         java.util.Set<Integer> contextAnswers = new java.util.TreeSet<>();
         try {
-            String signature = webhookSecret == null ? null : "sha256=" + HexFormat.of().formatHex(hmac(webhookSecret, DELIVERY));
+            String signature = webhookSecret == null ? null : "sha256=" + HexFormat.of().formatHex(webhookSecret.newHmacSha256().doFinal(DELIVERY));
             for (int i = 0; i < rounds && !stop.getAsBoolean(); i++) {
                 HttpURLConnection post = open(baseUrl + "/api/v1/webhook/sync-context", marker);
                 post.setRequestMethod("POST");
@@ -93,15 +90,5 @@ final class HttpWarmUp {
             }
         }
         return status;
-    }
-
-    private static byte[] hmac(Secret secret, byte[] body) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.reveal().getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return mac.doFinal(body);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("every JVM has HmacSHA256", e);
-        }
     }
 }

@@ -3,9 +3,6 @@ package dev.braintrust.sync;
 import dev.braintrust.Secret;
 
 import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -45,7 +42,7 @@ final class WebhookSignature {
     record Claim(Verified delivery, String header, byte[] expected, Secret secret) {
         /** A MAC to stream the body through, or null when the body needs no check. */
         Mac mac() {
-            return expected == null ? null : newMac(secret);
+            return expected == null ? null : secret.newHmacSha256();
         }
 
         /** @param digest the MAC of the whole body, or null when {@link #mac()} was null */
@@ -118,17 +115,7 @@ final class WebhookSignature {
     }
 
     static byte[] hmacSha256(Secret secret, byte[] body) {
-        return newMac(secret).doFinal(body);
-    }
-
-    private static Mac newMac(Secret secret) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.reveal().getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return mac;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("every JVM has HmacSHA256", e);
-        }
+        return secret.newHmacSha256().doFinal(body);
     }
 
     /** The first of these headers that is present and not blank, as its name was given here. */
