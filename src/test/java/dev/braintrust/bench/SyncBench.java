@@ -434,9 +434,14 @@ public final class SyncBench {
         System.out.printf("%s_p50_ms=%.3f%n%s_p95_ms=%.3f%n", name, pct(sorted, 50), name, pct(sorted, 95));
     }
 
+    /**
+     * The p-th percentile of sorted values as the anchors compute theirs ({@code a[int(NR*0.95)]} in awk, 1-based:
+     * the nearest rank, rounded down; of 30 pushes, p95 is the 28th), so that a ratio to an anchor compares the
+     * same statistic. It used to round up (the 29th of 30), one rank above the anchor's.
+     */
     static double pct(double[] sorted, int p) {
-        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+        int rank = (int) (sorted.length * (p / 100.0));
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
 
     /**
