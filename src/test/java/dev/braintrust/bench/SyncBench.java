@@ -40,7 +40,10 @@ import java.util.TreeMap;
  *       the system property {@code bench.launcher}, so with the product's JVM options and class-data archive; else
  *       a plain child JVM on the test classpath) in cloud mode on a bare repository, then for each push: commit and
  *       push, deliver a signed GitHub webhook, and poll {@code GET /api/v1/context} until it shows the pushed
- *       revision. The first push comes as soon as {@code /ready} answers (the server's own warm-up still running) and
+ *       revision. Each push is made by git itself, and the remote is not repacked in between, as in the anchor
+ *       ({@code bench.push-with=jgit} pushes with JGit instead, whose receive-pack keeps a pack per push, and
+ *       {@code bench.repack-every=10} runs JGit's gc on the remote before every tenth push: the harder workload these
+ *       figures had until 2026-12-01's third session). The first push comes as soon as {@code /ready} answers (the server's own warm-up still running) and
  *       is counted, and reported on its own too; {@code bench.warmup} pushes (default 0) would be left out of the
  *       figures; {@code bench.steady} pushes (default 30) after the counted ones give the steady state.</li>
  *   <li>{@code webhook-late <dir> <pushes>}: the same, with {@code bench.pause-after-ready-ms} (default 5,000) between
@@ -154,12 +157,20 @@ public final class SyncBench {
                 int warmup = Integer.getInteger("bench.warmup", 0);
                 int steady = Integer.getInteger("bench.steady", webhook ? 30 : 0);
                 List<Push> all = new ArrayList<>();
+                // The anchor's workload by default: each push by git itself (whose receive-pack keeps a small push as
+                // loose objects; JGit's keeps a pack per push), the remote never repacked in between
+                boolean pushWithJGit = "jgit".equals(System.getProperty("bench.push-with", "git"));
+                int repackEvery = Integer.getInteger("bench.repack-every", 0);
                 for (int i = 0; i < warmup + pushes + steady; i++) {
-                    if (i % 10 == 9) {
+                    if (repackEvery > 0 && i % repackEvery == repackEvery - 1) {
                         packRemote(remote.bare);
                     }
                     remote.commit("r" + i, "context/GOALS.md", "goals, revision " + i + "\n" + "lorem ipsum ".repeat(250));
-                    remote.push();
+                    if (pushWithJGit) {
+                        remote.push();
+                    } else {
+                        gitPush(remote);
+                    }
                     String want = remote.head();
                     // signed before the clock starts, as the anchor does
                     String body = "{\"ref\":\"refs/heads/main\",\"after\":\"" + want + "\"}";
@@ -357,6 +368,16 @@ public final class SyncBench {
      * pushes into loose objects and packs them in the background; untended, the bench's remote would
      * hold a hundred packs, and every fetch from it would search them all.
      */
+    /** Pushes the branch with git itself, as the anchor's client does. */
+    static void gitPush(dev.braintrust.testing.RemoteFixture remote) throws Exception {
+        Process git = new ProcessBuilder("git", "-C", remote.work.toString(), "push", "-q", remote.bare.toString(),
+                "refs/heads/" + remote.branch + ":refs/heads/" + remote.branch).redirectErrorStream(true).start();
+        String out = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (git.waitFor() != 0) {
+            throw new IllegalStateException("git push failed: " + out);
+        }
+    }
+
     static void packRemote(Path bare) throws Exception {
         try (Git git = Git.open(bare.toFile())) {
             git.getRepository().getConfig().setString("gc", null, "prunePackExpire", "now");
