@@ -14,6 +14,9 @@
 #   BENCH_BASELINE=1 runs the server with the speed-ups of issue 19 switched off (reading a local remote
 #   directly, answering a webhook before the working tree follows, loading the snapshot after the answer,
 #   the start-up warm-up), for a before/after.
+#   BENCH_OPTS passes system properties to SyncBench, e.g. BENCH_OPTS="-Dbench.push-with=jgit -Dbench.repack-every=10"
+#   for section 1's harder workload (pushes by JGit, which keeps a pack per push, and the remote repacked before every
+#   tenth push); by default each push is made by git itself and the remote is never repacked, as in the anchor.
 #   Section 1 prints the server's steps per push (first push after start, p50 and p95 of the counted pushes,
 #   and of 30 steady-state pushes after them) from the webhook's stepsMs.
 set -euo pipefail
@@ -42,7 +45,7 @@ p() { grep -E "^$1=" <<<"$2" | head -1 | cut -d= -f2; }
 # Runs one SyncBench mode; its log goes to $work/<mode>.log, and its tail to the terminal when it fails.
 bench() {
   local mode="$1"; shift
-  java "$@" -cp "$cp" dev.braintrust.bench.SyncBench "$mode" "$work/$mode" ${pushes_arg:-} 2>"$work/$mode.log" \
+  java ${BENCH_OPTS:-} "$@" -cp "$cp" dev.braintrust.bench.SyncBench "$mode" "$work/$mode" ${pushes_arg:-} 2>"$work/$mode.log" \
     || { echo "SyncBench $mode failed:" >&2; tail -30 "$work/$mode.log" >&2; tail -30 "$work/$mode/server.log" >&2 2>/dev/null; return 1; }
 }
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
