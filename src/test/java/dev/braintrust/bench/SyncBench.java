@@ -42,10 +42,11 @@ import java.util.TreeMap;
  *       push, deliver a signed GitHub webhook, and poll {@code GET /api/v1/context} until it shows the pushed
  *       revision. Each push is made by git itself, and the remote is not repacked in between, as in the anchor
  *       ({@code bench.push-with=jgit} pushes with JGit instead, whose receive-pack keeps a pack per push, and
- *       {@code bench.repack-every=10} runs JGit's gc on the remote before every tenth push: the harder workload these
- *       figures had until 2026-12-01's third session). The first push comes as soon as {@code /ready} answers (the server's own warm-up still running) and
- *       is counted, and reported on its own too; {@code bench.warmup} pushes (default 0) would be left out of the
- *       figures; {@code bench.steady} pushes (default 30) after the counted ones give the steady state.</li>
+ *       {@code bench.repack-every=10} runs JGit's gc on the remote before every tenth push: the harder workload
+ *       these figures had until 2026-12-01's third session). The first push comes as soon as {@code /ready}
+ *       answers (the server's own warm-up still running) and is counted, and reported on its own too;
+ *       {@code bench.warmup} pushes (default 0) would be left out of the figures; {@code bench.steady} pushes
+ *       (default 30) after the counted ones give the steady state.</li>
  *   <li>{@code webhook-late <dir> <pushes>}: the same, with {@code bench.pause-after-ready-ms} (default 5,000) between
  *       {@code /ready} and the first push, so that the server's warm-up has run: a server restarted at night meets its
  *       first push minutes later. No steady-state pushes.</li>
@@ -363,11 +364,6 @@ public final class SyncBench {
         }
     }
 
-    /**
-     * JGit's receiving side keeps every push as a pack of its own, where a git host unpacks small
-     * pushes into loose objects and packs them in the background; untended, the bench's remote would
-     * hold a hundred packs, and every fetch from it would search them all.
-     */
     /** Pushes the branch with git itself, as the anchor's client does. */
     static void gitPush(dev.braintrust.testing.RemoteFixture remote) throws Exception {
         Process git = new ProcessBuilder("git", "-C", remote.work.toString(), "push", "-q", remote.bare.toString(),
@@ -378,6 +374,11 @@ public final class SyncBench {
         }
     }
 
+    /**
+     * JGit's receiving side keeps every push as a pack of its own, where git and a git host unpack small
+     * pushes into loose objects and pack them in the background: with {@code bench.push-with=jgit}, an
+     * untended remote would hold a hundred packs, and every fetch from it would search them all.
+     */
     static void packRemote(Path bare) throws Exception {
         try (Git git = Git.open(bare.toFile())) {
             git.getRepository().getConfig().setString("gc", null, "prunePackExpire", "now");
