@@ -62,17 +62,17 @@ anchor="$(bash "$anchors/webhook-pull-latency.sh" "$pushes")"
 echo "$anchor"
 a50=$(sed -n 's/.*p50=\([0-9]*\).*/\1/p' <<<"$anchor"); a95=$(sed -n 's/.*p95=\([0-9]*\).*/\1/p' <<<"$anchor")
 o50=$(p ours_webhook_push_to_live_p50_ms "$ours"); o95=$(p ours_webhook_push_to_live_p95_ms "$ours")
-python3 -c "print('ratio webhook push-to-live, bare repository (ours/anchor): p50 %.2f, p95 %.2f' % ($o50*1000/$a50, $o95*1000/$a95))"
+python3 -c "print('ratio webhook push-to-live, bare repository (ours/anchor): p50 %.2f, p95 %.3f (target <= 0.5)' % ($o50*1000/$a50, $o95*1000/$a95))"
 h50=$(p ours_webhook_push_to_live_apache_p50_ms "$apache"); h95=$(p ours_webhook_push_to_live_apache_p95_ms "$apache")
-python3 -c "print('ratio webhook push-to-live, Apache smart HTTP (ours/anchor on a bare repository): p50 %.2f, p95 %.2f' % ($h50*1000/$a50, $h95*1000/$a95))"
+python3 -c "print('ratio webhook push-to-live, Apache smart HTTP (ours/anchor on a bare repository): p50 %.2f, p95 %.3f' % ($h50*1000/$a50, $h95*1000/$a95))"
 s95=$(p ours_webhook_push_to_live_steady_p95_ms "$ours"); f=$(p ours_webhook_push_to_live_first_ms "$ours" | cut -d" " -f1)
-python3 -c "print('ratio first push after start / our steady p95, bare repository: %.2f' % ($f/$s95))"
+python3 -c "print('ratio first push after start / our steady p95, bare repository: %.3f (target <= 2)' % ($f/$s95))"
 # the first push once the server's start-up warm-up has run (5 s after /ready), a fresh server, five pushes
 pushes_arg=5
 late="$(bench webhook-late -Dbench.launcher="$launcher")"
 echo "$late" | grep -E '_first_ms'
 l=$(p ours_webhook_push_to_live_after_warm_up_first_ms "$late" | cut -d" " -f1)
-python3 -c "print('ratio first push 5 s after start / our steady p95, bare repository: %.2f' % ($l/$s95))"
+python3 -c "print('ratio first push 5 s after start / our steady p95, bare repository: %.3f' % ($l/$s95))"
 pushes_arg="$pushes"
 fi
 
