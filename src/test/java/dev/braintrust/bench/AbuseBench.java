@@ -10,7 +10,6 @@ import dev.braintrust.testing.ServerProcess;
 import dev.braintrust.testing.TestHome;
 
 import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -358,8 +357,7 @@ public final class AbuseBench {
     }
 
     static String sign(String secret, int size) throws Exception {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        Mac mac = dev.braintrust.Secret.ofNullable(secret).newHmacSha256();
         try (InputStream in = paddedPush(size)) {
             byte[] buffer = new byte[1 << 16];
             for (int n; (n = in.read(buffer)) > 0; ) {

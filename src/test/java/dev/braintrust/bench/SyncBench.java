@@ -447,10 +447,8 @@ public final class SyncBench {
         }
     }
 
-    static byte[] hmac(String secret, byte[] body) throws Exception {
-        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-        mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        return mac.doFinal(body);
+    static byte[] hmac(String secret, byte[] body) {
+        return dev.braintrust.Secret.ofNullable(secret).newHmacSha256().doFinal(body);
     }
 
     interface Action {

@@ -50,8 +50,15 @@ class PushToLiveTest {
     }
 
     ServerProcess start() throws Exception {
-        ServerProcess server = ServerProcess.start(home, Map.of("BRAIN_TRUST_GIT_URL", remote.url(), "HOME", dir.toString(),
+        return start(Map.of());
+    }
+
+    /** The server on the remote, with {@code more} variables beside the usual ones. */
+    ServerProcess start(Map<String, String> more) throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(Map.of("BRAIN_TRUST_GIT_URL", remote.url(), "HOME", dir.toString(),
                 "WEBHOOK_SECRET", SECRET, "BRAIN_TRUST_SYNC_INTERVAL", "0"));
+        env.putAll(more);
+        ServerProcess server = ServerProcess.start(home, env);
         until("the server to be ready", () -> server.get("/ready").statusCode() == 200);
         return server;
     }
@@ -202,8 +209,7 @@ class PushToLiveTest {
     @Test
     void with_an_api_key_the_warm_up_reads_the_context_with_it() throws Exception {
         String key = "push-to-live-key";
-        try (ServerProcess server = ServerProcess.start(home, Map.of("BRAIN_TRUST_GIT_URL", remote.url(), "HOME", dir.toString(),
-                "WEBHOOK_SECRET", SECRET, "BRAIN_TRUST_SYNC_INTERVAL", "0", "BRAIN_TRUST_API_KEY", key))) {
+        try (ServerProcess server = start(Map.of("BRAIN_TRUST_API_KEY", key))) {
             assertThat(server.stderrUntil("warmed the HTTP side of a push up", Duration.ofSeconds(60)))
                     .contains("(answered: webhook [202], context [200];");
             assertThat(server.get("/api/v1/context", "X-API-Key", key).statusCode()).as("not locked out").isEqualTo(200);
