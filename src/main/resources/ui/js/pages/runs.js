@@ -73,9 +73,16 @@ async function runPage(root, { param, signal, app }) {
   await loadApprovals();
   draw(run);
   if (run.status === 'running' || run.status === 'waiting') {
+    // One fetch at a time; an event that comes while one is out gets a fetch of its own after it (that fetch may
+    // have left before the run changed: sharing it lost the run's last state, and the page stayed at "running").
     let refreshing = null;
+    let again = null;
     const refresh = () => {
-      refreshing ||= Promise.all([api(`/api/v1/runs/${encodeURIComponent(param)}`, { signal }), loadApprovals()])
+      if (refreshing) {
+        again ||= refreshing.then(() => { again = null; return refresh(); });
+        return again;
+      }
+      refreshing = Promise.all([api(`/api/v1/runs/${encodeURIComponent(param)}`, { signal }), loadApprovals()])
         .then(([r]) => { run = r; draw(r); }, () => {}).finally(() => { refreshing = null; });
       return refreshing;
     };
