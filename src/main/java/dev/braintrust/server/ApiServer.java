@@ -63,8 +63,9 @@ public final class ApiServer implements AutoCloseable {
     private final List<ServerConnector> connectors = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Marks this process's requests to itself ({@link HttpWarmUp}), which {@code /metrics} leaves out. */
     private final dev.braintrust.Secret warmUpMarker = dev.braintrust.Secret.ofNullable(java.util.UUID.randomUUID().toString());
-    /** Rounds of {@link HttpWarmUp} requests at start; 0 turns them off (bench/sync.sh's baseline). */
-    static final int WARM_UP_ROUNDS = Integer.getInteger("brain-trust.http.warm-up-rounds", 20);
+    /** Rounds of {@link HttpWarmUp} requests each time the sync's warm-up asks; 0 turns them off (bench/sync.sh's baseline). */
+    static final int WARM_UP_ROUNDS = Integer.getInteger("brain-trust.http.warm-up-rounds", 2);
+    private final HttpWarmUp httpWarmUp = new HttpWarmUp();
 
     public ApiServer(BrainTrust brainTrust) {
         this.brainTrust = brainTrust;
@@ -307,12 +308,13 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /**
-     * Sends this server, over loopback, a few rounds of the requests a push brings ({@link HttpWarmUp}): an ignored
-     * webhook delivery and a context read, left out of {@code /metrics}. Blocks; the caller runs it in the background.
+     * Sends this server, over loopback, a round or two of the requests a push brings ({@link HttpWarmUp}): an ignored
+     * webhook delivery and a context read, left out of {@code /metrics}. Blocks; the sync's warm-up runs it in the
+     * background between its pushes.
      */
     public void warmUp() {
         if (app != null && WARM_UP_ROUNDS > 0) {
-            HttpWarmUp.run(localUrl(), config.apiKey(), config.webhookSecret(), warmUpMarker, WARM_UP_ROUNDS, () -> app == null);
+            httpWarmUp.run(localUrl(), config.apiKey(), config.webhookSecret(), warmUpMarker, WARM_UP_ROUNDS, () -> app == null);
         }
     }
 

@@ -18,8 +18,9 @@ import java.util.function.BooleanSupplier;
  * webhook (of a push to a branch no server follows, so it is answered 202 and changes nothing) and a read of
  * {@code /api/v1/context}. The sync's own code is warmed elsewhere; this loads and compiles what is around it,
  * Jetty's reading of a request with a body, the routes, the gatekeeper and the JSON answers, which a server
- * otherwise meets cold with its first push. The requests carry a marker only this process knows, so that
- * {@code /metrics} leaves them out. Never throws: a failure only means a slower first push.
+ * otherwise meets cold with its first push. The sync's warm-up asks for a short round of them before each of its
+ * pushes, so that a real push that comes early finds both sides warmed a little. The requests carry a marker only
+ * this process knows, so that {@code /metrics} leaves them out. Never throws: a failure only means a slower first push.
  */
 final class HttpWarmUp {
     private static final Logger log = LoggerFactory.getLogger(HttpWarmUp.class);
@@ -29,14 +30,14 @@ final class HttpWarmUp {
     private static final byte[] DELIVERY = "{\"ref\":\"refs/heads/brain-trust-warm-up\",\"after\":\"0000000000000000000000000000000000000000\"}"
             .getBytes(StandardCharsets.UTF_8);
 
-    private HttpWarmUp() {
-    }
+    /** Calls so far: the first call's requests are logged at INFO (it shows the warm-up works), the others at DEBUG. */
+    private final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * Sends {@code rounds} rounds of requests to {@code baseUrl}, stopping early when {@code stop} says so (the
-     * server is stopping). The sync's warm-up, which runs this after its own, skips it once a real sync came.
+     * server is stopping). The sync's warm-up calls it between its pushes, and no more once a real sync came.
      */
-    static void run(String baseUrl, Secret apiKey, Secret webhookSecret, Secret marker, int rounds, BooleanSupplier stop) {
+    void run(String baseUrl, Secret apiKey, Secret webhookSecret, Secret marker, int rounds, BooleanSupplier stop) {
         long t0 = System.nanoTime();
         int sent = 0;
         java.util.Set<Integer> webhookAnswers = new java.util.TreeSet<>();
@@ -65,8 +66,16 @@ final class HttpWarmUp {
                 contextAnswers.add(finish(get));
                 sent += 2;
             }
-            log.info("warmed the HTTP side of a push up with {} requests to itself in {} ms (answered: webhook {}, context {}; "
-                    + "not counted in /metrics)", sent, (System.nanoTime() - t0) / 1_000_000, webhookAnswers, contextAnswers);
+            boolean first = calls.getAndIncrement() == 0;
+            String line = "warmed the HTTP side of a push up with {} requests to itself in {} ms (answered: webhook {}, context {}; "
+                    + "not counted in /metrics){}";
+            Object[] args = {sent, (System.nanoTime() - t0) / 1_000_000, webhookAnswers, contextAnswers,
+                    first ? "; a round follows each push of the sync's warm-up" : ""};
+            if (first) {
+                log.info(line, args);
+            } else {
+                log.debug(line, args);
+            }
         } catch (IOException | RuntimeException e) {
             log.debug("warming the HTTP side of a push up failed after {} requests (the first push will be slower): {}", sent, e.toString());
         }

@@ -153,9 +153,12 @@ public final class SyncService implements AutoCloseable {
     /**
      * Runs the path of a push a few times over on a scratch repository ({@link WarmUp}), on the sync
      * thread after the start's sync, so that the first real push finds its code loaded and compiled;
-     * then {@code overHttp} (the server's requests to itself), on the same thread. The server calls it once it
-     * answers {@code /health}: the warm-up's work never delays start-up, and it stops early once a real sync
-     * is asked for (which warms the same code, and should not share the machine with it).
+     * {@code overHttp} (a round of the server's requests to itself) runs on the same thread before the first
+     * of those pushes and after each: a real push that comes while the warm-up runs (the bench's first push
+     * comes about a second after {@code /ready}) then finds both the sync and the requests around it warmed
+     * a little, instead of the sync well and the requests not at all. The server calls it once it answers
+     * {@code /health}: the warm-up's work never delays start-up, and it stops early once a real sync is asked
+     * for (which warms the same code, and should not share the machine with it).
      */
     public void warmUpInBackground(Runnable overHttp) {
         synchronized (queueLock) {
@@ -165,12 +168,15 @@ public final class SyncService implements AutoCloseable {
             executor.execute(() -> {
                 long asked = syncsAskedFor.get();
                 java.util.function.BooleanSupplier realSyncCame = () -> syncsAskedFor.get() != asked;
+                Runnable overHttpUnlessASyncCame = () -> {
+                    if (!realSyncCame.getAsBoolean()) {
+                        overHttp.run();
+                    }
+                };
+                overHttpUnlessASyncCame.run();
                 WarmUp.run(mirror.home().resolve("state").resolve("sync").resolve("warm-up"), SyncTuning.WARM_UP_PUSHES,
-                        realSyncCame);
+                        realSyncCame, overHttpUnlessASyncCame);
                 warmUpRecords();
-                if (!realSyncCame.getAsBoolean()) {
-                    overHttp.run();
-                }
             });
         }
     }

@@ -44,9 +44,10 @@ final class WarmUp {
 
     /**
      * Runs {@code pushes} pushes in {@code scratch} (created, then deleted), fewer when {@code stop} says so
-     * before one. Never throws: a failure is logged at debug level and only means that the first real push is slower.
+     * before one, and {@code afterEachPush} after each. Never throws: a failure is logged at debug level and only
+     * means that the first real push is slower.
      */
-    static void run(Path scratch, int pushes, java.util.function.BooleanSupplier stop) {
+    static void run(Path scratch, int pushes, java.util.function.BooleanSupplier stop, Runnable afterEachPush) {
         long t0 = System.nanoTime();
         boolean warmed = false;
         int ran = 0;
@@ -78,6 +79,7 @@ final class WarmUp {
                             throw new IllegalStateException("the warm-up delivery was answered " + answer.status() + ": " + answer.body());
                         }
                         context.load();
+                        afterEachPush.run();
                     }
                 }
             }

@@ -184,9 +184,11 @@ class PushToLiveTest {
     @Test
     void the_warm_up_over_http_is_left_out_of_the_metrics_and_changes_nothing() throws Exception {
         try (ServerProcess server = start()) {
-            assertThat(server.stderrUntil("warmed the HTTP side of a push up", Duration.ofSeconds(60)))
-                    .contains("warmed the HTTP side of a push up with 40 requests to itself")
+            String log = server.stderrUntil("warmed the HTTP side of a push up", Duration.ofSeconds(60));
+            assertThat(log).contains("warmed the HTTP side of a push up with 4 requests to itself")
                     .contains("(answered: webhook [202], context [200];");
+            assertThat(log.substring(0, log.indexOf("warmed the HTTP side")))
+                    .as("a round before the sync's warm-up pushes, not only after them").doesNotContain("warmed the sync path up");
             String metrics = server.get("/metrics").body();
             assertThat(metrics).as("the warm-up's deliveries").doesNotContain("route=\"/api/v1/webhook/sync-context\"");
             assertThat(metrics).as("the warm-up's context reads").doesNotContain("route=\"/api/v1/context\"");
