@@ -3,6 +3,7 @@ package dev.braintrust.sync;
 import dev.braintrust.Config;
 import dev.braintrust.Secret;
 import dev.braintrust.journal.Journal;
+import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.lib.CommitBuilder;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
@@ -58,12 +59,13 @@ final class WarmUp {
             try (Repository remote = new FileRepositoryBuilder().setGitDir(remoteDir.toFile()).setBare().build()) {
                 remote.create(true);
                 push(remote, 0);
+                Git.cloneRepository().setURI(remoteDir.toString()).setDirectory(home.toFile()).setBranch(BRANCH).call().close();
                 Config config = Config.fromEnv(Map.of("HOME", scratch.toString(), "PAI_HOME", home.toString(),
                         "BRAIN_TRUST_GIT_URL", remoteDir.toString(), "BRAIN_TRUST_GIT_BRANCH", BRANCH));
                 try (GitMirror mirror = GitMirror.open(home, GitRemote.of(config));
                      SyncService service = new SyncService(mirror, new Journal(home.resolve("logs"), Clock.systemUTC()),
                              () -> { }, Duration.ZERO, secret, Clock.systemUTC(), true)) {
-                    mirror.sync("warm-up"); // clones, as a server's start does into a fresh home
+                    mirror.sync("warm-up");
                     var context = mirror.contextSource(Clock.systemUTC());
                     for (int i = 1; i <= pushes && !stop.getAsBoolean(); i++) {
                         ran = i;
