@@ -310,7 +310,7 @@ public final class ApiServer implements AutoCloseable {
     /**
      * Sends this server, over loopback, a round or two of the requests a push brings ({@link HttpWarmUp}): an ignored
      * webhook delivery and a context read, left out of {@code /metrics}. Blocks; the sync's warm-up runs it in the
-     * background between its pushes.
+     * background, beside its pushes.
      */
     public void warmUp() {
         if (app != null && WARM_UP_ROUNDS > 0) {

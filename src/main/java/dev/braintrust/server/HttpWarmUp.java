@@ -18,8 +18,9 @@ import java.util.function.BooleanSupplier;
  * webhook (of a push to a branch no server follows, so it is answered 202 and changes nothing) and a read of
  * {@code /api/v1/context}. The sync's own code is warmed elsewhere; this loads and compiles what is around it,
  * Jetty's reading of a request with a body, the routes, the gatekeeper and the JSON answers, which a server
- * otherwise meets cold with its first push. The sync's warm-up asks for a short round of them before each of its
- * pushes, so that a real push that comes early finds both sides warmed a little. The requests carry a marker only
+ * otherwise meets cold with its first push. The sync's warm-up sends a short round of them a few times over, on a
+ * thread of its own beside its pushes, so that a real push that comes early finds both sides warmed a little.
+ * The requests carry a marker only
  * this process knows, so that {@code /metrics} leaves them out. Never throws: a failure only means a slower first push.
  */
 final class HttpWarmUp {
@@ -35,7 +36,7 @@ final class HttpWarmUp {
 
     /**
      * Sends {@code rounds} rounds of requests to {@code baseUrl}, stopping early when {@code stop} says so (the
-     * server is stopping). The sync's warm-up calls it between its pushes, and no more once a real sync came.
+     * server is stopping). The sync's warm-up calls it a few times over beside its pushes, and no more once a real sync came.
      */
     void run(String baseUrl, Secret apiKey, Secret webhookSecret, Secret marker, int rounds, BooleanSupplier stop) {
         long t0 = System.nanoTime();
@@ -70,7 +71,7 @@ final class HttpWarmUp {
             String line = "warmed the HTTP side of a push up with {} requests to itself in {} ms (answered: webhook {}, context {}; "
                     + "not counted in /metrics){}";
             Object[] args = {sent, (System.nanoTime() - t0) / 1_000_000, webhookAnswers, contextAnswers,
-                    first ? "; a round follows each push of the sync's warm-up" : ""};
+                    first ? "; a few more rounds follow, beside the sync's warm-up" : ""};
             if (first) {
                 log.info(line, args);
             } else {

@@ -153,31 +153,32 @@ public final class SyncService implements AutoCloseable {
     /**
      * Runs the path of a push a few times over on a scratch repository ({@link WarmUp}), on the sync
      * thread after the start's sync, so that the first real push finds its code loaded and compiled;
-     * {@code overHttp} (a round of the server's requests to itself) runs on the same thread before the first
-     * of those pushes and after each: a real push that comes while the warm-up runs (the bench's first push
-     * comes about a second after {@code /ready}) then finds both the sync and the requests around it warmed
-     * a little, instead of the sync well and the requests not at all. The server calls it once it answers
-     * {@code /health}: the warm-up's work never delays start-up, and it stops early once a real sync is asked
-     * for (which warms the same code, and should not share the machine with it).
+     * meanwhile, on a thread of its own, {@code overHttp} (a round of the server's requests to itself) runs a few
+     * times over: it mostly waits for the server's answers, so the two share the machine's cores instead of
+     * taking turns on one (the bench's first push comes about a second after {@code /ready}, while they run).
+     * The server calls it once it answers {@code /health}: the warm-up's work never delays start-up (begun
+     * before, beside the server's own start, it delayed {@code /health} by ~18%), and both stop early once a
+     * real sync is asked for (which warms the same code, and should not share the machine with them).
      */
     public void warmUpInBackground(Runnable overHttp) {
         synchronized (queueLock) {
             if (closed || SyncTuning.WARM_UP_PUSHES <= 0) {
                 return;
             }
+            long asked = syncsAskedFor.get();
+            java.util.function.BooleanSupplier realSyncCame = () -> syncsAskedFor.get() != asked;
             executor.execute(() -> {
-                long asked = syncsAskedFor.get();
-                java.util.function.BooleanSupplier realSyncCame = () -> syncsAskedFor.get() != asked;
-                Runnable overHttpUnlessASyncCame = () -> {
-                    if (!realSyncCame.getAsBoolean()) {
-                        overHttp.run();
-                    }
-                };
-                overHttpUnlessASyncCame.run();
                 WarmUp.run(mirror.home().resolve("state").resolve("sync").resolve("warm-up"), SyncTuning.WARM_UP_PUSHES,
-                        realSyncCame, overHttpUnlessASyncCame);
+                        realSyncCame);
                 warmUpRecords();
             });
+            Thread requests = new Thread(() -> {
+                for (int i = 0; i < SyncTuning.WARM_UP_REQUEST_ROUNDS && !realSyncCame.getAsBoolean(); i++) {
+                    overHttp.run();
+                }
+            }, "http-warm-up");
+            requests.setDaemon(true);
+            requests.start();
         }
     }
 

@@ -14,6 +14,8 @@ final class SyncTuning {
     static final boolean LOAD_AFTER_ANSWER = !"false".equals(System.getProperty("brain-trust.sync.load-after-answer"));
     /** Pushes {@link WarmUp} runs at start; 0 turns it off. */
     static final int WARM_UP_PUSHES = Integer.getInteger("brain-trust.sync.warm-up-pushes", 8);
+    /** Times the server's requests to itself are sent beside {@link WarmUp}'s pushes (each time, a round or two). */
+    static final int WARM_UP_REQUEST_ROUNDS = Integer.getInteger("brain-trust.sync.warm-up-request-rounds", 5);
 
     /** Each sync's steps after its answer are logged at info level (bench/sync.sh reads them from the server's log). */
     static final boolean LOG_STEPS = Boolean.getBoolean("brain-trust.sync.log-steps");

@@ -44,10 +44,10 @@ final class WarmUp {
 
     /**
      * Runs {@code pushes} pushes in {@code scratch} (created, then deleted), fewer when {@code stop} says so
-     * before one, and {@code afterEachPush} after each. Never throws: a failure is logged at debug level and only
+     * before one. Never throws: a failure is logged at debug level and only
      * means that the first real push is slower.
      */
-    static void run(Path scratch, int pushes, java.util.function.BooleanSupplier stop, Runnable afterEachPush) {
+    static void run(Path scratch, int pushes, java.util.function.BooleanSupplier stop) {
         long t0 = System.nanoTime();
         boolean warmed = false;
         int ran = 0;
@@ -79,7 +79,6 @@ final class WarmUp {
                             throw new IllegalStateException("the warm-up delivery was answered " + answer.status() + ": " + answer.body());
                         }
                         context.load();
-                        afterEachPush.run();
                     }
                 }
             }

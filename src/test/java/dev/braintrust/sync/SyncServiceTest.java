@@ -75,6 +75,56 @@ class SyncServiceTest {
     }
 
     @Test
+    void the_warm_up_s_requests_run_beside_its_pushes_on_a_thread_of_their_own() throws Exception {
+        open(Duration.ZERO);
+        service.syncNow("start");
+        Path scratch = home.resolve("state/sync/warm-up/home");
+        List<String> rounds = java.util.Collections.synchronizedList(new ArrayList<>());
+        service.warmUpInBackground(() -> {
+            // waits for the sync's warm-up to be at its pushes: taking turns on one thread, it never would be
+            boolean beside = !rounds.isEmpty() || within(Duration.ofSeconds(30), () -> Files.isDirectory(scratch));
+            rounds.add(Thread.currentThread().getName() + (beside ? "" : " (alone)"));
+        });
+        Poll.until(Duration.ofSeconds(60), "the warm-up's rounds of requests", () -> rounds.size() == SyncTuning.WARM_UP_REQUEST_ROUNDS);
+        assertThat(rounds).as("each round on the requests' own thread, the first while the sync's warm-up pushed")
+                .containsOnly("http-warm-up");
+        Poll.until(Duration.ofSeconds(60), "the scratch folder deleted", () -> !Files.isDirectory(home.resolve("state/sync/warm-up")));
+        assertThat(service.status().lastRevision()).as("the home serves the remote's commit, not a scratch one")
+                .isEqualTo(remote.head());
+    }
+
+    private static boolean within(Duration deadline, java.util.function.BooleanSupplier condition) {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                return false;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void the_warm_up_s_requests_stop_once_a_real_sync_is_asked_for() throws Exception {
+        open(Duration.ZERO);
+        service.syncNow("start");
+        java.util.concurrent.atomic.AtomicInteger rounds = new java.util.concurrent.atomic.AtomicInteger();
+        CountDownLatch realSync = new CountDownLatch(1);
+        service.warmUpInBackground(() -> {
+            if (rounds.incrementAndGet() == 2) {
+                service.requestSync("webhook").thenRun(realSync::countDown);
+            }
+        });
+        assertThat(realSync.await(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(rounds.get()).as("no round after the one that asked for a real sync").isEqualTo(2);
+    }
+
+    @Test
     void invalidates_the_context_and_writes_the_journal_only_when_the_revision_changed() {
         open(Duration.ZERO);
         service.syncNow("test");
