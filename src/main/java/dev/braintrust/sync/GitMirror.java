@@ -113,6 +113,11 @@ public final class GitMirror implements AutoCloseable {
     private boolean workTreeVerified;
     /** The served commit is not yet the working tree's and the branch's: {@link #settle(SyncSteps.Timer)} is due. */
     private boolean settleDue;
+    /**
+     * The served commit's checkout, when {@link #settle(SyncSteps.Timer)} is still to write it, and the checkout it may
+     * link unchanged files to; null when it is written.
+     */
+    private PendingCheckout checkoutDue;
     /** The commit this process last moved the branch to. */
     private ObjectId settledCommit;
     /** The commit the current one replaced: its checkout is kept whatever the retired lifetime. */
@@ -128,6 +133,9 @@ public final class GitMirror implements AutoCloseable {
      * @param folder the checkout of the commit: all its files but logs/ and state/
      */
     record Checkout(ObjectId commit, ObjectId tree, Path folder) {
+    }
+
+    private record PendingCheckout(RevCommit commit, Checkout previous) {
     }
 
     private GitMirror(Path home, GitRemote remote, Duration retiredLifetime) {
@@ -386,7 +394,16 @@ public final class GitMirror implements AutoCloseable {
         timer.lap("parse commit");
         LocalEdits.refuseUnpushedCommits(repo, remote.branchRef(), trackingRef(), remoteHead, home, remote, knownCommits());
         timer.lap("unpushed commits");
-        Path folder = checkouts.materialise(repo, commit, previous);
+        Path folder;
+        if (settleNow || !SyncTuning.CHECKOUT_AFTER_ANSWER || checkouts.has(commit)) {
+            folder = checkouts.materialise(repo, commit, previous);
+            checkoutDue = null;
+        } else {
+            // written by settle(), after the answer: readers of the context read git's objects, and a reader of the
+            // skills or workflows before then writes it itself, under the lock (currentFolder())
+            folder = checkouts.folderOf(commit);
+            checkoutDue = new PendingCheckout(commit, previous);
+        }
         timer.lap("checkout");
         WorkTree.Changes changes = WorkTree.changedPaths(repo, previous == null ? null : previous.tree(), commit.getTree());
         timer.lap("changed paths");
@@ -413,6 +430,14 @@ public final class GitMirror implements AutoCloseable {
 
     private KeptAside settleLocked(SyncSteps.Timer timer, Instant now) throws IOException {
         Checkout c = current;
+        PendingCheckout due = checkoutDue;
+        if (due != null) {
+            if (due.commit().equals(c.commit())) {
+                checkouts.materialise(repo, due.commit(), due.previous());
+                timer.lap("checkout");
+            }
+            checkoutDue = null;
+        }
         updateTrackingRef(c.commit(), timer);
         KeptAside kept = LocalEdits.keepAside(repo, repo.resolve(Constants.HEAD + "^{tree}"), c.tree(), home, now);
         if (kept != null) {
@@ -980,6 +1005,12 @@ public final class GitMirror implements AutoCloseable {
     private void rematerialise(Checkout c) {
         synchronized (lock) {
             try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
+                PendingCheckout due = checkoutDue;
+                if (due != null && due.commit().equals(c.commit())) {
+                    checkouts.materialise(repo, due.commit(), due.previous()); // before settle() could: the same links
+                    checkoutDue = null;
+                    return;
+                }
                 try (RevWalk walk = new RevWalk(repo)) {
                     checkouts.materialise(repo, walk.parseCommit(c.commit()));
                 }

@@ -131,6 +131,9 @@ final class LocalSource implements AutoCloseable {
             ObjectReader reader = walk.getObjectReader();
             try (ObjectInserter into = target.newObjectInserter()) {
                 for (RevObject o : missing) {
+                    if (SyncTuning.LINK_LOOSE_OBJECTS && LooseObjects.link(from, target, o)) {
+                        continue;
+                    }
                     ObjectLoader loader = reader.open(o, o.getType());
                     ObjectId written;
                     if (loader.isLarge()) {

@@ -8,8 +8,12 @@ package dev.braintrust.sync;
 final class SyncTuning {
     /** A remote on this machine is read directly ({@link LocalSource}) instead of through JGit's local transport. */
     static final boolean DIRECT_LOCAL_READ = !"false".equals(System.getProperty("brain-trust.sync.direct-local-read"));
+    /** A loose object of a remote on this machine is hard-linked into the mirror ({@link LooseObjects}), not written again. */
+    static final boolean LINK_LOOSE_OBJECTS = !"false".equals(System.getProperty("brain-trust.sync.link-loose-objects"));
     /** A webhook's sync is answered once the new commit is served; the working tree and refs follow. */
     static final boolean SETTLE_AFTER_ANSWER = !"false".equals(System.getProperty("brain-trust.sync.settle-after-answer"));
+    /** A webhook's sync writes the new commit's checkout (skills run from it) after its answer, before the working tree. */
+    static final boolean CHECKOUT_AFTER_ANSWER = !"false".equals(System.getProperty("brain-trust.sync.checkout-after-answer"));
     /** The new context snapshot is loaded right after a sync's answer ({@link SyncService#whenAnswered}). */
     static final boolean LOAD_AFTER_ANSWER = !"false".equals(System.getProperty("brain-trust.sync.load-after-answer"));
     /** Pushes {@link WarmUp} runs at start; 0 turns it off. */

@@ -405,6 +405,109 @@ class GitMirrorTest {
         }
     }
 
+    /** A commit of {@code path} written straight into the remote's objects: loose, as git's receive-pack keeps a small push. */
+    private String looseCommit(String path, String content) throws Exception {
+        try (org.eclipse.jgit.lib.Repository bare = new org.eclipse.jgit.storage.file.FileRepositoryBuilder()
+                .setGitDir(remote.bare.toFile()).build();
+             org.eclipse.jgit.lib.ObjectInserter inserter = bare.newObjectInserter();
+             org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(bare)) {
+            org.eclipse.jgit.revwalk.RevCommit parent = walk.parseCommit(bare.resolve("refs/heads/main"));
+            org.eclipse.jgit.dircache.DirCache index = org.eclipse.jgit.dircache.DirCache.newInCore();
+            org.eclipse.jgit.dircache.DirCacheBuilder builder = index.builder();
+            builder.addTree(new byte[0], 0, walk.getObjectReader(), parent.getTree());
+            builder.finish();
+            org.eclipse.jgit.dircache.DirCacheEditor editor = index.editor();
+            org.eclipse.jgit.lib.ObjectId blob = inserter.insert(org.eclipse.jgit.lib.Constants.OBJ_BLOB,
+                    content.getBytes(StandardCharsets.UTF_8));
+            editor.add(new org.eclipse.jgit.dircache.DirCacheEditor.PathEdit(path) {
+                @Override
+                public void apply(org.eclipse.jgit.dircache.DirCacheEntry entry) {
+                    entry.setFileMode(org.eclipse.jgit.lib.FileMode.REGULAR_FILE);
+                    entry.setObjectId(blob);
+                }
+            });
+            editor.finish();
+            org.eclipse.jgit.lib.CommitBuilder commit = new org.eclipse.jgit.lib.CommitBuilder();
+            commit.setTreeId(index.writeTree(inserter));
+            commit.setParentId(parent);
+            org.eclipse.jgit.lib.PersonIdent who = new org.eclipse.jgit.lib.PersonIdent("t", "t@example.com");
+            commit.setAuthor(who);
+            commit.setCommitter(who);
+            commit.setMessage("loose\n");
+            org.eclipse.jgit.lib.ObjectId id = inserter.insert(commit);
+            inserter.flush();
+            org.eclipse.jgit.lib.RefUpdate update = bare.updateRef("refs/heads/main");
+            update.setNewObjectId(id);
+            update.forceUpdate();
+            return id.name();
+        }
+    }
+
+    private static Path looseFile(Path gitDir, String id) {
+        return gitDir.resolve("objects").resolve(id.substring(0, 2)).resolve(id.substring(2));
+    }
+
+    @Test
+    void takes_a_local_remote_s_loose_objects_as_links_to_its_files_each_checked_against_its_id() throws Exception {
+        try (GitMirror mirror = open()) {
+            mirror.sync("test");
+            String next = looseCommit("context/MISSION.md", "mission, loose");
+            assertThat(looseFile(remote.bare, next)).as("the remote keeps the push as loose objects").isRegularFile();
+            mirror.sync("test");
+            assertThat(mirror.contextSource(Clock.systemUTC()).load().text("MISSION.md")).isEqualTo("mission, loose");
+            assertThat(Files.isSameFile(looseFile(home.resolve(".git"), next), looseFile(remote.bare, next)))
+                    .as("the commit's file is the remote's, linked, not written again").isTrue();
+
+            // a loose file that does not hold the object its name says (a disk error, a tampered remote) is never linked
+            String bad = looseCommit("context/MISSION.md", "mission, tampered");
+            Path file = looseFile(remote.bare, bad);
+            Path other = looseFile(remote.bare, next);
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            Files.copy(other, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING); // another commit's content
+            try {
+                mirror.sync("test");
+            } catch (BrainTrustException e) {
+                // the copy and the fetch refuse it too
+            }
+            Path mirrored = looseFile(home.resolve(".git"), bad);
+            assertThat(Files.exists(mirrored) && Files.isSameFile(mirrored, file)).as("the tampered file, linked").isFalse();
+            assertThat(mirror.revision()).as("still serving the good commit").isEqualTo(next);
+        }
+    }
+
+    @Test
+    void a_sync_answered_before_it_settles_writes_the_checkout_after_and_a_reader_before_then_finds_it_whole() throws Exception {
+        try (GitMirror mirror = open()) {
+            mirror.sync("test");
+            Path first = mirror.skillsFolder().getParent();
+            Path checkouts = first.getParent();
+            String second = remote.commitAndPush("v2", "skills/echo.sh", "#!/bin/sh\n# NAME: echo\necho v2\n");
+            mirror.sync("webhook", false);
+            assertThat(mirror.revision()).as("served before the checkout is written").isEqualTo(second);
+            assertThat(checkouts.resolve(second)).as("not written before the answer").doesNotExist();
+            assertThat(mirror.skillsFolder().resolve("echo.sh")).as("a reader before the settle writes it")
+                    .hasContent("#!/bin/sh\n# NAME: echo\necho v2\n");
+            assertThat(Files.getAttribute(checkouts.resolve(second).resolve("README.md"), "unix:ino"))
+                    .as("written by the reader, unchanged files linked to the previous checkout as the settle links them")
+                    .isEqualTo(Files.getAttribute(first.resolve("README.md"), "unix:ino"));
+            mirror.settle(new SyncSteps.Timer());
+            assertThat(checkouts.resolve(second).resolve("skills/echo.sh")).hasContent("#!/bin/sh\n# NAME: echo\necho v2\n");
+
+            String third = remote.commitAndPush("v3", "context/MISSION.md", "mission v3");
+            mirror.sync("webhook", false);
+            assertThat(checkouts.resolve(third)).doesNotExist();
+            mirror.settle(new SyncSteps.Timer());
+            Path written = checkouts.resolve(third);
+            assertThat(written.resolve("skills/echo.sh")).hasContent("#!/bin/sh\n# NAME: echo\necho v2\n");
+            assertThat(Files.getAttribute(written.resolve("README.md"), "unix:ino"))
+                    .as("written by the settle, unchanged files still linked to the previous checkout")
+                    .isEqualTo(Files.getAttribute(checkouts.resolve(second).resolve("README.md"), "unix:ino"));
+            try (Git git = Git.open(home.toFile())) {
+                assertThat(git.getRepository().resolve("HEAD").name()).isEqualTo(third);
+            }
+        }
+    }
+
     @Test
     void a_skill_runs_in_a_checkout_of_the_whole_commit_but_logs_and_state() throws Exception {
         remote.commit("notes, nested folders, and folders that belong to the server",
