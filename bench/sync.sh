@@ -12,7 +12,8 @@
 # Usage: bash bench/sync.sh [pushes=50]   (prints the machine's load average too: figures drift with it)
 #   SECTIONS="1 3" runs only those sections (default all four).
 #   BENCH_BASELINE=1 runs the server with the speed-ups of issue 19 switched off (reading a local remote
-#   directly, answering a webhook before the working tree follows, loading the snapshot after the answer,
+#   directly and linking its loose objects, answering a webhook before the checkout and the working tree follow,
+#   loading the snapshot after the answer,
 #   the start-up warm-up), for a before/after.
 #   BENCH_OPTS passes system properties to SyncBench, e.g. BENCH_OPTS="-Dbench.push-with=jgit -Dbench.repack-every=10"
 #   for section 1's harder workload (pushes by JGit, which keeps a pack per push, and the remote repacked before every
@@ -35,7 +36,7 @@ on() { [[ " $sections " == *" $1 "* ]]; }
 default_opts="$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$launcher")"
 server_opts="${BRAIN_TRUST_JAVA_OPTS:-$default_opts}"
 if [[ "${BENCH_BASELINE:-0}" == 1 ]]; then
-  server_opts="$server_opts -Dbrain-trust.sync.direct-local-read=false -Dbrain-trust.sync.settle-after-answer=false -Dbrain-trust.sync.warm-up-pushes=0 -Dbrain-trust.sync.load-after-answer=false -Dbrain-trust.http.warm-up-rounds=0"
+  server_opts="$server_opts -Dbrain-trust.sync.direct-local-read=false -Dbrain-trust.sync.link-loose-objects=false -Dbrain-trust.sync.settle-after-answer=false -Dbrain-trust.sync.checkout-after-answer=false -Dbrain-trust.sync.warm-up-pushes=0 -Dbrain-trust.sync.load-after-answer=false -Dbrain-trust.http.warm-up-rounds=0"
   echo "baseline: the speed-ups of issue 19 are off"
 fi
 echo "server JVM options: $server_opts"
