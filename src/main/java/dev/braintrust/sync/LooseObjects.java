@@ -8,6 +8,7 @@ import org.eclipse.jgit.lib.Repository;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -30,14 +31,15 @@ final class LooseObjects {
     /**
      * Links {@code id}'s loose file of {@code from} into {@code into}'s objects.
      *
-     * @return false, having changed nothing, when {@code from} has no such loose file, the file does not hold
+     * @return false, having changed nothing, when {@code from} has no such loose file (or a symbolic link), the file does not hold
      *         that object, or the link cannot be made (another file system, another owner's file): copy it then
      */
     static boolean link(Repository from, Repository into, AnyObjectId id) {
         Path source = fileFor(from, id);
         Path target = fileFor(into, id);
         try {
-            if (Files.size(source) > MAX_LINKED_BYTES || !holds(source, id)) {
+            if (!Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS) || Files.size(source) > MAX_LINKED_BYTES
+                    || !holds(source, id)) {
                 return false;
             }
             try {

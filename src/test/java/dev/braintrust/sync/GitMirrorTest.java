@@ -458,6 +458,18 @@ class GitMirrorTest {
             assertThat(Files.isSameFile(looseFile(home.resolve(".git"), next), looseFile(remote.bare, next)))
                     .as("the commit's file is the remote's, linked, not written again").isTrue();
 
+            // a loose "file" that is a symbolic link (to a file holding that very object) is copied, not linked
+            String viaLink = looseCommit("context/MISSION.md", "mission, through a symbolic link");
+            Path linkFile = looseFile(remote.bare, viaLink);
+            Path elsewhere = dir.resolve("elsewhere");
+            Files.move(linkFile, elsewhere);
+            Files.createSymbolicLink(linkFile, elsewhere);
+            mirror.sync("test");
+            assertThat(mirror.contextSource(Clock.systemUTC()).load().text("MISSION.md")).isEqualTo("mission, through a symbolic link");
+            Path copied = looseFile(home.resolve(".git"), viaLink);
+            assertThat(Files.isSymbolicLink(copied) || Files.isSameFile(copied, elsewhere)).as("linked through the symbolic link").isFalse();
+            next = viaLink;
+
             // a loose file that does not hold the object its name says (a disk error, a tampered remote) is never linked
             String bad = looseCommit("context/MISSION.md", "mission, tampered");
             Path file = looseFile(remote.bare, bad);
