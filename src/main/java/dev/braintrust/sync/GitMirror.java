@@ -202,8 +202,9 @@ public final class GitMirror implements AutoCloseable {
     /**
      * Serves {@code revision} again: a process killed right after answering a sync to it had served it
      * without moving the branch (HEAD still names the commit before), so what readers saw before the kill
-     * they see after the restart. Only when its checkout is whole and its objects are here; the next
-     * sync then moves the working tree and the branch to it first.
+     * they see after the restart. Only when its objects are here; its checkout is written now when the kill
+     * came before it was (a webhook's sync writes it after the answer). The next sync then moves the
+     * working tree and the branch to it first.
      *
      * @return true when the mirror now serves {@code revision} and did not before
      */
@@ -216,10 +217,15 @@ public final class GitMirror implements AutoCloseable {
             }
             ObjectId id = ObjectId.fromString(revision);
             try (RevWalk walk = new RevWalk(repo)) {
-                if (!repo.getObjectDatabase().has(id) || !checkouts.has(id)) {
+                if (!repo.getObjectDatabase().has(id)) {
                     return false;
                 }
                 RevCommit commit = walk.parseCommit(id);
+                if (!checkouts.has(id)) {
+                    try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
+                        checkouts.materialise(repo, commit, c);
+                    }
+                }
                 if (c != null) {
                     replaced = c.commit().copy();
                 }
