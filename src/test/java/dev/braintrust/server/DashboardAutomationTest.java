@@ -84,10 +84,10 @@ class DashboardAutomationTest {
     void pause_and_resume_from_the_page() {
         open("schedules");
         browser.waitForText("#schedule-brief", "Asia/Tokyo");
-        browser.find("#schedule-brief button.pause").click();
+        browser.click("#schedule-brief button.pause");
         browser.waitUntil("paused", d -> "true".equals(browser.find("#schedule-brief").getAttribute("data-paused")) ? true : null);
         assertThat(browser.find("#schedule-brief h2").getText()).contains("paused");
-        browser.find("#schedule-brief button.resume").click();
+        browser.click("#schedule-brief button.resume");
         browser.waitUntil("resumed", d -> "false".equals(browser.find("#schedule-brief").getAttribute("data-paused")) ? true : null);
     }
 
@@ -96,7 +96,7 @@ class DashboardAutomationTest {
     void run_now_opens_the_run_which_waits_with_a_badge_then_approve_with_a_note_finishes_it() {
         open("schedules");
         browser.waitForText("#schedule-brief", "Asia/Tokyo");
-        browser.find("#schedule-brief button.run-now").click();
+        browser.click("#schedule-brief button.run-now");
         browser.waitForText("#approvals", "Approve this task before the agent runs it");
         browser.waitUntil("what is to be approved", d -> browser.find("#approvals").getText().contains("Writer")
                 && browser.find("#approvals").getText().contains("Write the brief")
@@ -107,7 +107,7 @@ class DashboardAutomationTest {
         browser.screenshot("run-waiting-desktop");
 
         browser.find("#approvals textarea").sendKeys("Lead with the weather.");
-        browser.find("#approvals button.approve").click();
+        browser.click("#approvals button.approve");
         browser.waitForText("#run-status-value", "succeeded");
         assertThat(browser.find(".final-output").getText()).contains("Output for: Edit it");
         browser.waitUntil("the badge to go", d -> browser.find("#approval-badge").isDisplayed() ? null : true);
@@ -124,7 +124,7 @@ class DashboardAutomationTest {
         Poll.until(Duration.ofSeconds(20), "the run to wait", () -> t.brainTrust.runs().get(id).status() == RunStatus.WAITING);
         open("runs/" + id);
         browser.waitForText("#approvals", "Write the brief");
-        browser.find("#approvals button.reject").click();
+        browser.click("#approvals button.reject");
         browser.waitForText("#run-status-value", "rejected");
         assertThat(browser.find("#run-detail").getText()).contains("rejected by a human");
     }

@@ -73,14 +73,14 @@ class DashboardCloudTest {
         browser.open(base() + "/#/");
         WebElement input = browser.find("#key-dialog[open] #key-input");
         input.sendKeys("not-the-key");
-        browser.find("#key-submit").click();
+        browser.click("#key-submit");
         browser.waitForText("#key-message", "Wrong API key");
         assertThat(browser.all("#key-dialog[open]")).as("the dialog stays open").hasSize(1);
         browser.screenshot("api-key-wrong-phone");
 
         input.clear();
         input.sendKeys(KEY);
-        browser.find("#key-submit").click();
+        browser.click("#key-submit");
         browser.waitUntil("the dialog to close", d -> browser.all("#key-dialog[open]").isEmpty());
         browser.waitForText("#mode", "Cloud mode");
         assertThat(browser.js("return sessionStorage.getItem('brainTrust.apiKey')")).isEqualTo(KEY);
@@ -110,7 +110,7 @@ class DashboardCloudTest {
         String before = bt.context().snapshot().revision();
         String pushed = remote.commitAndPush("second", "context/GOALS.md", "# Goals\n\n- a goal pushed from elsewhere\n");
         browser.open(base() + "/#/");
-        browser.find("#sync-now").click();
+        browser.click("#sync-now");
         WebElement outcome = browser.waitForText("#sync-outcome", "Synced to " + pushed.substring(0, 12));
         assertThat(outcome.getText()).contains("was " + before.substring(0, 12), "1 file changed");
         assertThat(browser.find("#sync .changed").getText()).contains("context/GOALS.md");
@@ -125,7 +125,7 @@ class DashboardCloudTest {
         assertThat(browser.find(".live").getText()).contains("Cloud mode");
 
         browser.open(base() + "/#/");
-        browser.find("#sync-now").click();
+        browser.click("#sync-now");
         browser.waitForText("#sync-outcome", "Already up to date at " + pushed.substring(0, 12));
     }
 
@@ -158,14 +158,14 @@ class DashboardCloudTest {
         browser.open(base() + "/#/workflows/solo");
         browser.waitUntil("the graph", d -> browser.all("[data-node-id='s']").isEmpty() ? null : true);
         browser.recordAttribute("#workflow-graph", "data-node-id", "data-status");
-        browser.find("#run-workflow").click();
+        browser.click("#run-workflow");
         browser.waitForText("#run-outcome", "succeeded");
         assertThat(browser.find("[data-node-id='s']").getAttribute("data-status")).isEqualTo("done");
         assertThat(browser.recorded().get("s")).containsSubsequence("running", "done");
         assertThat(browser.find("#run-events").getText()).contains("Soloist started", "Soloist succeeded");
         assertThat(browser.find("#run-results .final-output").getText()).isEqualTo("solo played");
 
-        browser.find("#run-status a").click();
+        browser.click("#run-status a");
         browser.waitForText("#run-status-value", "succeeded");
         assertThat(browser.find("#run-detail").getText()).contains("Solo", remote.head().substring(0, 12), "Soloist");
     }

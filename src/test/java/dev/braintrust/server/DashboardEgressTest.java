@@ -111,7 +111,7 @@ class DashboardEgressTest {
     @Test
     void checking_a_workflow_shows_what_each_agent_would_receive() {
         open("workflows/research-brief");
-        browser.find("#validate-workflow").click();
+        browser.click("#validate-workflow");
         browser.waitForText("#validation-verdict", "Valid");
         assertThat(browser.all("#validation .context-share")).isNotEmpty().allSatisfy(line -> assertThat(line.getAttribute("textContent"))
                 .contains("MISSION.md").contains("withheld: DIARY.md (never), HEALTH.md (local)"));

@@ -123,7 +123,7 @@ class DashboardFirstHourTest {
                 .as("the row fits without scrolling").isLessThanOrEqualTo(1);
         browser.screenshot("first-hour-nav-phone");
 
-        browser.find(".nav .more > summary").click();
+        browser.click(".nav .more > summary");
         List<WebElement> more = browser.all(".nav .more-menu a").stream().filter(WebElement::isDisplayed).toList();
         assertThat(more).extracting(a -> a.getAttribute("data-page")).containsExactly("history", "schedules", "journal");
         browser.screenshot("first-hour-nav-more-phone");

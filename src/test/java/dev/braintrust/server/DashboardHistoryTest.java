@@ -103,11 +103,11 @@ class DashboardHistoryTest {
         WebElement restore = browser.find("#diff .file-diff[data-path='context/MISSION.md'] .restore-file");
         restore.click();
         browser.waitForText("#confirm-dialog", "The text you have now is kept as a version first");
-        browser.find("#confirm-cancel").click();
+        browser.click("#confirm-cancel");
         assertThat(Files.readString(home.resolve("context/MISSION.md"))).isEqualTo("A sharper mission.\n");
 
-        browser.find("#diff .file-diff[data-path='context/MISSION.md'] .restore-file").click();
-        browser.find("#confirm-ok").click();
+        browser.click("#diff .file-diff[data-path='context/MISSION.md'] .restore-file");
+        browser.click("#confirm-ok");
         browser.waitForText("#action-outcome", "The text you had is kept as version");
         assertThat(Files.readString(home.resolve("context/MISSION.md"))).isEqualTo(TestHome.MISSION + "\n");
         browser.waitUntil("the restore in the timeline", d ->
@@ -127,11 +127,11 @@ class DashboardHistoryTest {
 
         open(local(), "runs/" + run.id());
         browser.waitForText("#context-since", "Context changed since this run: 1 file");
-        browser.find("#context-since-diff summary").click();
+        browser.click("#context-since-diff summary");
         browser.waitForText("#context-since .line.add", "+The mission of today.");
         browser.screenshot("run-context-changed-desktop");
 
-        browser.find("#replay-recorded").click();
+        browser.click("#replay-recorded");
         WebElement sideBySide = browser.waitForText("#side-by-side", "Replay of " + run.id());
         browser.waitForText("#replay-output", "Mission seen: " + TestHome.MISSION);
         assertThat(browser.find("#original-output").getText()).contains("Mission seen: " + TestHome.MISSION);
@@ -139,7 +139,7 @@ class DashboardHistoryTest {
         browser.screenshot("run-replay-side-by-side-desktop");
 
         open(local(), "runs/" + run.id());
-        browser.find("#replay-current").click();
+        browser.click("#replay-current");
         browser.waitForText("#replay-output", "Mission seen: The mission of today.");
         browser.viewport(390, 844);
         browser.screenshot("run-replay-side-by-side-phone");
@@ -162,9 +162,9 @@ class DashboardHistoryTest {
                 WebElement older = browser.find("#history-list li[data-id='" + first + "']");
                 assertThat(older.getText()).contains("sync", "Author: Mission: first words");
                 older.findElement(By.cssSelector("a.version-link")).click();
-                browser.find("#pin-version").click();
+                browser.click("#pin-version");
                 browser.waitForText("#confirm-dialog", "stops following main until you unpin");
-                browser.find("#confirm-ok").click();
+                browser.click("#confirm-ok");
                 browser.waitForText("#action-outcome", "pinned to " + first.substring(0, 12) + ", 1 commit behind main");
                 assertThat(bt.context().snapshot().revision()).isEqualTo(first);
                 browser.waitForText("#pin-note", "1 commit behind main");
@@ -176,8 +176,8 @@ class DashboardHistoryTest {
                 browser.screenshot("overview-pinned-desktop");
 
                 open(base, "history");
-                browser.find("#unpin").click();
-                browser.find("#confirm-ok").click();
+                browser.click("#unpin");
+                browser.click("#confirm-ok");
                 browser.waitForText("#action-outcome", "Following main again");
                 assertThat(bt.context().snapshot().text("MISSION.md")).isEqualTo("Mission two.");
                 assertThat(browser.all("#pin-note")).isEmpty();

@@ -99,7 +99,7 @@ class DashboardRunTest {
         open("workflows/editorial-pipeline");
         browser.waitUntil("seven nodes", d -> browser.all(PIPELINE_NODES).size() == 7 ? true : null);
         browser.recordAttribute("#workflow-graph", "data-node-id", "data-status");
-        browser.find("#run-workflow").click();
+        browser.click("#run-workflow");
         browser.waitUntil("a node running", d -> browser.all("[data-status='running']").isEmpty() ? null : true);
         browser.screenshot("workflow-running-desktop");
         browser.waitUntil("every node done", d -> browser.all("[data-status='done']").size() == 7 ? true : null);
@@ -166,7 +166,7 @@ class DashboardRunTest {
         edit("{\"name\":\"Loop\",\"nodes\":[{\"id\":\"a\",\"type\":\"agentNode\",\"data\":{\"name\":\"A\",\"goal\":\"x\"}},"
                 + "{\"id\":\"b\",\"type\":\"agentNode\",\"data\":{\"name\":\"B\",\"goal\":\"y\"}}],"
                 + "\"edges\":[{\"source\":\"a\",\"target\":\"b\"},{\"source\":\"b\",\"target\":\"a\"}]}");
-        browser.find("#validate-workflow").click();
+        browser.click("#validate-workflow");
         browser.waitUntil("a verdict", d -> browser.all("#workflow-messages p.muted").isEmpty() ? true : null);
         assertThat(browser.waitForText("#validation-error", "cycle").getText()).contains("A", "B");
         browser.screenshot("workflow-invalid-desktop");
@@ -179,7 +179,7 @@ class DashboardRunTest {
                 + "\"edges\":[{\"source\":\"a\",\"target\":\"b\"}]}";
         edit(good);
         browser.waitUntil("the graph redrawn", d -> browser.all("[data-node-id='b']").isEmpty() ? null : true);
-        browser.find("#validate-workflow").click();
+        browser.click("#validate-workflow");
         browser.waitUntil("a verdict", d -> browser.all("#workflow-messages p.muted").isEmpty() ? true : null);
         assertThat(browser.waitForText("#validation-verdict", "Valid").getText()).contains("2 agents");
         assertThat(browser.find("#validation").getText()).contains("Answerer");
@@ -187,13 +187,13 @@ class DashboardRunTest {
         WebElement name = browser.find("#workflow-name");
         name.clear();
         name.sendKeys("two-steps");
-        browser.find("#save-workflow").click();
+        browser.click("#save-workflow");
         browser.waitForText("#save-outcome", "Saved to workflows/two-steps.json");
         assertThat(Files.readString(home.resolve("workflows/two-steps.json"))).contains("Answerer");
 
         edit(good.replace("\"edges\":[{\"source\":\"a\",\"target\":\"b\"}]",
                 "\"edges\":[{\"source\":\"a\",\"target\":\"b\"},{\"source\":\"b\",\"target\":\"nowhere\"}]"));
-        browser.find("#save-workflow").click();
+        browser.click("#save-workflow");
         assertThat(browser.waitForText("#save-error", "nowhere").getText()).isNotBlank();
         assertThat(Files.readString(home.resolve("workflows/two-steps.json"))).doesNotContain("nowhere");
     }
@@ -211,7 +211,7 @@ class DashboardRunTest {
                 + "{\"id\":\"c\",\"type\":\"agentNode\",\"data\":{\"name\":\"Sibling\",\"goal\":\"Stand alone\"}}],"
                 + "\"edges\":[{\"source\":\"a\",\"target\":\"b\"}]}");
         browser.waitUntil("the graph redrawn", d -> browser.all("[data-node-id='c']").isEmpty() ? null : true);
-        browser.find("#run-workflow").click();
+        browser.click("#run-workflow");
         browser.waitForText("#run-outcome", "failed");
         assertThat(browser.find("[data-node-id='a']").getAttribute("data-status")).isEqualTo("failed");
         assertThat(browser.find("[data-node-id='b']").getAttribute("data-status")).isEqualTo("skipped");
@@ -248,12 +248,12 @@ class DashboardRunTest {
         browser.find("#workflow-json");
         edit("{\"name\":\"Counter\",\"nodes\":[{\"id\":\"c\",\"type\":\"agentNode\",\"data\":{\"name\":\"Counter\",\"goal\":\"Count\"}}],\"edges\":[]}");
         browser.waitUntil("the graph redrawn", d -> browser.all("[data-node-id='c']").isEmpty() ? null : true);
-        browser.find("#run-workflow").click();
+        browser.click("#run-workflow");
         browser.waitForText("#run-outcome", "succeeded");
         assertThat(browser.find("#run-events").getText()).contains("Counter called word_count (ok)");
         assertThat(browser.find("#run-results .final-output").getText()).contains("counted:", "words=3");
 
-        browser.find("#run-status a").click();
+        browser.click("#run-status a");
         WebElement step = browser.find("#run-detail details.step");
         step.findElement(By.tagName("summary")).click();
         WebElement calls = browser.waitForText("#run-detail .tool-calls", "word_count");

@@ -142,7 +142,7 @@ class DashboardTest {
         WebElement instructions = browser.find("#prompt-instructions");
         instructions.clear();
         instructions.sendKeys("You are my blunt editor.");
-        browser.find("#prompt-compose").click();
+        browser.click("#prompt-compose");
         WebElement prompt = browser.waitForText("#prompt-output", "You are my blunt editor.");
         String text = prompt.getText();
         assertThat(text).contains("# USER CONTEXT (TELOS LAYER)", "## Mission", "# AGENT INSTRUCTIONS");
@@ -155,7 +155,7 @@ class DashboardTest {
         WebElement skill = browser.find("#skill-word_count");
         assertThat(skill.getText()).contains("Count the lines, words and characters", "text", "(str)");
         browser.find("#skill-word_count-text").sendKeys("one two three");
-        browser.find("form[data-skill='word_count'] button[type='submit']").click();
+        browser.click("form[data-skill='word_count'] button[type='submit']");
         WebElement output = browser.waitForText("#skill-word_count .skill-output", "words=3");
         assertThat(output.getText()).contains("ok", "Exit code");
     }
@@ -169,7 +169,7 @@ class DashboardTest {
         assertThat(browser.find("#skill-word_count .skill-env").getText()).isEqualTo("Receives no secret.");
         assertThat(browser.find("#skills-env").getText()).contains("PATH, HOME", "PAI_HOME", "# ENV:");
         assertThat(browser.driver().getPageSource()).doesNotContain("serp-secret-value");
-        browser.find("form[data-skill='search'] button[type='submit']").click();
+        browser.click("form[data-skill='search'] button[type='submit']");
         browser.waitForText("#skill-search .skill-output", "searched with 17 characters of key");
     }
 

@@ -93,6 +93,21 @@ public final class Browser implements AutoCloseable {
         });
     }
 
+    /**
+     * Clicks the first element matching css, looking for it again when the page redrew it between the finding and the
+     * click (a dashboard that refreshes a list every few seconds does that).
+     */
+    public void click(String css) {
+        waitUntil("a click on " + css, d -> {
+            List<WebElement> found = d.findElements(By.cssSelector(css));
+            if (found.isEmpty()) {
+                return null;
+            }
+            found.get(0).click();
+            return true;
+        });
+    }
+
     public List<WebElement> all(String css) {
         return driver.findElements(By.cssSelector(css));
     }
