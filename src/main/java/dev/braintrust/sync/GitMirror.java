@@ -429,6 +429,26 @@ public final class GitMirror implements AutoCloseable {
                 Duration.ofNanos(System.nanoTime() - t0), null, kept, steps);
     }
 
+    /**
+     * Writes the checkout a sync left for after its answer ({@link #checkoutDue}), linked as that sync would have,
+     * when it is {@code commit}'s; one of another commit is no longer served and is dropped. The caller holds the lock.
+     *
+     * @return true when it wrote the checkout
+     */
+    private boolean writeDueCheckout(ObjectId commit) {
+        PendingCheckout due = checkoutDue;
+        if (due == null) {
+            return false;
+        }
+        if (!due.commit().equals(commit)) {
+            checkoutDue = null;
+            return false;
+        }
+        checkouts.materialise(repo, due.commit(), due.previous());
+        checkoutDue = null;
+        return true;
+    }
+
     /** True when the served commit is not yet the working tree's, the index's and the branch's. */
     private boolean settlePending() {
         return settleDue && current != null && repo != null;
@@ -436,13 +456,8 @@ public final class GitMirror implements AutoCloseable {
 
     private KeptAside settleLocked(SyncSteps.Timer timer, Instant now) throws IOException {
         Checkout c = current;
-        PendingCheckout due = checkoutDue;
-        if (due != null) {
-            if (due.commit().equals(c.commit())) {
-                checkouts.materialise(repo, due.commit(), due.previous());
-                timer.lap("checkout");
-            }
-            checkoutDue = null;
+        if (writeDueCheckout(c.commit())) {
+            timer.lap("checkout");
         }
         updateTrackingRef(c.commit(), timer);
         KeptAside kept = LocalEdits.keepAside(repo, repo.resolve(Constants.HEAD + "^{tree}"), c.tree(), home, now);
@@ -1011,11 +1026,8 @@ public final class GitMirror implements AutoCloseable {
     private void rematerialise(Checkout c) {
         synchronized (lock) {
             try (FileMutex ignored = FileMutex.acquire(syncDir.resolve("sync.lock"), LOCK_WAIT)) {
-                PendingCheckout due = checkoutDue;
-                if (due != null && due.commit().equals(c.commit())) {
-                    checkouts.materialise(repo, due.commit(), due.previous()); // before settle() could: the same links
-                    checkoutDue = null;
-                    return;
+                if (writeDueCheckout(c.commit())) {
+                    return; // before settle() could: the same links
                 }
                 try (RevWalk walk = new RevWalk(repo)) {
                     checkouts.materialise(repo, walk.parseCommit(c.commit()));
