@@ -82,7 +82,7 @@ class SyncServiceTest {
         List<String> rounds = java.util.Collections.synchronizedList(new ArrayList<>());
         service.warmUpInBackground(() -> {
             // waits for the sync's warm-up to be at its pushes: taking turns on one thread, it never would be
-            boolean beside = !rounds.isEmpty() || within(Duration.ofSeconds(30), () -> Files.isDirectory(scratch));
+            boolean beside = !rounds.isEmpty() || Poll.within(Duration.ofSeconds(30), () -> Files.isDirectory(scratch));
             rounds.add(Thread.currentThread().getName() + (beside ? "" : " (alone)"));
         });
         Poll.until(Duration.ofSeconds(60), "the warm-up's rounds of requests", () -> rounds.size() == SyncTuning.WARM_UP_REQUEST_ROUNDS);
@@ -91,22 +91,6 @@ class SyncServiceTest {
         Poll.until(Duration.ofSeconds(60), "the scratch folder deleted", () -> !Files.isDirectory(home.resolve("state/sync/warm-up")));
         assertThat(service.status().lastRevision()).as("the home serves the remote's commit, not a scratch one")
                 .isEqualTo(remote.head());
-    }
-
-    private static boolean within(Duration deadline, java.util.function.BooleanSupplier condition) {
-        long end = System.nanoTime() + deadline.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                return false;
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return true;
     }
 
     @Test

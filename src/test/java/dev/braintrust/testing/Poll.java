@@ -11,18 +11,27 @@ public final class Poll {
     /** @return the time it took, so tests can assert a bound in their own terms */
     public static Duration until(Duration deadline, String what, BooleanSupplier condition) {
         long start = System.nanoTime();
-        long end = start + deadline.toNanos();
+        if (!within(deadline, condition)) {
+            throw new AssertionError((Thread.currentThread().isInterrupted() ? "interrupted" : "timed out after "
+                    + deadline.toMillis() + " ms") + " waiting for: " + what);
+        }
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /** Polls until the condition holds (true) or the deadline passes or the thread is interrupted (false). */
+    public static boolean within(Duration deadline, BooleanSupplier condition) {
+        long end = System.nanoTime() + deadline.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > end) {
-                throw new AssertionError("timed out after " + deadline.toMillis() + " ms waiting for: " + what);
+                return false;
             }
             try {
                 Thread.sleep(2);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for: " + what);
+                return false;
             }
         }
-        return Duration.ofNanos(System.nanoTime() - start);
+        return true;
     }
 }
