@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -38,8 +39,8 @@ final class LooseObjects {
         Path source = fileFor(from, id);
         Path target = fileFor(into, id);
         try {
-            if (!Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS) || Files.size(source) > MAX_LINKED_BYTES
-                    || !holds(source, id)) {
+            BasicFileAttributes file = Files.readAttributes(source, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!file.isRegularFile() || file.size() > MAX_LINKED_BYTES || !holds(source, id)) {
                 return false;
             }
             try {
