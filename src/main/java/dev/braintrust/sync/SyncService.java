@@ -159,8 +159,10 @@ public final class SyncService implements AutoCloseable {
      * The server calls it once it answers {@code /health}: the warm-up's work never delays start-up (begun
      * before, beside the server's own start, it delayed {@code /health} by ~18%), and both stop early once a
      * real sync is asked for (which warms the same code, and should not share the machine with them).
+     * {@code renderAnswer} gets the webhook's answer to each scratch push, for the server to render as it renders a
+     * delivery's answer.
      */
-    public void warmUpInBackground(Runnable overHttp) {
+    public void warmUpInBackground(Runnable overHttp, java.util.function.Consumer<Map<String, Object>> renderAnswer) {
         synchronized (queueLock) {
             if (closed || SyncTuning.WARM_UP_PUSHES <= 0) {
                 return;
@@ -169,7 +171,7 @@ public final class SyncService implements AutoCloseable {
             java.util.function.BooleanSupplier realSyncCame = () -> syncsAskedFor.get() != asked;
             executor.execute(() -> {
                 WarmUp.run(mirror.home().resolve("state").resolve("sync").resolve("warm-up"), SyncTuning.WARM_UP_PUSHES,
-                        realSyncCame);
+                        realSyncCame, renderAnswer);
                 warmUpRecords();
             });
             Thread requests = new Thread(() -> {

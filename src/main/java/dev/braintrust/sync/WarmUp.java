@@ -44,10 +44,11 @@ final class WarmUp {
 
     /**
      * Runs {@code pushes} pushes in {@code scratch} (created, then deleted), fewer when {@code stop} says so
-     * before one. Never throws: a failure is logged at debug level and only
-     * means that the first real push is slower.
+     * before one, handing the webhook's answer to each to {@code renderAnswer}. Never throws: a failure is logged at
+     * debug level and only means that the first real push is slower.
      */
-    static void run(Path scratch, int pushes, java.util.function.BooleanSupplier stop) {
+    static void run(Path scratch, int pushes, java.util.function.BooleanSupplier stop,
+                    java.util.function.Consumer<Map<String, Object>> renderAnswer) {
         long t0 = System.nanoTime();
         boolean warmed = false;
         int ran = 0;
@@ -78,6 +79,7 @@ final class WarmUp {
                         if (answer.status() != 200) {
                             throw new IllegalStateException("the warm-up delivery was answered " + answer.status() + ": " + answer.body());
                         }
+                        renderAnswer.accept(answer.body());
                         context.load();
                     }
                 }

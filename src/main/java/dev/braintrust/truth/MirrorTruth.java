@@ -108,9 +108,9 @@ final class MirrorTruth implements SourceOfTruth {
     }
 
     @Override
-    public void warmUp(Runnable overHttp) {
+    public void warmUp(Runnable overHttp, java.util.function.Consumer<java.util.Map<String, Object>> renderAnswer) {
         if (!clientOfHome) {
-            sync.warmUpInBackground(overHttp);
+            sync.warmUpInBackground(overHttp, renderAnswer);
         }
     }
 

@@ -84,7 +84,7 @@ class SyncServiceTest {
             // waits for the sync's warm-up to be at its pushes: taking turns on one thread, it never would be
             boolean beside = !rounds.isEmpty() || Poll.within(Duration.ofSeconds(30), () -> Files.isDirectory(scratch));
             rounds.add(Thread.currentThread().getName() + (beside ? "" : " (alone)"));
-        });
+        }, answer -> { });
         Poll.until(Duration.ofSeconds(60), "the warm-up's rounds of requests", () -> rounds.size() == SyncTuning.WARM_UP_REQUEST_ROUNDS);
         assertThat(rounds).as("each round on the requests' own thread, the first while the sync's warm-up pushed")
                 .containsOnly("http-warm-up");
@@ -103,9 +103,25 @@ class SyncServiceTest {
             if (rounds.incrementAndGet() == 2) {
                 service.requestSync("webhook").thenRun(realSync::countDown);
             }
-        });
+        }, answer -> { });
         assertThat(realSync.await(60, TimeUnit.SECONDS)).isTrue();
         assertThat(rounds.get()).as("no round after the one that asked for a real sync").isEqualTo(2);
+    }
+
+    @Test
+    void the_warm_up_hands_the_webhook_s_answer_to_each_of_its_pushes_over_for_rendering() throws Exception {
+        open(Duration.ZERO);
+        service.syncNow("start");
+        List<Map<String, Object>> answers = java.util.Collections.synchronizedList(new ArrayList<>());
+        service.warmUpInBackground(() -> { }, answers::add);
+        Poll.until(Duration.ofSeconds(60), "the scratch folder deleted", () -> answers.size() == SyncTuning.WARM_UP_PUSHES
+                && !Files.isDirectory(home.resolve("state/sync/warm-up")));
+        assertThat(answers).as("one answer per scratch push, of a real delivery's shape").allSatisfy(answer -> {
+            assertThat(answer).containsEntry("status", "synced").containsKeys("revision", "previous", "durationMs", "stepsMs");
+            assertThat(answer.get("changed")).asList().containsExactly("context/GOALS.md");
+        });
+        assertThat(answers.stream().map(a -> a.get("revision")).distinct()).hasSize(SyncTuning.WARM_UP_PUSHES);
+        assertThat(service.status().lastRevision()).isEqualTo(remote.head());
     }
 
     @Test
