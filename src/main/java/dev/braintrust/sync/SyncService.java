@@ -170,9 +170,9 @@ public final class SyncService implements AutoCloseable {
             long asked = syncsAskedFor.get();
             java.util.function.BooleanSupplier realSyncCame = () -> syncsAskedFor.get() != asked;
             executor.execute(() -> {
+                warmUpRecords(); // before the scratch pushes: a real push may come before they end, as in the bench
                 WarmUp.run(mirror.home().resolve("state").resolve("sync").resolve("warm-up"), SyncTuning.WARM_UP_PUSHES,
                         realSyncCame, renderAnswer);
-                warmUpRecords();
             });
             Thread requests = new Thread(() -> {
                 for (int i = 0; i < SyncTuning.WARM_UP_REQUEST_ROUNDS && !realSyncCame.getAsBoolean(); i++) {
