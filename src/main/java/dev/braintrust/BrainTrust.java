@@ -137,11 +137,11 @@ public final class BrainTrust implements AutoCloseable {
 
     /**
      * Warms up the path an update takes, in the background (see {@link SourceOfTruth#warmUp}), once the server listens;
-     * {@code overHttp} then sends the server the requests of a push, and {@code renderAnswer} renders the webhook's
-     * answers to the warm-up's own pushes as the server renders an answer.
+     * {@code overHttp} then sends the server the requests of a push, and {@code rendering} renders the answers to the
+     * warm-up's own pushes as the server renders them.
      */
-    public void warmUpPushPath(Runnable overHttp, java.util.function.Consumer<java.util.Map<String, Object>> renderAnswer) {
-        truth.warmUp(overHttp, renderAnswer);
+    public void warmUpPushPath(Runnable overHttp, dev.braintrust.sync.PushRendering rendering) {
+        truth.warmUp(overHttp, rendering);
     }
 
     /**

@@ -6,6 +6,8 @@ import dev.braintrust.BrainTrustException;
 import dev.braintrust.Config;
 import dev.braintrust.Json;
 import dev.braintrust.context.ContextService;
+import dev.braintrust.context.ContextSnapshot;
+import dev.braintrust.sync.PushRendering;
 import dev.braintrust.workflow.Workflow;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
@@ -321,12 +323,21 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /**
-     * Renders {@code answer} as {@code ctx.json} renders a route's answer, and drops the text. The sync's warm-up
-     * hands it the webhook's answers to its scratch pushes: the first real answer then finds Jackson's serializers
-     * for that shape (a list of paths, numbers, the map of steps) made and loaded, which took 10-20 ms cold.
+     * This server's rendering of a push's answers ({@link PushRendering}): a webhook's answer as {@code ctx.json} renders
+     * it, a context snapshot as {@code GET /api/v1/context} does, with this server's mappers.
      */
-    public void renderWarmUpAnswer(Map<String, Object> answer) {
-        jsonMapper.toJsonString(answer, answer.getClass());
+    public PushRendering pushRendering() {
+        return new PushRendering() {
+            @Override
+            public void webhookAnswer(Map<String, Object> answer) {
+                jsonMapper.toJsonString(answer, answer.getClass());
+            }
+
+            @Override
+            public void context(ContextSnapshot snapshot) {
+                ContextRoutes.render(mapper, snapshot);
+            }
+        };
     }
 
     /**

@@ -98,10 +98,19 @@ final class ContextRoutes implements Routes {
         ContextSnapshot s = context.snapshot();
         Rendered r = rendered;
         if (r == null || r.snapshot != s) {
-            r = new Rendered(s, mapper.writeValueAsBytes(SnapshotView.of(s)));
+            r = new Rendered(s, render(mapper, s));
             rendered = r;
         }
         writeDirectly(ctx, ContentType.JSON, r.json);
+    }
+
+    /** The answer of {@code GET /api/v1/context} for {@code s}. */
+    static byte[] render(ObjectMapper mapper, ContextSnapshot s) {
+        try {
+            return mapper.writeValueAsBytes(SnapshotView.of(s));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot render the context of " + s.revision() + ": " + e.getMessage(), e);
+        }
     }
 
     /**

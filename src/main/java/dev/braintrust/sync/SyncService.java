@@ -159,10 +159,10 @@ public final class SyncService implements AutoCloseable {
      * The server calls it once it answers {@code /health}: the warm-up's work never delays start-up (begun
      * before, beside the server's own start, it delayed {@code /health} by ~18%), and both stop early once a
      * real sync is asked for (which warms the same code, and should not share the machine with them).
-     * {@code renderAnswer} gets the webhook's answer to each scratch push, for the server to render as it renders a
-     * delivery's answer.
+     * {@code rendering} gets the webhook's answer to each scratch push and the context then read, for the server to
+     * render as it renders them.
      */
-    public void warmUpInBackground(Runnable overHttp, java.util.function.Consumer<Map<String, Object>> renderAnswer) {
+    public void warmUpInBackground(Runnable overHttp, PushRendering rendering) {
         synchronized (queueLock) {
             if (closed || SyncTuning.WARM_UP_PUSHES <= 0) {
                 return;
@@ -172,7 +172,7 @@ public final class SyncService implements AutoCloseable {
             executor.execute(() -> {
                 warmUpRecords(); // before the scratch pushes: a real push may come before they end, as in the bench
                 WarmUp.run(mirror.home().resolve("state").resolve("sync").resolve("warm-up"), SyncTuning.WARM_UP_PUSHES,
-                        realSyncCame, renderAnswer);
+                        realSyncCame, rendering);
             });
             Thread requests = new Thread(() -> {
                 for (int i = 0; i < SyncTuning.WARM_UP_REQUEST_ROUNDS && !realSyncCame.getAsBoolean(); i++) {

@@ -44,11 +44,10 @@ final class WarmUp {
 
     /**
      * Runs {@code pushes} pushes in {@code scratch} (created, then deleted), fewer when {@code stop} says so
-     * before one, handing the webhook's answer to each to {@code renderAnswer}. Never throws: a failure is logged at
-     * debug level and only means that the first real push is slower.
+     * before one, handing the webhook's answer to each and the context then read to {@code rendering}. Never throws: a
+     * failure is logged at debug level and only means that the first real push is slower.
      */
-    static void run(Path scratch, int pushes, java.util.function.BooleanSupplier stop,
-                    java.util.function.Consumer<Map<String, Object>> renderAnswer) {
+    static void run(Path scratch, int pushes, java.util.function.BooleanSupplier stop, PushRendering rendering) {
         long t0 = System.nanoTime();
         boolean warmed = false;
         int ran = 0;
@@ -79,8 +78,8 @@ final class WarmUp {
                         if (answer.status() != 200) {
                             throw new IllegalStateException("the warm-up delivery was answered " + answer.status() + ": " + answer.body());
                         }
-                        renderAnswer.accept(answer.body());
-                        context.load();
+                        rendering.webhookAnswer(answer.body());
+                        rendering.context(context.load());
                     }
                 }
             }

@@ -108,9 +108,9 @@ final class MirrorTruth implements SourceOfTruth {
     }
 
     @Override
-    public void warmUp(Runnable overHttp, java.util.function.Consumer<java.util.Map<String, Object>> renderAnswer) {
+    public void warmUp(Runnable overHttp, dev.braintrust.sync.PushRendering rendering) {
         if (!clientOfHome) {
-            sync.warmUpInBackground(overHttp, renderAnswer);
+            sync.warmUpInBackground(overHttp, rendering);
         }
     }
 

@@ -52,11 +52,11 @@ public interface SourceOfTruth extends AutoCloseable {
     void watch();
 
     /**
-     * Warms up, in the background, the path an update takes (cloud mode: a push's sync, its answer handed to
-     * {@code renderAnswer} as the server renders a webhook's answer, and beside them {@code overHttp}, the server's own
-     * requests of a push), for the server to call once it listens; nothing where there is no such path.
+     * Warms up, in the background, the path an update takes (cloud mode: a push's sync, its answers handed to
+     * {@code rendering} as the server renders them, and beside them {@code overHttp}, the server's own requests of a
+     * push), for the server to call once it listens; nothing where there is no such path.
      */
-    default void warmUp(Runnable overHttp, java.util.function.Consumer<java.util.Map<String, Object>> renderAnswer) {
+    default void warmUp(Runnable overHttp, dev.braintrust.sync.PushRendering rendering) {
     }
 
     /**

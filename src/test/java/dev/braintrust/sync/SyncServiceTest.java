@@ -84,7 +84,7 @@ class SyncServiceTest {
             // waits for the sync's warm-up to be at its pushes: taking turns on one thread, it never would be
             boolean beside = !rounds.isEmpty() || Poll.within(Duration.ofSeconds(30), () -> Files.isDirectory(scratch));
             rounds.add(Thread.currentThread().getName() + (beside ? "" : " (alone)"));
-        }, answer -> { });
+        }, PushRendering.NONE);
         Poll.until(Duration.ofSeconds(60), "the warm-up's rounds of requests", () -> rounds.size() == SyncTuning.WARM_UP_REQUEST_ROUNDS);
         assertThat(rounds).as("each round on the requests' own thread, the first while the sync's warm-up pushed")
                 .containsOnly("http-warm-up");
@@ -103,24 +103,37 @@ class SyncServiceTest {
             if (rounds.incrementAndGet() == 2) {
                 service.requestSync("webhook").thenRun(realSync::countDown);
             }
-        }, answer -> { });
+        }, PushRendering.NONE);
         assertThat(realSync.await(60, TimeUnit.SECONDS)).isTrue();
         assertThat(rounds.get()).as("no round after the one that asked for a real sync").isEqualTo(2);
     }
 
     @Test
-    void the_warm_up_hands_the_webhook_s_answer_to_each_of_its_pushes_over_for_rendering() throws Exception {
+    void the_warm_up_hands_the_answers_to_each_of_its_pushes_over_for_rendering() throws Exception {
         open(Duration.ZERO);
         service.syncNow("start");
         List<Map<String, Object>> answers = java.util.Collections.synchronizedList(new ArrayList<>());
-        service.warmUpInBackground(() -> { }, answers::add);
-        Poll.until(Duration.ofSeconds(60), "the scratch folder deleted", () -> answers.size() == SyncTuning.WARM_UP_PUSHES
+        List<String> contexts = java.util.Collections.synchronizedList(new ArrayList<>());
+        service.warmUpInBackground(() -> { }, new PushRendering() {
+            @Override
+            public void webhookAnswer(Map<String, Object> answer) {
+                answers.add(answer);
+            }
+
+            @Override
+            public void context(dev.braintrust.context.ContextSnapshot snapshot) {
+                contexts.add(snapshot.revision() + " " + snapshot.text("GOALS.md").lines().findFirst().orElse(""));
+            }
+        });
+        Poll.until(Duration.ofSeconds(60), "the scratch folder deleted", () -> contexts.size() == SyncTuning.WARM_UP_PUSHES
                 && !Files.isDirectory(home.resolve("state/sync/warm-up")));
         assertThat(answers).as("one answer per scratch push, of a real delivery's shape").allSatisfy(answer -> {
             assertThat(answer).containsEntry("status", "synced").containsKeys("revision", "previous", "durationMs", "stepsMs");
             assertThat(answer.get("changed")).asList().containsExactly("context/GOALS.md");
         });
         assertThat(answers.stream().map(a -> a.get("revision")).distinct()).hasSize(SyncTuning.WARM_UP_PUSHES);
+        assertThat(contexts).as("each push's context, read from the commit its answer names")
+                .containsExactlyElementsOf(answers.stream().map(a -> a.get("revision") + " # Goals").toList());
         assertThat(service.status().lastRevision()).isEqualTo(remote.head());
     }
 
