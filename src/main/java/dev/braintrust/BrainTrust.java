@@ -18,6 +18,7 @@ import dev.braintrust.workflow.ModelStatus;
 import dev.braintrust.workflow.OllamaProbe;
 import dev.braintrust.workflow.ProviderGateway;
 import dev.braintrust.workflow.RunService;
+import dev.braintrust.sync.PushRendering;
 import dev.braintrust.sync.SyncService;
 import dev.braintrust.truth.SourceOfTruth;
 import dev.braintrust.truth.Sources;
@@ -140,7 +141,7 @@ public final class BrainTrust implements AutoCloseable {
      * {@code overHttp} then sends the server the requests of a push, and {@code rendering} renders the answers to the
      * warm-up's own pushes as the server renders them.
      */
-    public void warmUpPushPath(Runnable overHttp, dev.braintrust.sync.PushRendering rendering) {
+    public void warmUpPushPath(Runnable overHttp, PushRendering rendering) {
         truth.warmUp(overHttp, rendering);
     }
 

@@ -57,7 +57,8 @@ final class ServeCommand extends BaseCommand {
                     out().println("Brain Trust is serving on " + server.url() + " (home " + bt.home().root()
                             + (config.apiKey() == null ? ", no API key: local clients only" : ", API key required") + ")");
                     out().flush();
-                    bt.warmUpPushPath(server::warmUp, server.pushRendering()); // cloud mode, once /health answers: the first push is then as quick as the next
+                    // cloud mode, once /health answers: the first push is then as quick as the next
+                    bt.warmUpPushPath(server::warmUp, server.pushRendering());
                     warnWhenTheDefaultModelCannotRun(bt.models());
                     stopRequested.await();
                     err().println("Stopping: no new requests; runs in progress end interrupted, then requests in flight finish...");

@@ -8,6 +8,7 @@ import dev.braintrust.history.History;
 import dev.braintrust.home.PaiHome;
 import dev.braintrust.journal.Journal;
 import dev.braintrust.sync.GitMirror;
+import dev.braintrust.sync.PushRendering;
 import dev.braintrust.sync.GitRemote;
 import dev.braintrust.sync.SyncResult;
 import dev.braintrust.sync.SyncService;
@@ -108,7 +109,7 @@ final class MirrorTruth implements SourceOfTruth {
     }
 
     @Override
-    public void warmUp(Runnable overHttp, dev.braintrust.sync.PushRendering rendering) {
+    public void warmUp(Runnable overHttp, PushRendering rendering) {
         if (!clientOfHome) {
             sync.warmUpInBackground(overHttp, rendering);
         }

@@ -5,6 +5,7 @@ import dev.braintrust.context.ContextSnapshot;
 import dev.braintrust.context.ContextSource;
 import dev.braintrust.history.History;
 import dev.braintrust.sync.GitMirror;
+import dev.braintrust.sync.PushRendering;
 import dev.braintrust.sync.SyncResult;
 import dev.braintrust.sync.SyncService;
 import dev.braintrust.sync.SyncStatus;
@@ -56,7 +57,7 @@ public interface SourceOfTruth extends AutoCloseable {
      * {@code rendering} as the server renders them, and beside them {@code overHttp}, the server's own requests of a
      * push), for the server to call once it listens; nothing where there is no such path.
      */
-    default void warmUp(Runnable overHttp, dev.braintrust.sync.PushRendering rendering) {
+    default void warmUp(Runnable overHttp, PushRendering rendering) {
     }
 
     /**
