@@ -65,6 +65,16 @@ class ApiServerTest {
     }
 
     @Test
+    void the_push_rendering_renders_a_context_and_a_webhook_answer_with_the_server_s_mappers() {
+        // a mapper without the server's modules fails on the snapshot's times: the warm-up would then end at its first push
+        dev.braintrust.sync.PushRendering rendering = t.server.pushRendering();
+        rendering.context(t.brainTrust.context().snapshot());
+        java.util.Map<String, Object> steps = new java.util.LinkedHashMap<>(Map.of("lock", 0.25, "fetch: refs", 1.5));
+        rendering.webhookAnswer(java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(Map.of("status", "synced",
+                "revision", "a".repeat(40), "changed", List.of("context/GOALS.md"), "durationMs", 3L, "stepsMs", steps))));
+    }
+
+    @Test
     void ready_once_a_first_snapshot_has_loaded() throws Exception {
         HttpResponse<String> r = t.get("/ready");
         assertThat(r.statusCode()).isEqualTo(200);

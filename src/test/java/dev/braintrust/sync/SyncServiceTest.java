@@ -125,7 +125,8 @@ class SyncServiceTest {
                 contexts.add(snapshot.revision() + " " + snapshot.text("GOALS.md").lines().findFirst().orElse(""));
             }
         });
-        Poll.until(Duration.ofSeconds(60), "the scratch folder deleted", () -> contexts.size() == SyncTuning.WARM_UP_PUSHES
+        Poll.until(Duration.ofSeconds(60), "every scratch push rendered, then the scratch folder deleted",
+                () -> contexts.size() == SyncTuning.WARM_UP_PUSHES
                 && !Files.isDirectory(home.resolve("state/sync/warm-up")));
         assertThat(answers).as("one answer per scratch push, of a real delivery's shape").allSatisfy(answer -> {
             assertThat(answer).containsEntry("status", "synced").containsKeys("revision", "previous", "durationMs", "stepsMs");
