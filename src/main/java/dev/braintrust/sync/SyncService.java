@@ -171,8 +171,7 @@ public final class SyncService implements AutoCloseable {
             java.util.function.BooleanSupplier realSyncCame = () -> syncsAskedFor.get() != asked;
             executor.execute(() -> {
                 warmUpRecords(); // before the scratch pushes: a real push may come before they end, as in the bench
-                WarmUp.run(mirror.home().resolve("state").resolve("sync").resolve("warm-up"), SyncTuning.WARM_UP_PUSHES,
-                        realSyncCame, rendering);
+                WarmUp.run(warmUpScratch(), SyncTuning.WARM_UP_PUSHES, realSyncCame, rendering);
             });
             Thread requests = new Thread(() -> {
                 for (int i = 0; i < SyncTuning.WARM_UP_REQUEST_ROUNDS && !realSyncCame.getAsBoolean(); i++) {
@@ -782,5 +781,11 @@ public final class SyncService implements AutoCloseable {
         if (last != null) {
             persistStatus(); // the last word of a short-lived process (sync --once) is on disk
         }
+        WarmUp.deleteScratch(warmUpScratch()); // the warm-up, if one ran, has ended with the sync thread
+    }
+
+    /** Where the start-up warm-up keeps its scratch repositories, until this service closes. */
+    private Path warmUpScratch() {
+        return mirror.home().resolve("state").resolve("sync").resolve("warm-up");
     }
 }

@@ -16,8 +16,12 @@ final class SyncTuning {
     static final boolean CHECKOUT_AFTER_ANSWER = !"false".equals(System.getProperty("brain-trust.sync.checkout-after-answer"));
     /** The new context snapshot is loaded right after a sync's answer ({@link SyncService#whenAnswered}). */
     static final boolean LOAD_AFTER_ANSWER = !"false".equals(System.getProperty("brain-trust.sync.load-after-answer"));
-    /** Pushes {@link WarmUp} runs at start; 0 turns it off. */
-    static final int WARM_UP_PUSHES = Integer.getInteger("brain-trust.sync.warm-up-pushes", 8);
+    /**
+     * Pushes {@link WarmUp} runs at start; 0 turns it off. Three, not more: a push that comes while the warm-up still
+     * runs shares the two cores with it, and with eight the bench's first push right after start met its last
+     * pushes nearly every time (slower than with three, which end ~0.3 s after the start, before it comes).
+     */
+    static final int WARM_UP_PUSHES = Integer.getInteger("brain-trust.sync.warm-up-pushes", 3);
     /** Times the server's requests to itself are sent beside {@link WarmUp}'s pushes (each time, a round or two). */
     static final int WARM_UP_REQUEST_ROUNDS = Integer.getInteger("brain-trust.sync.warm-up-request-rounds", 5);
 

@@ -33,7 +33,9 @@ import java.util.UUID;
  * would otherwise meet its first push with that code neither loaded nor compiled: about three times
  * as slow as the next ones. It runs on the sync thread after the start's sync, so it never delays
  * {@code /health} or {@code /ready}, and never runs beside a sync of the mirror but one asked for by
- * a request meanwhile. Nothing of it reaches the home's repository, journal or status.
+ * a request meanwhile. Nothing of it reaches the home's repository, journal or status. Its folder stays
+ * until {@link #deleteScratch} (the sync service calls it when it closes): deleting its ~250 files takes
+ * tens of milliseconds, and a first push right after start came just then.
  */
 final class WarmUp {
     private static final Logger log = LoggerFactory.getLogger(WarmUp.class);
@@ -43,9 +45,9 @@ final class WarmUp {
     }
 
     /**
-     * Runs {@code pushes} pushes in {@code scratch} (created, then deleted), fewer when {@code stop} says so
-     * before one, handing the webhook's answer to each and the context then read to {@code rendering}. Never throws: a
-     * failure is logged at debug level and only means that the first real push is slower.
+     * Runs {@code pushes} pushes in {@code scratch} (emptied first, then left for {@link #deleteScratch}), fewer when
+     * {@code stop} says so before one, handing the webhook's answer to each and the context then read to {@code rendering}.
+     * Never throws: a failure is logged at debug level and only means that the first real push is slower.
      */
     static void run(Path scratch, int pushes, java.util.function.BooleanSupplier stop, PushRendering rendering) {
         long t0 = System.nanoTime();
@@ -86,17 +88,20 @@ final class WarmUp {
             warmed = true;
         } catch (Exception | LinkageError e) {
             log.debug("warming the sync path up failed (the first push will be slower): {}", e.toString());
-        } finally {
-            try {
-                CheckoutStore.deleteTree(scratch);
-            } catch (Exception e) {
-                log.debug("cannot delete {}: {}", scratch, e.getMessage());
-            }
         }
         if (warmed) {
             log.info("warmed the sync path up with {} push(es) in {} ms (off the request path, so that the first push after "
                     + "start finds that code loaded){}", ran, (System.nanoTime() - t0) / 1_000_000,
                     ran < pushes ? "; stopped after " + ran + " of " + pushes + ": a real sync came" : "");
+        }
+    }
+
+    /** Deletes what {@link #run} left in {@code scratch}, if anything. Never throws: a failure is logged at debug level. */
+    static void deleteScratch(Path scratch) {
+        try {
+            CheckoutStore.deleteTree(scratch);
+        } catch (Exception e) {
+            log.debug("cannot delete the warm-up's folder {}: {}", scratch, e.getMessage());
         }
     }
 

@@ -167,7 +167,8 @@ class PushToLiveTest {
         try (ServerProcess server = start()) {
             String log = server.stderrUntil("warmed the sync path up", Duration.ofSeconds(60));
             assertThat(log).contains("warmed the sync path up with");
-            assertThat(home.resolve("state/sync/warm-up")).as("its scratch folder is deleted").doesNotExist();
+            assertThat(home.resolve("state/sync/warm-up")).as("its scratch folder, kept in the server's own state until it stops")
+                    .isDirectory();
             assertThat(count(journal(), "Sync from")).as("only the start's own sync is journaled").isEqualTo(1);
             assertThat(journal()).doesNotContain("warm-up");
             try (Git git = Git.open(home.toFile())) {
@@ -178,7 +179,9 @@ class PushToLiveTest {
             String pushed = remote.commitAndPush("goals 2", "context/GOALS.md", "goals 2");
             assertThat(deliver(server, "after-warm-up", pushed).statusCode()).isEqualTo(200);
             assertThat(servedRevision(server)).isEqualTo(pushed);
+            assertThat(server.terminate(Duration.ofSeconds(30))).as("stopped on SIGTERM").isTrue();
         }
+        assertThat(home.resolve("state/sync/warm-up")).as("its scratch folder, deleted when the server stopped").doesNotExist();
     }
 
     @Test

@@ -79,16 +79,18 @@ class SyncServiceTest {
         open(Duration.ZERO);
         service.syncNow("start");
         Path scratch = home.resolve("state/sync/warm-up/home");
+        java.util.concurrent.atomic.AtomicInteger rendered = new java.util.concurrent.atomic.AtomicInteger();
         List<String> rounds = java.util.Collections.synchronizedList(new ArrayList<>());
         service.warmUpInBackground(() -> {
-            // waits for the sync's warm-up to be at its pushes: taking turns on one thread, it never would be
-            boolean beside = !rounds.isEmpty() || Poll.within(Duration.ofSeconds(30), () -> Files.isDirectory(scratch));
+            // waits for the sync's warm-up to be at its pushes, and not past them: taking turns on one thread, it never would be
+            boolean beside = !rounds.isEmpty()
+                    || Poll.within(Duration.ofSeconds(30), () -> Files.isDirectory(scratch)) && rendered.get() < SyncTuning.WARM_UP_PUSHES;
             rounds.add(Thread.currentThread().getName() + (beside ? "" : " (alone)"));
-        }, PushRendering.NONE);
+        }, countingContexts(rendered));
         Poll.until(Duration.ofSeconds(60), "the warm-up's rounds of requests", () -> rounds.size() == SyncTuning.WARM_UP_REQUEST_ROUNDS);
         assertThat(rounds).as("each round on the requests' own thread, the first while the sync's warm-up pushed")
                 .containsOnly("http-warm-up");
-        Poll.until(Duration.ofSeconds(60), "the scratch folder deleted", () -> !Files.isDirectory(home.resolve("state/sync/warm-up")));
+        afterTheWarmUp();
         assertThat(service.status().lastRevision()).as("the home serves the remote's commit, not a scratch one")
                 .isEqualTo(remote.head());
     }
@@ -109,6 +111,45 @@ class SyncServiceTest {
     }
 
     @Test
+    void the_warm_up_s_scratch_folder_is_deleted_when_the_service_closes_not_while_a_first_push_may_come() throws Exception {
+        open(Duration.ZERO);
+        service.syncNow("start");
+        Path scratch = home.resolve("state/sync/warm-up");
+        Files.createDirectories(scratch);
+        Files.writeString(scratch.resolve("left-by-a-killed-server"), "x");
+        java.util.concurrent.atomic.AtomicInteger rendered = new java.util.concurrent.atomic.AtomicInteger();
+        service.warmUpInBackground(() -> { }, countingContexts(rendered));
+        Poll.until(Duration.ofSeconds(60), "every scratch push rendered", () -> rendered.get() == SyncTuning.WARM_UP_PUSHES);
+        afterTheWarmUp();
+        assertThat(scratch.resolve("left-by-a-killed-server")).as("a killed server's leftovers, deleted before the scratch pushes")
+                .doesNotExist();
+        assertThat(scratch).as("kept once the warm-up ended: deleting it (tens of ms) met the first push right after start")
+                .isDirectory();
+        service.close();
+        assertThat(scratch).as("deleted when the service closes").doesNotExist();
+        assertThat(service.status().lastRevision()).isEqualTo(remote.head());
+    }
+
+    /** A rendering that only counts the contexts it is handed: one per scratch push. */
+    private static PushRendering countingContexts(java.util.concurrent.atomic.AtomicInteger rendered) {
+        return new PushRendering() {
+            @Override
+            public void webhookAnswer(Map<String, Object> answer) {
+            }
+
+            @Override
+            public void context(dev.braintrust.context.ContextSnapshot snapshot) {
+                rendered.incrementAndGet();
+            }
+        };
+    }
+
+    /** Waits for the warm-up to end, once it is past its last push: a sync handed to the sync thread runs after it. */
+    private void afterTheWarmUp() throws Exception {
+        service.requestSync("after the warm-up").get(60, TimeUnit.SECONDS);
+    }
+
+    @Test
     void the_warm_up_hands_the_answers_to_each_of_its_pushes_over_for_rendering() throws Exception {
         open(Duration.ZERO);
         service.syncNow("start");
@@ -125,9 +166,8 @@ class SyncServiceTest {
                 contexts.add(snapshot.revision() + " " + snapshot.text("GOALS.md").lines().findFirst().orElse(""));
             }
         });
-        Poll.until(Duration.ofSeconds(60), "every scratch push rendered, then the scratch folder deleted",
-                () -> contexts.size() == SyncTuning.WARM_UP_PUSHES
-                && !Files.isDirectory(home.resolve("state/sync/warm-up")));
+        Poll.until(Duration.ofSeconds(60), "every scratch push rendered", () -> contexts.size() == SyncTuning.WARM_UP_PUSHES);
+        afterTheWarmUp();
         assertThat(answers).as("one answer per scratch push, of a real delivery's shape").allSatisfy(answer -> {
             assertThat(answer).containsEntry("status", "synced").containsKeys("revision", "previous", "durationMs", "stepsMs");
             assertThat(answer.get("changed")).asList().containsExactly("context/GOALS.md");
