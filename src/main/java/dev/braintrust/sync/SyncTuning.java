@@ -17,11 +17,12 @@ final class SyncTuning {
     /** The new context snapshot is loaded right after a sync's answer ({@link SyncService#whenAnswered}). */
     static final boolean LOAD_AFTER_ANSWER = !"false".equals(System.getProperty("brain-trust.sync.load-after-answer"));
     /**
-     * Pushes {@link WarmUp} runs at start; 0 turns it off. Three, not more: a push that comes while the warm-up still
-     * runs shares the two cores with it, and with eight the bench's first push right after start met its last
-     * pushes nearly every time (slower than with three, which end ~0.3 s after the start, before it comes).
+     * Pushes {@link WarmUp} runs at start; 0 turns it off. Five, not more: a push that comes while the warm-up still
+     * runs shares the two cores with it, and with eight the bench's first push right after start met the warm-up's
+     * last pushes nearly every time; five end ~0.4 s after the start, before it comes. Fewer (three) end sooner but
+     * leave the next pushes a little slower (less of their code compiled).
      */
-    static final int WARM_UP_PUSHES = Integer.getInteger("brain-trust.sync.warm-up-pushes", 3);
+    static final int WARM_UP_PUSHES = Integer.getInteger("brain-trust.sync.warm-up-pushes", 5);
     /** Times the server's requests to itself are sent beside {@link WarmUp}'s pushes (each time, a round or two). */
     static final int WARM_UP_REQUEST_ROUNDS = Integer.getInteger("brain-trust.sync.warm-up-request-rounds", 5);
 
