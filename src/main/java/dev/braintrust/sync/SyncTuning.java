@@ -19,8 +19,8 @@ final class SyncTuning {
     /**
      * Pushes {@link WarmUp} runs at start; 0 turns it off. Five, not more: a push that comes while the warm-up still
      * runs shares the two cores with it, and with eight the bench's first push right after start met the warm-up's
-     * last pushes nearly every time; five end ~0.4 s after the start, before it comes. Fewer (three) end sooner but
-     * leave the next pushes a little slower (less of their code compiled).
+     * last pushes nearly every time; five end ~0.4 s after the start, before it comes. Three end sooner but seemed to
+     * leave the next pushes a little slower (counted p95 up to 1 ms higher, within the noise of the runs).
      */
     static final int WARM_UP_PUSHES = Integer.getInteger("brain-trust.sync.warm-up-pushes", 5);
     /** Times the server's requests to itself are sent beside {@link WarmUp}'s pushes (each time, a round or two). */
